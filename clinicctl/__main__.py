@@ -1,0 +1,3 @@
+from clinicctl.cli import main
+
+main()

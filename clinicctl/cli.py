@@ -1,0 +1,122 @@
+"""The root command: global options, the error handler, and the command groups.
+
+Only typer, the standard library and small local modules are imported here: ``--help`` and
+``--version`` must not pay for SQLAlchemy or Alembic (a test checks ``sys.modules``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from clinicctl import __version__
+from clinicctl.commands import audit as audit_commands
+from clinicctl.commands import client as client_commands
+from clinicctl.commands import config as config_commands
+from clinicctl.commands import db as db_commands
+from clinicctl.commands import doc as doc_commands
+from clinicctl.commands import note as note_commands
+from clinicctl.commands import setup as setup_commands
+from clinicctl.commands import staff as staff_commands
+from clinicctl.commands._common import AppState
+from clinicctl.errors import EXIT_CODE_HELP, Ambiguous, ClinicError, ExitCode
+
+EXIT_CODES_EPILOG = "Exit codes: " + "; ".join(
+    f"{int(code)} {text}" for code, text in EXIT_CODE_HELP.items()
+)
+
+
+class ClinicGroup(TyperGroup):
+    """Turns every ``ClinicError`` into ``Error: ...`` on stderr and its exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ClinicError as exc:
+            report(exc)
+            raise typer.Exit(int(exc.exit_code)) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            if os.environ.get("CLINICCTL_DEBUG"):
+                raise
+            name = type(exc).__name__
+            if _is_click_exception(exc):
+                raise
+            print(f"Error: unexpected {name}; set CLINICCTL_DEBUG=1 for the traceback",
+                  file=sys.stderr)
+            raise typer.Exit(int(ExitCode.UNEXPECTED)) from None
+
+
+def _is_click_exception(exc: Exception) -> bool:
+    from typer._click.exceptions import ClickException
+
+    return isinstance(exc, ClickException)
+
+
+def report(exc: ClinicError) -> None:
+    line = f"Error: {exc.message}"
+    if exc.hint:
+        line += f" ({exc.hint})"
+    print(line, file=sys.stderr)
+    if isinstance(exc, Ambiguous):
+        for candidate in exc.candidates:
+            print(f"  {candidate}", file=sys.stderr)
+
+
+app = typer.Typer(
+    cls=ClinicGroup,
+    name="clinicctl",
+    help="Administer a group therapy practice: share clients between providers without "
+    "sharing chart notes, manage staff, clients, notes and the audit trail.",
+    epilog=EXIT_CODES_EPILOG,
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"clinicctl {__version__}")
+        raise typer.Exit(int(ExitCode.OK))
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option(
+        "--db", metavar="URL", help="Database URL [env CLINICCTL_DB].", show_default=False,
+    )] = None,
+    config: Annotated[str | None, typer.Option(
+        "--config", metavar="PATH", help="Config file [env CLINICCTL_CONFIG].",
+    )] = None,
+    actor: Annotated[str | None, typer.Option(
+        "--as", metavar="STAFF", help="Act as this staff member: email, #ID or full name "
+        "[env CLINICCTL_ACTOR].",
+    )] = None,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version and exit.",
+    )] = False,
+) -> None:
+    """Administer a group therapy practice from the shell and from scripts."""
+    ctx.obj = AppState(flags={"db": db, "actor": actor}, config_path=config)
+
+
+setup_commands.register(app)
+app.add_typer(db_commands.app, name="db")
+app.add_typer(config_commands.app, name="config")
+app.add_typer(staff_commands.app, name="staff")
+app.add_typer(client_commands.app, name="client")
+app.add_typer(note_commands.app, name="note")
+app.add_typer(doc_commands.app, name="doc")
+app.add_typer(audit_commands.app, name="audit")
+
+
+def main() -> None:
+    app()

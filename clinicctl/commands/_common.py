@@ -1,0 +1,111 @@
+"""What every command shares: settings, the session scope, the actor, output options."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from clinicctl.config import Settings, load_settings
+from clinicctl.errors import InvalidInput
+from clinicctl.output import OutputFormat
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from clinicctl.models import Staff
+
+FormatOption = Annotated[
+    OutputFormat | None,
+    typer.Option("--format", "-o", help="Output format [env CLINICCTL_FORMAT; default table].",
+                 show_default=False, case_sensitive=False),
+]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Show what would change, then roll back.")
+]
+
+ACTOR_HINT = ("pass --as EMAIL, set CLINICCTL_ACTOR, or set actor in the config file "
+              "(see `clinicctl config show`)")
+
+
+@dataclass
+class AppState:
+    flags: dict[str, Any]
+    config_path: str | None
+    _settings: Settings | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(flags=self.flags, config_path=self.config_path)
+        return self._settings
+
+
+def state(ctx: typer.Context) -> AppState:
+    root = ctx.find_root()
+    assert isinstance(root.obj, AppState)
+    return root.obj
+
+
+def output_format(ctx: typer.Context, fmt: OutputFormat | None) -> str:
+    return fmt.value if fmt is not None else state(ctx).settings.format
+
+
+@contextmanager
+def session(ctx: typer.Context, *, write: bool = True, dry_run: bool = False,
+            ) -> Iterator[tuple[Session, Staff]]:
+    """A transaction for one data command, with the actor resolved in it."""
+    from clinicctl.db import make_engine, session_scope
+
+    settings = state(ctx).settings
+    if not settings.actor:
+        raise InvalidInput("no actor: every data command runs as a staff member", hint=ACTOR_HINT)
+    engine = make_engine(settings.db)
+    try:
+        with session_scope(engine, write=write, dry_run=dry_run) as db_session:
+            actor = _resolve_actor(db_session, settings)
+            yield db_session, actor
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def plain_session(ctx: typer.Context, *, write: bool = True, create: bool = False,
+                  check: bool = True) -> Iterator[Session]:
+    """A transaction without an actor, for setup commands."""
+    from clinicctl.db import make_engine, session_scope
+
+    engine = make_engine(state(ctx).settings.db, create=create)
+    try:
+        with session_scope(engine, write=write, check=check) as db_session:
+            yield db_session
+    finally:
+        engine.dispose()
+
+
+def _resolve_actor(db_session: Session, settings: Settings) -> Staff:
+    from clinicctl.errors import Denied, NotFound
+    from clinicctl.services.refs import resolve_staff
+
+    try:
+        actor = resolve_staff(db_session, settings.actor or "", what="actor")
+    except NotFound as exc:
+        raise NotFound(str(exc), hint=ACTOR_HINT) from None
+    if not actor.active:
+        raise Denied(f"{actor.email} is deactivated")
+    if settings.bind_actor_to_login and db_session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        login = db_session.execute(text("SELECT current_user")).scalar()
+        if login not in (actor.email, actor.email.split("@")[0]):
+            raise Denied(f"database login {login!r} may not act as {actor.email}")
+    return actor
+
+
+def echo_result(changed: bool, done: str, noop: str) -> None:
+    from clinicctl.output import message
+
+    message(done if changed else noop)

@@ -1,0 +1,353 @@
+"""``clinicctl client``: clients, their providers, and sharing between providers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from clinicctl.commands._common import DryRunOption, FormatOption, output_format, session
+from clinicctl.output import message, render_list, render_object
+
+if TYPE_CHECKING:
+    from clinicctl.models import Assignment, Client
+
+app = typer.Typer(help="Clients, their providers, and sharing between providers.",
+                  no_args_is_help=True)
+
+ClientArg = Annotated[str, typer.Argument(
+    metavar="CLIENT", help="#ID, external id, or full name.")]
+ProviderOption = Annotated[str, typer.Option("--provider", help="Email, #ID or full name.")]
+
+LIST_COLUMNS = [("id", "ID"), ("first_name", "First name"), ("last_name", "Last name"),
+                ("name", "Name"), ("dob", "Date of birth"), ("external_id", "External ID")]
+PROFILE_COLUMNS = [*LIST_COLUMNS, ("preferred_name", "Preferred name"), ("sex", "Sex"),
+                   ("email", "Email"), ("phone", "Phone"), ("address", "Address"),
+                   ("providers", "Providers")]
+SHARE_COLUMNS = [("client_id", "Client"), ("from_id", "From"), ("to_id", "To"),
+                 ("assignment", "Assignment"), ("chart_share", "Chart share"),
+                 ("changed", "Changed")]
+
+
+def client_row(client: Client) -> dict[str, Any]:
+    return {"id": client.id, "first_name": client.first_name, "last_name": client.last_name,
+            "name": client.name, "dob": client.dob, "external_id": client.external_id}
+
+
+def provider_entry(assignment: Assignment) -> dict[str, Any]:
+    return {"provider_id": assignment.provider_id, "provider": assignment.provider.name,
+            "status": assignment.status, "diagnosis": assignment.diagnosis_codes}
+
+
+def profile_row(client: Client, assignments: list[Assignment]) -> dict[str, Any]:
+    row = client_row(client)
+    row.update(preferred_name=client.preferred_name, sex=client.sex, email=client.email,
+               phone=client.phone, address=client.address,
+               providers=[provider_entry(a) for a in assignments])
+    return row
+
+
+def _profile_table_row(row: dict[str, Any]) -> dict[str, Any]:
+    shown = dict(row)
+    shown["providers"] = "; ".join(
+        f"{p['provider']} (#{p['provider_id']}) {p['status']}"
+        + (f" {','.join(p['diagnosis'])}" if p["diagnosis"] else "")
+        for p in row["providers"])
+    return shown
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    first_name: Annotated[str, typer.Argument(metavar="FIRST")],
+    last_name: Annotated[str, typer.Argument(metavar="LAST")],
+    dob: Annotated[str, typer.Option("--dob", help="Date of birth, YYYY-MM-DD.")],
+    email: Annotated[str | None, typer.Option()] = None,
+    phone: Annotated[str | None, typer.Option()] = None,
+    sex: Annotated[str | None, typer.Option()] = None,
+    address: Annotated[str | None, typer.Option()] = None,
+    preferred_name: Annotated[str | None, typer.Option()] = None,
+    external_id: Annotated[str | None, typer.Option(help="Id in another system (unique).")
+                           ] = None,
+    provider: Annotated[str | None, typer.Option(
+        help="First provider: puts the client in their list.")] = None,
+    diagnosis: Annotated[list[str] | None, typer.Option(
+        help="ICD-10 code for that provider (repeat).")] = None,
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Add a client to the practice, optionally into a first provider's list.
+
+    Example: clinicctl client add Maya Chen --dob 1990-04-12 --provider "Sam Okafor"
+    --diagnosis F41.1
+    """
+    from clinicctl.services import clients
+
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        result = clients.add_client(
+            db, actor, first_name=first_name, last_name=last_name, dob=dob, sex=sex,
+            email=email, phone=phone, address=address, external_id=external_id,
+            preferred_name=preferred_name, provider_ref=provider, diagnosis=diagnosis or [],
+        )
+        row = client_row(result.client)
+    render_object(row, LIST_COLUMNS, output_format(ctx, fmt))
+    if not result.created:
+        message(f"Client #{row['id']} already exists; nothing changed.")
+    else:
+        message(("Would add" if dry_run else "Added") + f" client #{row['id']}.")
+
+
+@app.command("list")
+def list_clients(
+    ctx: typer.Context,
+    provider: Annotated[str | None, typer.Option(help="Only this provider's clients.")] = None,
+    status: Annotated[str | None, typer.Option(
+        help="new, active, inactive, discharged (comma-separated) or all. With --provider the "
+        "default is new,active.")] = None,
+    search: Annotated[str | None, typer.Option(help="Part of the name, or an external id.")
+                      ] = None,
+    fmt: FormatOption = None,
+) -> None:
+    """List clients: the directory (id, name, date of birth).
+
+    Example: clinicctl client list --provider "Sam Okafor" -o csv
+    """
+    from clinicctl.services import clients
+
+    with session(ctx, write=False) as (db, actor):
+        rows = [client_row(c) for c in clients.list_clients(
+            db, actor, provider_ref=provider, status=status, search=search)]
+    render_list(rows, LIST_COLUMNS, output_format(ctx, fmt))
+
+
+@app.command()
+def show(ctx: typer.Context, client: ClientArg, fmt: FormatOption = None) -> None:
+    """Show a client's profile with each provider's status and diagnosis.
+
+    Example: clinicctl client show "Maya Chen"
+    """
+    from clinicctl.services import clients
+
+    with session(ctx, write=False) as (db, actor):
+        profile = clients.client_profile(db, actor, client)
+        row = profile_row(profile.client, profile.assignments)
+    fmt_ = output_format(ctx, fmt)
+    render_object(row if fmt_ == "json" else _profile_table_row(row), PROFILE_COLUMNS, fmt_)
+
+
+@app.command()
+def edit(
+    ctx: typer.Context,
+    client: ClientArg,
+    first_name: Annotated[str | None, typer.Option()] = None,
+    last_name: Annotated[str | None, typer.Option()] = None,
+    preferred_name: Annotated[str | None, typer.Option()] = None,
+    dob: Annotated[str | None, typer.Option(help="YYYY-MM-DD.")] = None,
+    sex: Annotated[str | None, typer.Option()] = None,
+    email: Annotated[str | None, typer.Option()] = None,
+    phone: Annotated[str | None, typer.Option()] = None,
+    address: Annotated[str | None, typer.Option()] = None,
+    external_id: Annotated[str | None, typer.Option()] = None,
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Change a client's demographics.
+
+    Example: clinicctl client edit "#12" --phone "555-0100"
+    """
+    from clinicctl.services import clients
+
+    changes = {"first_name": first_name, "last_name": last_name,
+               "preferred_name": preferred_name, "dob": dob, "sex": sex, "email": email,
+               "phone": phone, "address": address, "external_id": external_id}
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        updated, changed = clients.edit_client(db, actor, client, changes)
+        row = profile_row(updated, clients.assignments_of(db, updated.id))
+    fmt_ = output_format(ctx, fmt)
+    render_object(row if fmt_ == "json" else _profile_table_row(row), PROFILE_COLUMNS, fmt_)
+    message(f"Changed: {', '.join(changed)}." if changed else "Nothing changed.")
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    client: ClientArg,
+    provider: ProviderOption,
+    set_: Annotated[str, typer.Option("--set", help="new, active, inactive or discharged.")],
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Set a client's status in one provider's list.
+
+    Example: clinicctl client status "Maya Chen" --provider "Sam Okafor" --set active
+    """
+    from clinicctl.services import clients
+
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        assignment, changed = clients.set_status(db, actor, client, provider, set_)
+        row = {"client_id": assignment.client_id, **provider_entry(assignment),
+               "changed": changed}
+    render_object(row, _ASSIGNMENT_COLUMNS, output_format(ctx, fmt))
+    if not changed:
+        message(f"Status is already {row['status']}; nothing changed.")
+
+
+_ASSIGNMENT_COLUMNS = [("client_id", "Client"), ("provider_id", "Provider ID"),
+                       ("provider", "Provider"), ("status", "Status"),
+                       ("diagnosis", "Diagnosis"), ("changed", "Changed")]
+
+
+@app.command()
+def diagnosis(
+    ctx: typer.Context,
+    client: ClientArg,
+    provider: ProviderOption,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="ICD-10 code (repeat for several); replaces the provider's list.")] = None,
+    clear: Annotated[bool, typer.Option(help="Remove every diagnosis code.")] = False,
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Set a provider's diagnosis codes for a client.
+
+    Example: clinicctl client diagnosis "Maya Chen" --provider "Sam Okafor" --set F41.1
+    --set F33.1
+    """
+    from clinicctl.errors import InvalidInput
+    from clinicctl.services import clients
+
+    if bool(set_) == clear:
+        raise InvalidInput("give --set CODE (one or more) or --clear")
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        assignment, changed = clients.set_diagnosis(db, actor, client, provider, set_ or [])
+        row = {"client_id": assignment.client_id, **provider_entry(assignment),
+               "changed": changed}
+    render_object(row, _ASSIGNMENT_COLUMNS, output_format(ctx, fmt))
+    if not changed:
+        message("Diagnosis already as given; nothing changed.")
+
+
+@app.command()
+def share(
+    ctx: typer.Context,
+    client: ClientArg,
+    from_: Annotated[str, typer.Option("--from", help="Provider who has the client.")],
+    to: Annotated[str, typer.Option("--to", help="Provider who gets the client.")],
+    chart: Annotated[bool, typer.Option(
+        "--chart", help="Also start a one-way chart share: --to may read --from's notes.")
+    ] = False,
+    private_notes: Annotated[bool, typer.Option(
+        "--private-notes", help="With --chart: include private notes.")] = False,
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Share a client with another provider: demographics only, unless --chart.
+
+    The other provider gets the client in their list and sees the profile, their own status
+    and diagnosis, and non-clinical documents, never the first provider's chart notes.
+    Example: clinicctl client share "Maya Chen" --from "Sam Okafor" --to "Ana Ruiz"
+    """
+    from clinicctl.services import sharing
+
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        result = sharing.share(db, actor, client, from_, to, chart=chart,
+                               private_notes=private_notes)
+    render_object(result.as_dict(), SHARE_COLUMNS, output_format(ctx, fmt))
+    for note in result.notes:
+        message(note)
+    message(describe_share(result, dry_run))
+
+
+def describe_share(result: Any, dry_run: bool) -> str:
+    prefix = "Would: " if dry_run else ""
+    if not result.changed:
+        shared = " with an active chart share" if result.chart_share == "active" else ""
+        return f"Already shared with {result.to_name}{shared}; nothing changed."
+    parts = []
+    if result.assignment == "created":
+        parts.append(f"added client #{result.client_id} to {result.to_name}'s list "
+                     "(demographics only: no chart notes)")
+    if result.chart_share == "started":
+        parts.append(f"started a chart share {result.from_name} -> {result.to_name}")
+    if result.assignment == "removed":
+        parts.append(f"removed client #{result.client_id} from {result.to_name}'s list")
+    if result.chart_share == "ended":
+        parts.append(f"ended the chart share {result.from_name} -> {result.to_name}; "
+                     f"{result.to_name} keeps demographics-only access")
+    text = "; ".join(parts)
+    return prefix + text[0].upper() + text[1:] + "."
+
+
+@app.command()
+def unshare(
+    ctx: typer.Context,
+    client: ClientArg,
+    from_: Annotated[str, typer.Option("--from", help="Provider whose chart was shared.")],
+    to: Annotated[str, typer.Option("--to", help="Provider who had the chart share.")],
+    remove: Annotated[bool, typer.Option(
+        "--remove", help="Also take the client off --to's list.")] = False,
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """End a chart share; the other provider keeps demographics-only access.
+
+    Example: clinicctl client unshare "Maya Chen" --from "Sam Okafor" --to "Ana Ruiz"
+    """
+    from clinicctl.services import sharing
+
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        result = sharing.unshare(db, actor, client, from_, to, remove=remove)
+    render_object(result.as_dict(), SHARE_COLUMNS, output_format(ctx, fmt))
+    if result.changed:
+        message(describe_share(result, dry_run))
+    else:
+        message(f"No active chart share {result.from_name} -> {result.to_name}; "
+                "nothing changed.")
+
+
+@app.command("sharing")
+def sharing_section(ctx: typer.Context, client: ClientArg, fmt: FormatOption = None) -> None:
+    """The chart-sharing section: each provider, their status and diagnosis, and who they
+    share their chart with.
+
+    Example: clinicctl client sharing "Maya Chen" -o json
+    """
+    from clinicctl.services import sharing
+
+    with session(ctx, write=False) as (db, actor):
+        found, providers = sharing.sharing_section(db, actor, client)
+        data = {"client_id": found.id, "providers": [vars(p) for p in providers]}
+    fmt_ = output_format(ctx, fmt)
+    if fmt_ == "json":
+        render_object(data, [], fmt_)
+        return
+    rows = [{**p, "shares_to": "; ".join(
+        f"#{s['provider_id']}" + (" (incl. private)" if s["include_private_notes"] else "")
+        + f" since {s['since'].date().isoformat()}" for s in p["shares_to"])}
+        for p in data["providers"]]
+    render_list(rows, [("provider_id", "Provider ID"), ("provider", "Provider"),
+                       ("status", "Status"), ("diagnosis", "Diagnosis"),
+                       ("shares_to", "Chart shared to")], fmt_,
+                title=f"Chart sharing for client #{found.id}")
+
+
+@app.command("access")
+def access_report(
+    ctx: typer.Context,
+    client: ClientArg,
+    staff: Annotated[str | None, typer.Option(help="Only this staff member.")] = None,
+    fmt: FormatOption = None,
+) -> None:
+    """Who can see what of this client, and why.
+
+    Example: clinicctl client access "Maya Chen" --staff "Ana Ruiz"
+    """
+    from clinicctl.services import sharing
+
+    with session(ctx, write=False) as (db, actor):
+        found, report = sharing.access_report(db, actor, client, staff)
+        rows = [vars(r) for r in report]
+    render_list(rows, [("staff_id", "ID"), ("staff", "Staff"), ("roles", "Roles"),
+                       ("profile", "Profile"), ("profile_reason", "Why"),
+                       ("chart_notes", "Chart notes of"), ("chart_reason", "Why")],
+                output_format(ctx, fmt), title=f"Access to client #{found.id}")

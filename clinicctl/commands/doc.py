@@ -1,0 +1,102 @@
+"""``clinicctl doc``: client documents (clinical ones follow the chart-note rules)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from clinicctl.commands._common import DryRunOption, FormatOption, output_format, session
+from clinicctl.output import message, render_list, render_object
+
+if TYPE_CHECKING:
+    from clinicctl.models import Document
+
+app = typer.Typer(help="Client documents: add, list, get.", no_args_is_help=True)
+
+COLUMNS = [("id", "ID"), ("client_id", "Client"), ("title", "Title"),
+           ("clinical", "Clinical"), ("size", "Bytes"), ("sha256", "SHA-256")]
+
+
+def document_row(document: Document) -> dict[str, Any]:
+    return {"id": document.id, "client_id": document.client_id, "title": document.title,
+            "clinical": document.clinical, "size": len(document.content),
+            "sha256": document.sha256}
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    client: Annotated[str, typer.Argument(metavar="CLIENT")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", exists=True, dir_okay=False,
+                                         readable=True)],
+    title: Annotated[str, typer.Option(help="Title shown in listings.")],
+    clinical: Annotated[bool, typer.Option(
+        "--clinical", help="A clinical document: only readable like chart notes.")] = False,
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Attach a document to a client.
+
+    Example: clinicctl doc add "Maya Chen" consent.pdf --title "Consent form"
+    """
+    from clinicctl.errors import InvalidInput
+    from clinicctl.services import records
+
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {file}: {exc.strerror}") from None
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        row = document_row(records.add_document(db, actor, client, title=title,
+                                                content=content, clinical=clinical))
+    render_object(row, COLUMNS, output_format(ctx, fmt))
+    message(("Would add" if dry_run else "Added") + f" document #{row['id']}.")
+
+
+@app.command("list")
+def list_documents(
+    ctx: typer.Context,
+    client: Annotated[str, typer.Argument(metavar="CLIENT")],
+    fmt: FormatOption = None,
+) -> None:
+    """List a client's documents you may see.
+
+    Example: clinicctl doc list "Maya Chen"
+    """
+    from clinicctl.services import records
+
+    with session(ctx) as (db, actor):
+        rows = [document_row(d) for d in records.list_documents(db, actor, client)]
+    render_list(rows, COLUMNS, output_format(ctx, fmt))
+
+
+@app.command()
+def get(
+    ctx: typer.Context,
+    document_id: Annotated[int, typer.Argument(metavar="ID")],
+    output: Annotated[Path, typer.Option("--output", help="File to write (created 0600).")],
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Save a document to a file.
+
+    Example: clinicctl doc get 7 --output consent.pdf
+    """
+    import os
+
+    from clinicctl.errors import Conflict, InvalidInput
+    from clinicctl.services import records
+
+    if output.exists() and not force:
+        raise Conflict(f"{output} already exists", hint="add --force to overwrite it")
+    with session(ctx) as (db, actor):
+        document = records.get_document(db, actor, document_id)
+        content = document.content
+        try:
+            fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
+        except OSError as exc:
+            raise InvalidInput(f"cannot write {output}: {exc.strerror}") from None
+    message(f"Wrote {len(content)} bytes to {output}.")

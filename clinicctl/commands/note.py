@@ -1,0 +1,107 @@
+"""``clinicctl note``: chart notes, visible only under the chart-sharing rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from clinicctl.commands._common import DryRunOption, FormatOption, output_format, session
+from clinicctl.output import message, render_list, render_object
+
+if TYPE_CHECKING:
+    from clinicctl.models import ChartNote
+
+app = typer.Typer(help="Chart notes: write, list and read (every read is audited).",
+                  no_args_is_help=True)
+
+COLUMNS = [("id", "ID"), ("client_id", "Client"), ("author_id", "Author"), ("kind", "Kind"),
+           ("date", "Date"), ("addendum_to", "Addendum to"), ("body", "Body")]
+
+
+def note_row(note: ChartNote) -> dict[str, Any]:
+    return {"id": note.id, "client_id": note.client_id, "author_id": note.author_id,
+            "kind": note.kind, "date": note.date_of_service, "addendum_to": note.addendum_to_id,
+            "body": note.body}
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    client: Annotated[str, typer.Argument(metavar="CLIENT", help="#ID, external id or name.")],
+    body: Annotated[str | None, typer.Option(help="The note text.")] = None,
+    file: Annotated[Path | None, typer.Option(
+        help="Read the note text from a file ('-' for stdin).", allow_dash=True)] = None,
+    kind: Annotated[str, typer.Option(help="progress, intake or private.")] = "progress",
+    date: Annotated[str | None, typer.Option(help="Date of service (default today).")] = None,
+    addendum_to: Annotated[int | None, typer.Option(
+        help="The note this one amends (notes are never edited).")] = None,
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Write a chart note for a client in your list (providers only).
+
+    Example: clinicctl note add "Maya Chen" --body "Session 3: ..." --kind progress
+    """
+    from clinicctl.errors import InvalidInput
+    from clinicctl.services import records
+
+    if (body is None) == (file is None):
+        raise InvalidInput("give exactly one of --body or --file")
+    text = body if body is not None else _read_text(file)  # type: ignore[arg-type]
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        note = records.add_note(db, actor, client, body=text, kind=kind, date_of_service=date,
+                                addendum_to=addendum_to)
+        row = note_row(note)
+    render_object(row, COLUMNS, output_format(ctx, fmt))
+    message(("Would add" if dry_run else "Added") + f" note #{row['id']}.")
+
+
+def _read_text(path: Path) -> str:
+    import sys
+
+    from clinicctl.errors import InvalidInput
+
+    if str(path) == "-":
+        return sys.stdin.read()
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}"
+                           ) from None
+
+
+@app.command("list")
+def list_notes(
+    ctx: typer.Context,
+    client: Annotated[str, typer.Argument(metavar="CLIENT")],
+    fmt: FormatOption = None,
+) -> None:
+    """List the chart notes of a client that you may read.
+
+    Example: clinicctl note list "Maya Chen" -o json
+    """
+    from clinicctl.services import records
+
+    # write=True: the read is audited in the same transaction.
+    with session(ctx) as (db, actor):
+        rows = [note_row(n) for n in records.list_notes(db, actor, client)]
+    render_list(rows, COLUMNS, output_format(ctx, fmt))
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    note_id: Annotated[int, typer.Argument(metavar="ID")],
+    fmt: FormatOption = None,
+) -> None:
+    """Show one chart note (exit 4 if you may not read it).
+
+    Example: clinicctl note show 42
+    """
+    from clinicctl.services import records
+
+    with session(ctx) as (db, actor):
+        row = note_row(records.show_note(db, actor, note_id))
+    render_object(row, COLUMNS, output_format(ctx, fmt))

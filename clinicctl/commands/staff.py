@@ -1,0 +1,179 @@
+"""``clinicctl staff``: staff members, roles and records-custodian scopes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from clinicctl.commands._common import DryRunOption, FormatOption, output_format, session
+from clinicctl.output import message, render_list, render_object
+
+if TYPE_CHECKING:
+    from clinicctl.models import Staff
+
+app = typer.Typer(help="Staff members, their roles and records-custodian scopes.",
+                  no_args_is_help=True)
+
+COLUMNS = [("id", "ID"), ("name", "Name"), ("email", "Email"), ("roles", "Roles"),
+           ("credentials", "Credentials"), ("records_owner", "Records owner"),
+           ("active", "Active")]
+RoleOption = Annotated[list[str], typer.Option(
+    "--role", help="owner, manager, provider, records-custodian, scheduler or biller "
+    "(repeat for several).")]
+
+
+def staff_row(member: Staff, **extra: Any) -> dict[str, Any]:
+    row = {"id": member.id, "name": member.name, "email": member.email, "roles": member.roles,
+           "active": member.active, "credentials": member.credentials,
+           "records_owner": member.records_owner}
+    row.update(extra)
+    return row
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Full name.")],
+    email: Annotated[str, typer.Option(help="Unique email.")],
+    role: RoleOption,
+    credentials: Annotated[str | None, typer.Option(help="e.g. LCSW, PsyD.")] = None,
+    records_owner: Annotated[str, typer.Option(
+        help="Providers: who owns the records they write, group or provider.")] = "group",
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Add a staff member with one or more roles.
+
+    Example: clinicctl staff add "Sam Okafor" --email sam@riverside.example --role provider
+    --credentials LCSW
+    """
+    from clinicctl.services import staff as staff_service
+
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        member = staff_service.create_staff(
+            db, name=name, email=email, roles=role, credentials=credentials,
+            records_owner=records_owner, created_by=actor,
+        )
+        row = staff_row(member)
+    render_object(row, COLUMNS, output_format(ctx, fmt))
+    message(("Would add" if dry_run else "Added") + f" {row['name']} as #{row['id']}.")
+
+
+@app.command("list")
+def list_staff(
+    ctx: typer.Context,
+    role: Annotated[str | None, typer.Option(help="Only staff with this role.")] = None,
+    include_inactive: Annotated[bool, typer.Option("--all", help="Include deactivated staff.")
+                                ] = False,
+    fmt: FormatOption = None,
+) -> None:
+    """List staff members (active ones unless --all).
+
+    Example: clinicctl staff list --role provider -o json
+    """
+    from clinicctl.services import staff as staff_service
+
+    with session(ctx, write=False) as (db, actor):
+        rows = [staff_row(m) for m in staff_service.list_staff(
+            db, actor, role=role, include_inactive=include_inactive)]
+    render_list(rows, COLUMNS, output_format(ctx, fmt))
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Email, #ID or full name.")],
+    fmt: FormatOption = None,
+) -> None:
+    """Show one staff member, with their records-custodian scope if they have one.
+
+    Example: clinicctl staff show sam@riverside.example
+    """
+    from clinicctl.services import staff as staff_service
+
+    with session(ctx, write=False) as (db, actor):
+        member = staff_service.show_staff(db, actor, ref)
+        row = staff_row(member, custodian_scope=staff_service.custodian_description(db, member))
+    render_object(row, [*COLUMNS, ("custodian_scope", "Custodian scope")],
+                  output_format(ctx, fmt))
+
+
+@app.command()
+def roles(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Email, #ID or full name.")],
+    add: Annotated[list[str] | None, typer.Option("--add", help="Role to add.")] = None,
+    remove: Annotated[list[str] | None, typer.Option("--remove", help="Role to remove.")
+                      ] = None,
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Add or remove roles.
+
+    Example: clinicctl staff roles sam@riverside.example --add scheduler
+    """
+    from clinicctl.services import staff as staff_service
+
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        change = staff_service.change_roles(db, actor, ref, add=add or [], remove=remove or [])
+        row = staff_row(change.staff)
+    render_object(row, COLUMNS, output_format(ctx, fmt))
+    if not change.changed:
+        message("Roles already as asked; nothing changed.")
+
+
+@app.command()
+def deactivate(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Email, #ID or full name.")],
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Deactivate a staff member: they can no longer act or receive clients.
+
+    Example: clinicctl staff deactivate sam@riverside.example
+    """
+    from clinicctl.services import staff as staff_service
+
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        member, changed = staff_service.deactivate(db, actor, ref)
+        row = staff_row(member)
+    render_object(row, COLUMNS, output_format(ctx, fmt))
+    message(f"Deactivated {row['name']}." if changed else f"{row['name']} is already inactive.")
+
+
+@app.command()
+def custodian(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="The records custodian.")],
+    provider: Annotated[list[str] | None, typer.Option(
+        "--provider", help="A provider whose records they may manage (repeat).")] = None,
+    all_providers: Annotated[bool, typer.Option(help="Cover every provider.")] = False,
+    expires: Annotated[str | None, typer.Option(
+        metavar="DATE", help="Last day the scope holds (YYYY-MM-DD).")] = None,
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Set a records custodian's scope (owner only). Replaces the previous scope.
+
+    Example: clinicctl staff custodian lee@riverside.example --provider "Sam Okafor"
+    --expires 2027-06-30
+    """
+    from clinicctl.services import staff as staff_service
+    from clinicctl.services.refs import parse_date
+
+    expiry = parse_date(expires, "expiry date") if expires else None
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        scope = staff_service.set_custodian_scope(
+            db, actor, ref, provider_refs=provider or [], all_providers=all_providers,
+            expires_on=expiry,
+        )
+        row = {"id": scope.custodian.id, "name": scope.custodian.name,
+               "all_providers": scope.all_providers,
+               "provider_ids": [p.id for p in scope.providers],
+               "providers": [p.name for p in scope.providers],
+               "expires_on": scope.expires_on}
+    render_object(row, [("id", "ID"), ("name", "Name"), ("all_providers", "All providers"),
+                        ("provider_ids", "Provider IDs"), ("providers", "Providers"),
+                        ("expires_on", "Expires")], output_format(ctx, fmt))

@@ -1,0 +1,200 @@
+"""Engines and sessions: one transaction per command.
+
+SQLite: WAL, foreign keys, a busy timeout, and ``BEGIN IMMEDIATE`` for writing commands so
+two writers never interleave a check and an insert. The database file is created 0600 in a
+0700 directory, because on SQLite the file's permissions are the security boundary.
+PostgreSQL: the same sessions over psycopg 3.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from clinicctl.errors import Conflict, DatabaseError, Denied, InvalidInput
+from clinicctl.schema import SCHEMA_HEAD
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+# BEGIN IMMEDIATE waits busy_timeout each try; this bounds the whole wait.
+SQLITE_BEGIN_ATTEMPTS = 3
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgresql://`` and ``postgres://`` and use psycopg 3 for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def sqlite_path(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+
+
+def make_engine(url: str, *, create: bool = False) -> Engine:
+    """An engine for ``url``. A missing SQLite file is created only when ``create`` is set;
+    otherwise a data command on a missing file reports "not initialised"."""
+    url = normalise_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InvalidInput(f"invalid database URL {url!r}") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        path = sqlite_path(url)
+        if path is not None:
+            if create:
+                _prepare_sqlite_file(path)
+            elif not path.exists():
+                raise DatabaseError(
+                    f"database {path} does not exist",
+                    hint="create it with `clinicctl init --practice ... --owner-email ...`",
+                )
+        engine = create_engine(url)
+        _configure_sqlite(engine)
+        return engine
+    if backend == "postgresql":
+        try:
+            return create_engine(url, pool_pre_ping=False)
+        except ModuleNotFoundError:
+            raise DatabaseError(
+                "PostgreSQL support is not installed",
+                hint="pip install 'clinicctl[postgres]'",
+            ) from None
+    raise InvalidInput(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (the pysqlite recipe), so writes
+        # can start with BEGIN IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):  # type: ignore[no-untyped-def]
+        mode = connection.get_execution_options().get("clinicctl_begin", "IMMEDIATE")
+        for attempt in range(1, SQLITE_BEGIN_ATTEMPTS + 1):
+            try:
+                connection.exec_driver_sql(f"BEGIN {mode}")
+                return
+            except OperationalError as exc:
+                if "locked" not in str(exc) or attempt == SQLITE_BEGIN_ATTEMPTS:
+                    raise
+                time.sleep(0.05 * attempt)
+
+
+def check_schema(session: Session) -> None:
+    """Refuse to work on a database that is not initialised or not at the code's schema."""
+    try:
+        version = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except (OperationalError, DBAPIError) as exc:
+        if _is_missing_table(exc):
+            raise DatabaseError(
+                "database is not initialised",
+                hint="run `clinicctl init --practice NAME --timezone TZ "
+                "--owner-name NAME --owner-email EMAIL`",
+            ) from None
+        raise
+    if version is None:
+        raise DatabaseError("database is not initialised", hint="run `clinicctl init ...`")
+    if version != SCHEMA_HEAD:
+        raise DatabaseError(
+            f"database schema is at revision {version}, this clinicctl needs {SCHEMA_HEAD}",
+            hint="run `clinicctl db upgrade`",
+        )
+
+
+def _is_missing_table(exc: Exception) -> bool:
+    text_ = str(exc).lower()
+    return "no such table" in text_ or "does not exist" in text_ or "undefinedtable" in text_
+
+
+@contextmanager
+def session_scope(
+    engine: Engine, *, write: bool = True, dry_run: bool = False, check: bool = True
+) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on error or ``dry_run``.
+
+    A ``Denied`` error rolls back the command's work, then records only the denied attempt
+    in the audit trail. Database failures become exit-code errors here, so no command ever
+    shows a driver traceback.
+    """
+    begin = "IMMEDIATE" if write else "DEFERRED"
+    try:
+        connection = engine.connect().execution_options(clinicctl_begin=begin)
+    except OperationalError as exc:
+        raise _unavailable(exc) from None
+    session = Session(bind=connection, expire_on_commit=False, autoflush=True)
+    try:
+        try:
+            if check:
+                check_schema(session)
+            yield session
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
+        except Denied as exc:
+            session.rollback()
+            if exc.audit is not None:
+                from clinicctl.services import audit
+
+                audit.record(session, outcome="denied", **exc.audit)
+                session.commit()
+            raise
+        except IntegrityError as exc:
+            session.rollback()
+            raise Conflict(
+                f"the change conflicts with existing data ({_constraint(exc)})"
+            ) from None
+        except OperationalError as exc:
+            session.rollback()
+            raise _unavailable(exc) from None
+        except BaseException:
+            session.rollback()
+            raise
+    finally:
+        session.close()
+        connection.close()
+
+
+def _constraint(exc: IntegrityError) -> str:
+    diag = getattr(exc.orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    return name or str(exc.orig).splitlines()[0]
+
+
+def _unavailable(exc: OperationalError) -> DatabaseError:
+    message = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+    if "locked" in message:
+        return DatabaseError(
+            "database is locked by another writer (gave up after retrying)",
+            hint="try again; a long-running command may hold the lock",
+        )
+    return DatabaseError(f"database unavailable: {message}")

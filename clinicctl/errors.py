@@ -1,0 +1,83 @@
+"""Exit codes and the errors that carry them.
+
+Services raise a ``ClinicError`` subclass; the root command turns it into a one-line
+``Error: ...`` on stderr and the subclass's exit code. Every exit path uses ``ExitCode``.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Any
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    UNEXPECTED = 1
+    INVALID_INPUT = 2
+    NOT_FOUND = 3
+    DENIED = 4
+    CONFLICT = 5
+    DATABASE = 6
+
+
+EXIT_CODE_HELP = {
+    ExitCode.OK: "success, including an idempotent no-op",
+    ExitCode.UNEXPECTED: "unexpected error",
+    ExitCode.INVALID_INPUT: "usage error or invalid input (bad option, bad date, missing actor)",
+    ExitCode.NOT_FOUND: "not found or ambiguous reference",
+    ExitCode.DENIED: "permission denied for the actor's roles",
+    ExitCode.CONFLICT: "conflict: the current state forbids it",
+    ExitCode.DATABASE: "database unavailable, locked, not initialised, or schema not at head",
+}
+
+
+class ClinicError(Exception):
+    """An expected failure: a message for the user and the exit code that goes with it."""
+
+    exit_code: ExitCode = ExitCode.UNEXPECTED
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInput(ClinicError):
+    exit_code = ExitCode.INVALID_INPUT
+
+
+class NotFound(ClinicError):
+    exit_code = ExitCode.NOT_FOUND
+
+
+class Ambiguous(NotFound):
+    """A name matches several records; ``candidates`` lists them for stderr."""
+
+    def __init__(self, message: str, candidates: list[str]) -> None:
+        super().__init__(message)
+        self.candidates = candidates
+
+
+class Denied(ClinicError):
+    """The actor's roles do not allow the action.
+
+    ``audit`` describes the attempt; the session scope writes it as a ``denied`` audit event
+    after rolling back everything else the command did.
+    """
+
+    exit_code = ExitCode.DENIED
+
+    def __init__(self, message: str, *, audit: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.audit = audit
+
+
+class Conflict(ClinicError):
+    exit_code = ExitCode.CONFLICT
+
+
+class DatabaseError(ClinicError):
+    exit_code = ExitCode.DATABASE

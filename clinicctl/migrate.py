@@ -1,0 +1,52 @@
+"""Alembic, configured in code, with the migrations shipped inside the package.
+
+Only ``init`` and ``db upgrade|status`` import this module; data commands check the schema
+revision with a plain query (``clinicctl.db.check_schema``) and never load Alembic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", "clinicctl:migrations")
+    if engine is not None:
+        config.attributes["engine"] = engine
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    command.upgrade(alembic_config(engine), revision)
+
+
+@dataclass
+class SchemaStatus:
+    current: str | None
+    head: str
+
+    @property
+    def at_head(self) -> bool:
+        return self.current == self.head
+
+
+def status(engine: Engine) -> SchemaStatus:
+    return SchemaStatus(current_revision(engine), head_revision())

@@ -1,0 +1,296 @@
+"""The practice's data: SQLAlchemy 2.0 declarative models with named constraints.
+
+The schema itself is built by the Alembic migrations in ``clinicctl/migrations``; a test
+compares these models with the migrated schema on SQLite and PostgreSQL so they never drift.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ROLES = ("owner", "manager", "provider", "records-custodian", "scheduler", "biller")
+RECORDS_OWNERS = ("group", "provider")
+ASSIGNMENT_STATUSES = ("new", "active", "inactive", "discharged")
+ASSIGNMENT_ORIGINS = ("intake", "share", "appointment", "import")
+NOTE_KINDS = ("progress", "intake", "private")
+AUDIT_OUTCOMES = ("ok", "denied")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC instants on both databases.
+
+    SQLite has no time zone type and hands back naive values; storing UTC and re-attaching
+    the zone on the way out keeps comparisons and ISO output identical on both stores.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.UTC)
+        if getattr(dialect, "name", "") == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: object
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Practice(Base):
+    __tablename__ = "practice"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    __table_args__ = (
+        CheckConstraint(_in("records_owner", RECORDS_OWNERS), name="records_owner"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Lower-cased, whitespace-collapsed name: references by name are case-insensitive.
+    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    credentials: Mapped[str | None] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    records_owner: Mapped[str] = mapped_column(String(16), default="group")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    role_rows: Mapped[list[StaffRole]] = relationship(
+        back_populates="staff", cascade="all, delete-orphan", order_by="StaffRole.role"
+    )
+
+    @property
+    def roles(self) -> list[str]:
+        return sorted((r.role for r in self.role_rows), key=ROLES.index)
+
+    def has_role(self, *roles: str) -> bool:
+        return any(r.role in roles for r in self.role_rows)
+
+
+class StaffRole(Base):
+    __tablename__ = "staff_role"
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="role"),
+        # The practice has exactly one owner; the service keeps "at least one".
+        Index(
+            "uq_staff_role_single_owner",
+            "role",
+            unique=True,
+            sqlite_where=text("role = 'owner'"),
+            postgresql_where=text("role = 'owner'"),
+        ),
+    )
+
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+    staff: Mapped[Staff] = relationship(back_populates="role_rows")
+
+
+class CustodianGrant(Base):
+    """Scope of a records custodian. No rows: all providers, no expiry.
+
+    A row with ``provider_id`` NULL covers all providers; ``expires_on`` is the last day the
+    grant holds.
+    """
+
+    __tablename__ = "custodian_grant"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    custodian_id: Mapped[int] = mapped_column(
+        ForeignKey("staff.id", ondelete="CASCADE"), index=True
+    )
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    expires_on: Mapped[dt.date | None] = mapped_column(Date)
+    granted_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Client(Base):
+    __tablename__ = "client"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    preferred_name: Mapped[str | None] = mapped_column(String(100))
+    name_key: Mapped[str] = mapped_column(String(201), index=True)
+    dob: Mapped[dt.date] = mapped_column(Date)
+    sex: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(400))
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Assignment(Base):
+    """A client in one provider's list, with that provider's own status and diagnosis."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        UniqueConstraint("client_id", "provider_id"),
+        CheckConstraint(_in("status", ASSIGNMENT_STATUSES), name="status"),
+        CheckConstraint(_in("origin", ASSIGNMENT_ORIGINS), name="origin"),
+        Index("ix_assignment_provider_id_status", "provider_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    # ICD-10 codes, comma-separated, in the order the provider gave them.
+    diagnosis: Mapped[str] = mapped_column(String(400), default="")
+    origin: Mapped[str] = mapped_column(String(16))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    provider: Mapped[Staff] = relationship(foreign_keys=[provider_id])
+    client: Mapped[Client] = relationship()
+
+    @property
+    def diagnosis_codes(self) -> list[str]:
+        return [code for code in self.diagnosis.split(",") if code]
+
+
+class ChartShare(Base):
+    """A one-way grant: ``to_provider`` may read ``from_provider``'s notes on one client."""
+
+    __tablename__ = "chart_share"
+    __table_args__ = (
+        CheckConstraint("from_provider_id <> to_provider_id", name="not_self"),
+        Index(
+            "uq_chart_share_active",
+            "client_id",
+            "from_provider_id",
+            "to_provider_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))
+    from_provider_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    to_provider_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    include_private_notes: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class ChartNote(Base):
+    """A clinical note. Never edited: an addendum is a new note pointing at the first."""
+
+    __tablename__ = "chart_note"
+    __table_args__ = (
+        CheckConstraint(_in("kind", NOTE_KINDS), name="kind"),
+        Index("ix_chart_note_client_id_author_id", "client_id", "author_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    date_of_service: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16), default="progress")
+    body: Mapped[str] = mapped_column(Text)
+    addendum_to_id: Mapped[int | None] = mapped_column(ForeignKey("chart_note.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Document(Base):
+    __tablename__ = "document"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("client.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    clinical: Mapped[bool] = mapped_column(Boolean, default=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained. ``details`` holds ids and field names only, never PHI."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        CheckConstraint(_in("outcome", AUDIT_OUTCOMES), name="outcome"),
+        Index("ix_audit_event_client_id", "client_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    client_id: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(8))
+    details: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,0 +1,112 @@
+"""``--format table|json|csv``: one renderer for every command.
+
+Data goes to stdout; JSON and CSV are written with ``json`` and ``csv`` directly (never through
+rich, which wraps long lines and reads ``[markup]`` inside names). Tables are rich tables of
+plain ``Text`` cells, imported only when a table is printed.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from enum import StrEnum
+from typing import Any, TextIO
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+Column = tuple[str, str]  # (key in the row, table header)
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def cell_text(value: Any) -> str:
+    """A value as one CSV or table cell: lists joined with ';', booleans lower-case."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ";".join(cell_text(v) for v in value)
+    if isinstance(value, Mapping):
+        return json.dumps(jsonable(value), sort_keys=True)
+    return str(value)
+
+
+def write_json(data: Any, out: TextIO | None = None) -> None:
+    out = out or sys.stdout
+    out.write(json.dumps(jsonable(data), indent=2, ensure_ascii=False))
+    out.write("\n")
+
+
+def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column],
+              out: TextIO | None = None) -> None:
+    writer = csv.writer(out or sys.stdout, lineterminator="\r\n")
+    writer.writerow([key for key, _ in columns])
+    for row in rows:
+        writer.writerow([cell_text(row.get(key)) for key, _ in columns])
+
+
+def write_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column],
+                title: str | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, show_lines=False, title_justify="left")
+    for _, header in columns:
+        table.add_column(header)
+    for row in rows:
+        table.add_row(*(Text(cell_text(row.get(key))) for key, _ in columns))
+    console = Console()
+    if not console.is_terminal:
+        # Piped or redirected: do not squeeze the table into 80 columns.
+        console = Console(width=max(console.width, 200))
+    console.print(table)
+
+
+def render_list(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], fmt: str,
+                *, title: str | None = None) -> None:
+    """A listing: JSON array, CSV with a header row, or a table."""
+    if fmt == "json":
+        write_json(list(rows))
+    elif fmt == "csv":
+        write_csv(rows, columns)
+    else:
+        write_table(rows, columns, title=title)
+
+
+def render_object(row: Mapping[str, Any], columns: Sequence[Column], fmt: str,
+                  *, title: str | None = None) -> None:
+    """A single result: JSON object, one-row CSV, or a two-column table."""
+    if fmt == "json":
+        write_json(dict(row))
+    elif fmt == "csv":
+        write_csv([row], columns)
+    else:
+        pairs = [{"field": header, "value": row.get(key)} for key, header in columns]
+        write_table(pairs, [("field", "Field"), ("value", "Value")], title=title)
+
+
+def message(text: str) -> None:
+    """A status line for people: stderr, never mixed with the data on stdout."""
+    print(text, file=sys.stderr)

@@ -1,0 +1,277 @@
+"""Who may do what: the one authorisation path for every entry point.
+
+Deny by default. Each action names the roles that may take it and, where the permission
+table of the specification says "assigned", "own" or "in scope", the check that goes with it.
+A refusal raises ``Denied`` carrying the audit event; the session scope records it after
+rolling back everything else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from clinicctl.errors import Denied
+from clinicctl.models import Assignment, ChartShare, Client, CustodianGrant, Staff
+
+CUSTODIAN = "records-custodian"
+
+
+def today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def is_assigned(session: Session, provider_id: int, client_id: int) -> bool:
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Assignment.client_id == client_id, Assignment.provider_id == provider_id
+                )
+            )
+        )
+    )
+
+
+def custodian_scope(session: Session, custodian: Staff) -> set[int] | None:
+    """Provider ids a records custodian covers; ``None`` means every provider."""
+    grants = session.scalars(
+        select(CustodianGrant).where(CustodianGrant.custodian_id == custodian.id)
+    ).all()
+    if not grants:
+        return None
+    current = [g for g in grants if g.expires_on is None or g.expires_on >= today()]
+    if any(g.provider_id is None for g in current):
+        return None
+    return {g.provider_id for g in current if g.provider_id is not None}
+
+
+def client_provider_ids(session: Session, client_id: int) -> set[int]:
+    return set(
+        session.scalars(select(Assignment.provider_id).where(Assignment.client_id == client_id))
+    )
+
+
+def custodian_covers_client(session: Session, custodian: Staff, client_id: int) -> bool:
+    scope = custodian_scope(session, custodian)
+    return scope is None or bool(scope & client_provider_ids(session, client_id))
+
+
+def custodian_covers_provider(session: Session, custodian: Staff, provider_id: int) -> bool:
+    scope = custodian_scope(session, custodian)
+    return scope is None or provider_id in scope
+
+
+@dataclass
+class ChartAccess:
+    """Which authors' chart notes and clinical documents one actor may read for one client."""
+
+    # author id -> whether private notes are included
+    authors: dict[int, bool] = field(default_factory=dict)
+    # owner and records custodians read non-private notes of these authors (None: all)
+    nonprivate_authors: set[int] | None = field(default_factory=set)
+    reasons: dict[int, str] = field(default_factory=dict)
+
+    def can_read(self, author_id: int, kind: str = "progress") -> bool:
+        if author_id in self.authors and (kind != "private" or self.authors[author_id]):
+            return True
+        if kind == "private":
+            return False
+        return self.nonprivate_authors is None or author_id in self.nonprivate_authors
+
+
+def active_shares_to(session: Session, provider_id: int, client_id: int) -> list[ChartShare]:
+    return list(
+        session.scalars(
+            select(ChartShare).where(
+                ChartShare.client_id == client_id,
+                ChartShare.to_provider_id == provider_id,
+                ChartShare.ended_at.is_(None),
+            )
+        )
+    )
+
+
+def chart_access(session: Session, actor: Staff, client_id: int) -> ChartAccess:
+    access = ChartAccess()
+    if not actor.active:
+        return access
+    if actor.has_role("provider"):
+        access.authors[actor.id] = True
+        for share in active_shares_to(session, actor.id, client_id):
+            access.authors[share.from_provider_id] = (
+                access.authors.get(share.from_provider_id, False) or share.include_private_notes
+            )
+    if actor.has_role("owner"):
+        access.nonprivate_authors = None
+    elif actor.has_role(CUSTODIAN):
+        access.nonprivate_authors = custodian_scope(session, actor)
+    return access
+
+
+def _deny(actor: Staff, action: str, why: str, **audit: object) -> Denied:
+    event = {"actor_id": actor.id, "action": action}
+    event.update(audit)
+    event.setdefault("object_type", "client" if audit.get("client_id") else "staff")
+    event.setdefault("object_id", audit.get("client_id"))
+    return Denied(f"{action}: {why}", audit=event)
+
+
+def require_active(actor: Staff, action: str, **audit: object) -> None:
+    if not actor.active:
+        raise _deny(actor, action, f"{actor.email} is deactivated", **audit)
+
+
+def require_roles(actor: Staff, action: str, roles: tuple[str, ...], **audit: object) -> None:
+    require_active(actor, action, **audit)
+    if not actor.has_role(*roles):
+        raise _deny(
+            actor, action, f"requires one of the roles {', '.join(roles)}", **audit
+        )
+
+
+# Roles allowed per action, before the per-client checks.
+STAFF_ADMIN = ("owner", "manager")
+CLIENT_EDITORS = ("owner", "manager", "scheduler", "provider")
+PROFILE_READERS = ("owner", "manager", "scheduler", "biller", CUSTODIAN, "provider")
+SHARERS = ("owner", "manager", CUSTODIAN, "provider")
+AUDIT_READERS = ("owner", "manager", CUSTODIAN)
+
+
+def authorize_staff_admin(actor: Staff, action: str, *, roles: list[str] = ()) -> None:  # type: ignore[assignment]
+    """Staff add / roles / deactivate. Managers may not hand out owner or custodian roles."""
+    require_roles(actor, action, STAFF_ADMIN, object_type="staff")
+    if not actor.has_role("owner") and set(roles) & {"owner", CUSTODIAN}:
+        raise _deny(actor, action, "only the owner grants the owner or records-custodian role",
+                    object_type="staff")
+
+
+def profile_grant(session: Session, actor: Staff, client: Client) -> str | None:
+    """Why ``actor`` may see the client profile and non-clinical documents, or None."""
+    if not actor.active:
+        return None
+    for role in ("owner", "manager", "scheduler", "biller"):
+        if actor.has_role(role):
+            return f"role {role}"
+    if actor.has_role("provider") and is_assigned(session, actor.id, client.id):
+        return "in their list"
+    if actor.has_role(CUSTODIAN) and custodian_covers_client(session, actor, client.id):
+        return "records custodian in scope"
+    return None
+
+
+def authorize_client_profile(session: Session, actor: Staff, client: Client, action: str) -> None:
+    """Client profile and non-clinical documents."""
+    audit = {"client_id": client.id}
+    require_roles(actor, action, PROFILE_READERS, **audit)
+    if profile_grant(session, actor, client) is None:
+        raise _deny(actor, action, "the client is not in your list or scope", **audit)
+
+
+def authorize_client_edit(
+    session: Session, actor: Staff, client: Client | None, action: str
+) -> None:
+    """Client add / edit demographics: owner, manager, scheduler, provider (own clients)."""
+    audit = {"client_id": client.id} if client else {"object_type": "client"}
+    require_roles(actor, action, CLIENT_EDITORS, **audit)
+    if actor.has_role("owner", "manager", "scheduler") or client is None:
+        return
+    if is_assigned(session, actor.id, client.id):
+        return
+    raise _deny(actor, action, "providers edit only their own clients", **audit)
+
+
+def authorize_assignment_edit(
+    session: Session, actor: Staff, assignment: Assignment, action: str, *, clinical: bool
+) -> None:
+    """A provider's own settings for a client: status (also schedulers) and diagnosis."""
+    audit = {"client_id": assignment.client_id, "details": {"provider_id": assignment.provider_id}}
+    roles = ("owner", "manager", "provider") if clinical else CLIENT_EDITORS
+    require_roles(actor, action, roles, **audit)
+    if actor.has_role("owner", "manager") or (not clinical and actor.has_role("scheduler")):
+        return
+    if actor.id == assignment.provider_id:
+        return
+    raise _deny(actor, action, "providers change only their own settings for a client", **audit)
+
+
+def authorize_share(
+    session: Session,
+    actor: Staff,
+    client: Client,
+    from_provider: Staff,
+    *,
+    chart: bool,
+    action: str,
+) -> None:
+    """``client share`` / ``unshare`` without an appointment (schedulers and billers may not).
+
+    ``chart`` is true when the command starts a chart share; when the from-provider owns their
+    own records, only they may do that.
+    """
+    audit = {
+        "client_id": client.id,
+        "details": {"from_id": from_provider.id, "chart": chart},
+    }
+    require_roles(actor, action, SHARERS, **audit)
+    if chart and from_provider.records_owner == "provider" and actor.id != from_provider.id:
+        raise _deny(
+            actor, action,
+            f"{from_provider.name} owns their records; only they may share their chart",
+            **audit,
+        )
+    if actor.has_role("owner", "manager"):
+        return
+    if actor.has_role(CUSTODIAN) and custodian_covers_provider(session, actor, from_provider.id):
+        return
+    if actor.has_role("provider") and actor.id == from_provider.id:
+        return
+    raise _deny(actor, action, "providers share only from themselves", **audit)
+
+
+def authorize_note_write(session: Session, actor: Staff, client: Client, action: str) -> None:
+    audit = {"client_id": client.id}
+    require_roles(actor, action, ("provider",), **audit)
+    if not is_assigned(session, actor.id, client.id):
+        raise _deny(actor, action, "only providers assigned to the client write notes", **audit)
+
+
+def authorize_clinical_read(
+    session: Session,
+    actor: Staff,
+    client: Client,
+    author_id: int,
+    kind: str,
+    action: str,
+    object_type: str,
+    object_id: int,
+) -> None:
+    audit = {"client_id": client.id, "object_type": object_type, "object_id": object_id}
+    require_active(actor, action, **audit)
+    if not chart_access(session, actor, client.id).can_read(author_id, kind):
+        raise _deny(actor, action, f"no access to this {object_type.replace('_', ' ')}", **audit)
+
+
+def authorize_document_add(
+    session: Session, actor: Staff, client: Client, *, clinical: bool, action: str
+) -> None:
+    """Clinical documents are clinical records: only assigned providers add them."""
+    if clinical:
+        authorize_note_write(session, actor, client, action)
+    else:
+        authorize_client_profile(session, actor, client, action)
+        if actor.has_role("biller") and not actor.has_role(
+            "owner", "manager", "scheduler", CUSTODIAN, "provider"
+        ):
+            raise _deny(actor, action, "billers do not add documents", client_id=client.id)
+
+
+def authorize_audit_read(actor: Staff, action: str) -> None:
+    require_roles(actor, action, AUDIT_READERS, object_type="audit")
+
+
+def authorize_custodian_grant(actor: Staff, action: str) -> None:
+    require_roles(actor, action, ("owner",), object_type="staff")

@@ -1,0 +1,338 @@
+"""Clients (group level) and their assignments (a client in one provider's list)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clinicctl.errors import Conflict, InvalidInput, NotFound
+from clinicctl.models import ASSIGNMENT_STATUSES, Assignment, Client, Staff
+from clinicctl.services import access, audit
+from clinicctl.services.refs import (
+    name_key,
+    parse_date,
+    resolve_client,
+    resolve_provider,
+    search_clause,
+)
+
+# ICD-10-CM shape: a letter, two characters, then an optional dot and up to four more.
+_ICD10 = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+DEFAULT_LIST_STATUSES = ("new", "active")
+EDITABLE_FIELDS = ("first_name", "last_name", "preferred_name", "dob", "sex", "email",
+                   "phone", "address", "external_id")
+
+
+def validate_diagnosis(codes: list[str]) -> list[str]:
+    cleaned: list[str] = []
+    for code in codes:
+        normal = code.strip().upper()
+        if not _ICD10.match(normal):
+            raise InvalidInput(
+                f"invalid diagnosis code {code!r}: expected an ICD-10 code such as F41.1"
+            )
+        if normal not in cleaned:
+            cleaned.append(normal)
+    return cleaned
+
+
+def validate_dob(value: str | dt.date) -> dt.date:
+    dob = value if isinstance(value, dt.date) else parse_date(value, "date of birth")
+    if dob > access.today():
+        raise InvalidInput(f"date of birth {dob.isoformat()} is in the future")
+    if dob.year < 1900:
+        raise InvalidInput(f"date of birth {dob.isoformat()} is before 1900")
+    return dob
+
+
+def _clean_name(value: str, what: str) -> str:
+    value = " ".join(value.split())
+    if not value:
+        raise InvalidInput(f"{what} is empty")
+    return value
+
+
+def _clean_optional(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+@dataclass
+class AddResult:
+    client: Client
+    created: bool
+    assignment: Assignment | None = None
+
+
+def add_client(
+    session: Session,
+    actor: Staff,
+    *,
+    first_name: str,
+    last_name: str,
+    dob: str | dt.date,
+    sex: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    address: str | None = None,
+    external_id: str | None = None,
+    preferred_name: str | None = None,
+    provider_ref: str | None = None,
+    diagnosis: list[str] | None = None,
+) -> AddResult:
+    """Add a client, optionally straight into a first provider's list (origin ``intake``).
+
+    Adding the same person again (same name and date of birth, or the same external id, with
+    the same details) is a no-op.
+    """
+    first_name = _clean_name(first_name, "first name")
+    last_name = _clean_name(last_name, "last name")
+    born = validate_dob(dob)
+    codes = validate_diagnosis(diagnosis or [])
+    external_id = _clean_optional(external_id)
+    if codes and not provider_ref and not _acts_as_provider_only(actor):
+        raise InvalidInput("--diagnosis needs --provider: a diagnosis belongs to one provider")
+    access.authorize_client_edit(session, actor, None, "client.add")
+    provider = _first_provider(session, actor, provider_ref)
+
+    key = name_key(first_name, last_name)
+    existing = None
+    if external_id:
+        existing = session.scalar(select(Client).where(Client.external_id == external_id))
+    if existing is None:
+        existing = session.scalar(
+            select(Client).where(Client.name_key == key, Client.dob == born).limit(1)
+        )
+    if existing is not None:
+        same = (existing.name_key == key and existing.dob == born
+                and (external_id is None or existing.external_id == external_id))
+        if not same:
+            raise Conflict(f"external id {external_id!r} already belongs to client #{existing.id}")
+        if provider is not None and not access.is_assigned(session, provider.id, existing.id):
+            raise Conflict(
+                f"client #{existing.id} already exists; use `client share` to add them to "
+                f"{provider.name}'s list"
+            )
+        return AddResult(existing, created=False)
+
+    client = Client(
+        first_name=first_name,
+        last_name=last_name,
+        preferred_name=_clean_optional(preferred_name),
+        name_key=key,
+        dob=born,
+        sex=_clean_optional(sex),
+        email=_clean_optional(email),
+        phone=_clean_optional(phone),
+        address=_clean_optional(address),
+        external_id=external_id,
+    )
+    session.add(client)
+    session.flush()
+    audit.record(session, actor_id=actor.id, action="client.add", object_type="client",
+                 object_id=client.id, client_id=client.id)
+    assignment = None
+    if provider is not None:
+        assignment = assign(session, actor, client, provider, origin="intake", diagnosis=codes)
+    return AddResult(client, created=True, assignment=assignment)
+
+
+def _acts_as_provider_only(actor: Staff) -> bool:
+    return actor.has_role("provider") and not actor.has_role("owner", "manager", "scheduler")
+
+
+def _first_provider(session: Session, actor: Staff, provider_ref: str | None) -> Staff | None:
+    if _acts_as_provider_only(actor):
+        # A provider adds clients to their own list; otherwise they could not see them.
+        provider = resolve_provider(session, provider_ref) if provider_ref else actor
+        if provider.id != actor.id:
+            raise access._deny(actor, "client.add", "providers add clients to their own list",
+                               object_type="client")
+        return provider
+    if provider_ref is None:
+        return None
+    provider = resolve_provider(session, provider_ref)
+    if not provider.active:
+        raise InvalidInput(f"{provider.name} is deactivated")
+    return provider
+
+
+def assign(
+    session: Session,
+    actor: Staff,
+    client: Client,
+    provider: Staff,
+    *,
+    origin: str,
+    diagnosis: list[str] | None = None,
+) -> Assignment:
+    """Put a client in a provider's list. Callers have authorised the action."""
+    assignment = Assignment(
+        client_id=client.id,
+        provider_id=provider.id,
+        status="new",
+        diagnosis=",".join(diagnosis or []),
+        origin=origin,
+        created_by_id=actor.id,
+    )
+    session.add(assignment)
+    session.flush()
+    audit.record(session, actor_id=actor.id, action="assignment.create", object_type="assignment",
+                 object_id=assignment.id, client_id=client.id,
+                 details={"provider_id": provider.id, "origin": origin})
+    return assignment
+
+
+def get_assignment(session: Session, client_id: int, provider_id: int) -> Assignment | None:
+    return session.scalar(
+        select(Assignment).where(
+            Assignment.client_id == client_id, Assignment.provider_id == provider_id
+        )
+    )
+
+
+def list_clients(
+    session: Session,
+    actor: Staff,
+    *,
+    provider_ref: str | None = None,
+    status: str | None = None,
+    search: str | None = None,
+) -> list[Client]:
+    """The client directory (name, id, date of birth), which every role may read."""
+    access.require_active(actor, "client.list", object_type="client")
+    statuses: tuple[str, ...] | None
+    if status is None:
+        statuses = DEFAULT_LIST_STATUSES if provider_ref else None
+    elif status == "all":
+        statuses = None
+    else:
+        wanted = tuple(s.strip() for s in status.split(",") if s.strip())
+        for s in wanted:
+            if s not in ASSIGNMENT_STATUSES:
+                raise InvalidInput(
+                    f"invalid status {s!r}; expected all or {', '.join(ASSIGNMENT_STATUSES)}"
+                )
+        statuses = wanted
+    query = select(Client).order_by(Client.last_name, Client.first_name, Client.id)
+    if provider_ref or statuses is not None:
+        query = query.join(Assignment, Assignment.client_id == Client.id)
+        if provider_ref:
+            provider = resolve_provider(session, provider_ref)
+            query = query.where(Assignment.provider_id == provider.id)
+        if statuses is not None:
+            query = query.where(Assignment.status.in_(statuses))
+        query = query.distinct()
+    if search:
+        query = query.where(search_clause(search))
+    return list(session.scalars(query))
+
+
+@dataclass
+class ClientProfile:
+    client: Client
+    assignments: list[Assignment] = field(default_factory=list)
+
+
+def client_profile(session: Session, actor: Staff, ref: str) -> ClientProfile:
+    client = resolve_client(session, ref)
+    access.authorize_client_profile(session, actor, client, "client.show")
+    return ClientProfile(client, assignments_of(session, client.id))
+
+
+def assignments_of(session: Session, client_id: int) -> list[Assignment]:
+    return list(
+        session.scalars(
+            select(Assignment).where(Assignment.client_id == client_id).order_by(Assignment.id)
+        )
+    )
+
+
+def edit_client(session: Session, actor: Staff, ref: str, changes: dict[str, Any]
+                ) -> tuple[Client, list[str]]:
+    """Change demographics; returns the client and the names of the fields that changed."""
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if not changes:
+        raise InvalidInput("nothing to change: give at least one field option")
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput(f"unknown field {sorted(unknown)[0]!r}")
+    if "dob" in changes:
+        changes["dob"] = validate_dob(changes["dob"])
+    for what in ("first_name", "last_name"):
+        if what in changes:
+            changes[what] = _clean_name(changes[what], what.replace("_", " "))
+    for what in ("preferred_name", "sex", "email", "phone", "address", "external_id"):
+        if what in changes:
+            changes[what] = _clean_optional(changes[what])
+    client = resolve_client(session, ref)
+    access.authorize_client_edit(session, actor, client, "client.edit")
+    if changes.get("external_id"):
+        other = session.scalar(
+            select(Client.id).where(Client.external_id == changes["external_id"],
+                                    Client.id != client.id)
+        )
+        if other is not None:
+            raise Conflict(f"external id {changes['external_id']!r} belongs to client #{other}")
+    changed = [k for k, v in changes.items() if getattr(client, k) != v]
+    for k in changed:
+        setattr(client, k, changes[k])
+    if {"first_name", "last_name"} & set(changed):
+        client.name_key = name_key(client.first_name, client.last_name)
+    session.flush()
+    if changed:
+        audit.record(session, actor_id=actor.id, action="client.edit", object_type="client",
+                     object_id=client.id, client_id=client.id, details={"fields": changed})
+    return client, changed
+
+
+def _assignment_for(session: Session, client: Client, provider: Staff) -> Assignment:
+    assignment = get_assignment(session, client.id, provider.id)
+    if assignment is None:
+        raise NotFound(f"client #{client.id} is not in {provider.name}'s list")
+    return assignment
+
+
+def set_status(session: Session, actor: Staff, ref: str, provider_ref: str, status: str
+               ) -> tuple[Assignment, bool]:
+    if status not in ASSIGNMENT_STATUSES:
+        raise InvalidInput(f"invalid status {status!r}; expected {', '.join(ASSIGNMENT_STATUSES)}")
+    client = resolve_client(session, ref)
+    provider = resolve_provider(session, provider_ref)
+    assignment = _assignment_for(session, client, provider)
+    access.authorize_assignment_edit(session, actor, assignment, "client.status", clinical=False)
+    if assignment.status == status:
+        return assignment, False
+    old = assignment.status
+    assignment.status = status
+    session.flush()
+    audit.record(session, actor_id=actor.id, action="client.status", object_type="assignment",
+                 object_id=assignment.id, client_id=client.id,
+                 details={"provider_id": provider.id, "from": old, "to": status})
+    return assignment, True
+
+
+def set_diagnosis(session: Session, actor: Staff, ref: str, provider_ref: str, codes: list[str]
+                  ) -> tuple[Assignment, bool]:
+    cleaned = validate_diagnosis(codes)
+    client = resolve_client(session, ref)
+    provider = resolve_provider(session, provider_ref)
+    assignment = _assignment_for(session, client, provider)
+    access.authorize_assignment_edit(session, actor, assignment, "client.diagnosis",
+                                     clinical=True)
+    value = ",".join(cleaned)
+    if assignment.diagnosis == value:
+        return assignment, False
+    assignment.diagnosis = value
+    session.flush()
+    audit.record(session, actor_id=actor.id, action="client.diagnosis", object_type="assignment",
+                 object_id=assignment.id, client_id=client.id,
+                 details={"provider_id": provider.id, "count": len(cleaned)})
+    return assignment, True

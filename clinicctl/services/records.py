@@ -1,0 +1,180 @@
+"""Chart notes and documents, and who may read them.
+
+Visibility follows the permission table: a provider reads their own notes and the notes of
+providers who have an active chart share to them (private notes only when the share includes
+them); the owner and in-scope records custodians read every non-private note; nobody else
+reads any. Invisible notes are neither listed nor counted. Every read is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clinicctl.errors import InvalidInput, NotFound
+from clinicctl.models import NOTE_KINDS, ChartNote, Client, Document, Practice, Staff
+from clinicctl.services import access, audit
+from clinicctl.services.refs import parse_date, resolve_client
+
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+
+
+def practice_today(session: Session) -> dt.date:
+    practice = session.scalar(select(Practice).limit(1))
+    zone = ZoneInfo(practice.timezone) if practice else dt.UTC
+    return dt.datetime.now(zone).date()
+
+
+def add_note(
+    session: Session,
+    actor: Staff,
+    client_ref: str,
+    *,
+    body: str,
+    kind: str = "progress",
+    date_of_service: str | None = None,
+    addendum_to: int | None = None,
+) -> ChartNote:
+    if kind not in NOTE_KINDS:
+        raise InvalidInput(f"invalid note kind {kind!r}; expected {', '.join(NOTE_KINDS)}")
+    if not body.strip():
+        raise InvalidInput("the note body is empty")
+    today = practice_today(session)
+    when = parse_date(date_of_service, "date of service") if date_of_service else today
+    if when > today:
+        raise InvalidInput(f"date of service {when.isoformat()} is in the future")
+    client = resolve_client(session, client_ref)
+    access.authorize_note_write(session, actor, client, "note.add")
+    if addendum_to is not None:
+        first = session.get(ChartNote, addendum_to)
+        if first is None or first.client_id != client.id:
+            raise NotFound(f"no note {addendum_to} for this client to add an addendum to")
+        if not access.chart_access(session, actor, client.id).can_read(first.author_id,
+                                                                         first.kind):
+            raise access._deny(actor, "note.add", "no access to the note being amended",
+                               client_id=client.id, object_type="chart_note",
+                               object_id=addendum_to)
+    note = ChartNote(client_id=client.id, author_id=actor.id, date_of_service=when, kind=kind,
+                     body=body, addendum_to_id=addendum_to)
+    session.add(note)
+    session.flush()
+    audit.record(session, actor_id=actor.id, action="note.add", object_type="chart_note",
+                 object_id=note.id, client_id=client.id,
+                 details={"kind": kind, "addendum_to": addendum_to})
+    return note
+
+
+def _require_some_chart_access(session: Session, actor: Staff, client: Client, action: str
+                               ) -> access.ChartAccess:
+    """Listing needs a reason to look at this client's chart at all: the owner, a custodian
+    in scope, or a provider who has the client or an incoming chart share."""
+    audit_info = {"client_id": client.id}
+    access.require_roles(actor, action, ("owner", access.CUSTODIAN, "provider"), **audit_info)
+    chart = access.chart_access(session, actor, client.id)
+    allowed = (
+        actor.has_role("owner")
+        or (actor.has_role(access.CUSTODIAN)
+            and access.custodian_covers_client(session, actor, client.id))
+        or (actor.has_role("provider")
+            and (access.is_assigned(session, actor.id, client.id) or len(chart.authors) > 1))
+    )
+    if not allowed:
+        raise access._deny(actor, action, "the client is not in your list or scope",
+                           **audit_info)
+    return chart
+
+
+def list_notes(session: Session, actor: Staff, client_ref: str) -> list[ChartNote]:
+    client = resolve_client(session, client_ref)
+    chart = _require_some_chart_access(session, actor, client, "note.list")
+    notes = [
+        n for n in session.scalars(
+            select(ChartNote).where(ChartNote.client_id == client.id)
+            .order_by(ChartNote.date_of_service, ChartNote.id)
+        )
+        if chart.can_read(n.author_id, n.kind)
+    ]
+    audit.record(session, actor_id=actor.id, action="note.list", object_type="client",
+                 object_id=client.id, client_id=client.id,
+                 details={"note_ids": [n.id for n in notes]})
+    return notes
+
+
+def show_note(session: Session, actor: Staff, note_id: int) -> ChartNote:
+    note = session.get(ChartNote, note_id)
+    if note is None:
+        raise NotFound(f"no note with id {note_id}")
+    client = session.get(Client, note.client_id)
+    assert client is not None
+    access.authorize_clinical_read(session, actor, client, note.author_id, note.kind,
+                                   "note.read", "chart_note", note.id)
+    audit.record(session, actor_id=actor.id, action="note.read", object_type="chart_note",
+                 object_id=note.id, client_id=client.id)
+    return note
+
+
+def add_document(
+    session: Session,
+    actor: Staff,
+    client_ref: str,
+    *,
+    title: str,
+    content: bytes,
+    clinical: bool,
+) -> Document:
+    title = " ".join(title.split())
+    if not title:
+        raise InvalidInput("the document title is empty")
+    if len(content) > MAX_DOCUMENT_BYTES:
+        raise InvalidInput(f"the file is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB")
+    client = resolve_client(session, client_ref)
+    access.authorize_document_add(session, actor, client, clinical=clinical, action="doc.add")
+    document = Document(client_id=client.id, title=title, clinical=clinical, content=content,
+                        sha256=hashlib.sha256(content).hexdigest(), uploaded_by_id=actor.id)
+    session.add(document)
+    session.flush()
+    audit.record(session, actor_id=actor.id, action="doc.add", object_type="document",
+                 object_id=document.id, client_id=client.id,
+                 details={"clinical": clinical, "bytes": len(content)})
+    return document
+
+
+def list_documents(session: Session, actor: Staff, client_ref: str) -> list[Document]:
+    """Non-clinical documents for everyone with profile access; clinical ones only for those
+    who may read the uploader's chart."""
+    client = resolve_client(session, client_ref)
+    access.authorize_client_profile(session, actor, client, "doc.list")
+    chart = access.chart_access(session, actor, client.id)
+    documents = [
+        d for d in session.scalars(
+            select(Document).where(Document.client_id == client.id).order_by(Document.id)
+        )
+        if not d.clinical or chart.can_read(d.uploaded_by_id)
+    ]
+    clinical_ids = [d.id for d in documents if d.clinical]
+    if clinical_ids:
+        audit.record(session, actor_id=actor.id, action="doc.list", object_type="client",
+                     object_id=client.id, client_id=client.id,
+                     details={"clinical_document_ids": clinical_ids})
+    return documents
+
+
+def get_document(session: Session, actor: Staff, document_id: int) -> Document:
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFound(f"no document with id {document_id}")
+    client = session.get(Client, document.client_id)
+    assert client is not None
+    if document.clinical:
+        access.authorize_clinical_read(session, actor, client, document.uploaded_by_id,
+                                       "progress", "doc.read", "document", document.id)
+    else:
+        access.authorize_client_profile(session, actor, client, "doc.read")
+    audit.record(session, actor_id=actor.id, action="doc.read", object_type="document",
+                 object_id=document.id, client_id=client.id,
+                 details={"clinical": document.clinical})
+    return document

@@ -1,0 +1,116 @@
+"""Turning what the user typed into records.
+
+A client is ``#ID``, an external id, or a full name; a staff member is an email, ``#ID`` or
+a full name. Names are matched case-insensitively with whitespace collapsed. An ambiguous
+name lists the candidates; an unknown one suggests close matches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from clinicctl.errors import Ambiguous, InvalidInput, NotFound
+from clinicctl.models import Client, Staff
+
+_SPACES = re.compile(r"\s+")
+
+
+def name_key(*parts: str) -> str:
+    return _SPACES.sub(" ", " ".join(parts)).strip().casefold()
+
+
+def _id_ref(ref: str) -> int | None:
+    ref = ref.strip()
+    if ref.startswith("#"):
+        digits = ref[1:]
+        if not digits.isdigit():
+            raise InvalidInput(f"invalid id {ref!r}: expected # followed by digits")
+        return int(digits)
+    return None
+
+
+def _close(session: Session, column, typed: str) -> list[str]:  # type: ignore[no-untyped-def]
+    key = name_key(typed)
+    first = key[:1]
+    pool = session.scalars(
+        select(column).where(column.like(f"{first}%") | column.like(f"% {first}%")).limit(2000)
+    ).all()
+    return difflib.get_close_matches(key, pool, n=3, cutoff=0.6)
+
+
+def resolve_staff(session: Session, ref: str, *, what: str = "staff member") -> Staff:
+    if not ref or not ref.strip():
+        raise InvalidInput(f"empty {what} reference")
+    staff_id = _id_ref(ref)
+    if staff_id is not None:
+        found = session.get(Staff, staff_id)
+        if found is None:
+            raise NotFound(f"no {what} with id {staff_id}")
+        return found
+    if "@" in ref:
+        found = session.scalar(select(Staff).where(func.lower(Staff.email) == ref.strip().lower()))
+        if found is None:
+            raise NotFound(f"no {what} with email {ref.strip()!r}")
+        return found
+    matches = session.scalars(select(Staff).where(Staff.name_key == name_key(ref))).all()
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise Ambiguous(
+            f"{len(matches)} staff members are named {ref.strip()!r}; use an email or #ID",
+            [f"#{s.id} {s.name} <{s.email}>" for s in matches],
+        )
+    close = _close(session, Staff.name_key, ref)
+    hint = f" (did you mean: {', '.join(close)}?)" if close else ""
+    raise NotFound(f"no {what} named {ref.strip()!r}{hint}")
+
+
+def resolve_provider(session: Session, ref: str, *, what: str = "provider") -> Staff:
+    staff = resolve_staff(session, ref, what=what)
+    if not staff.has_role("provider"):
+        raise InvalidInput(f"{staff.name} (#{staff.id}) is not a provider")
+    return staff
+
+
+def resolve_client(session: Session, ref: str) -> Client:
+    if not ref or not ref.strip():
+        raise InvalidInput("empty client reference")
+    client_id = _id_ref(ref)
+    if client_id is not None:
+        found = session.get(Client, client_id)
+        if found is None:
+            raise NotFound(f"no client with id {client_id}")
+        return found
+    by_external = session.scalar(select(Client).where(Client.external_id == ref.strip()))
+    if by_external is not None:
+        return by_external
+    matches = session.scalars(
+        select(Client).where(Client.name_key == name_key(ref)).order_by(Client.id)
+    ).all()
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise Ambiguous(
+            f"{len(matches)} clients are named {ref.strip()!r}; use #ID or the external id",
+            [f"#{c.id} {c.name} born {c.dob.isoformat()}" for c in matches],
+        )
+    close = _close(session, Client.name_key, ref)
+    hint = f" (did you mean: {', '.join(close)}?)" if close else ""
+    raise NotFound(f"no client matches {ref.strip()!r}{hint}")
+
+
+def search_clause(text_: str):  # type: ignore[no-untyped-def]
+    pattern = f"%{name_key(text_)}%"
+    return or_(Client.name_key.like(pattern), Client.external_id == text_.strip())
+
+
+def parse_date(value: str, what: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(f"invalid {what} {value!r}: expected YYYY-MM-DD") from None

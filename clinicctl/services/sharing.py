@@ -1,0 +1,320 @@
+"""Sharing a client between providers of the group.
+
+Demographics only (the default) puts the client in the other provider's list: they see the
+profile, the per-provider settings and the non-clinical documents, never chart notes. A chart
+share is a separate one-way grant from one provider to another for one client; ending it
+leaves the demographics-only access in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clinicctl.errors import Conflict, InvalidInput
+from clinicctl.models import Assignment, ChartShare, Client, Staff, utcnow
+from clinicctl.services import access, audit
+from clinicctl.services.clients import assign, assignments_of, get_assignment
+from clinicctl.services.refs import resolve_client, resolve_provider
+
+
+@dataclass
+class ShareResult:
+    client_id: int
+    from_id: int
+    to_id: int
+    assignment: str  # created | existing | removed | none
+    chart_share: str  # none | started | active | ended
+    changed: bool
+    # for messages only; not part of the JSON document
+    to_name: str = field(default="", repr=False)
+    from_name: str = field(default="", repr=False)
+    notes: list[str] = field(default_factory=list, repr=False)
+
+    def as_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        for key in ("to_name", "from_name", "notes"):
+            data.pop(key)
+        return data
+
+
+def active_chart_share(
+    session: Session, client_id: int, from_id: int, to_id: int
+) -> ChartShare | None:
+    return session.scalar(
+        select(ChartShare).where(
+            ChartShare.client_id == client_id,
+            ChartShare.from_provider_id == from_id,
+            ChartShare.to_provider_id == to_id,
+            ChartShare.ended_at.is_(None),
+        )
+    )
+
+
+def _pair(session: Session, client_ref: str, from_ref: str, to_ref: str
+          ) -> tuple[Client, Staff, Staff]:
+    client = resolve_client(session, client_ref)
+    source = resolve_provider(session, from_ref, what="from-provider")
+    target = resolve_provider(session, to_ref, what="to-provider")
+    if source.id == target.id:
+        raise InvalidInput(f"--from and --to are the same provider ({source.name})")
+    return client, source, target
+
+
+def share(
+    session: Session,
+    actor: Staff,
+    client_ref: str,
+    from_ref: str,
+    to_ref: str,
+    *,
+    chart: bool = False,
+    private_notes: bool = False,
+) -> ShareResult:
+    """Share a client from one provider to another: demographics only unless ``chart``."""
+    if private_notes and not chart:
+        raise InvalidInput("--private-notes only applies to a chart share; add --chart")
+    client, source, target = _pair(session, client_ref, from_ref, to_ref)
+    if not target.active:
+        raise InvalidInput(f"{target.name} is deactivated; share with an active provider")
+    access.authorize_share(session, actor, client, source, chart=chart, action="client.share")
+    if get_assignment(session, client.id, source.id) is None:
+        raise Conflict(f"client #{client.id} is not in {source.name}'s list; share from a "
+                       "provider who has the client")
+
+    result = ShareResult(client.id, source.id, target.id, "existing", "none", False,
+                         to_name=target.name, from_name=source.name)
+    target_assignment = get_assignment(session, client.id, target.id)
+    if target_assignment is None:
+        target_assignment = assign(session, actor, client, target, origin="share")
+        result.assignment = "created"
+        result.changed = True
+    elif target_assignment.status in ("inactive", "discharged"):
+        result.notes.append(
+            f"{target.name}'s status for this client is {target_assignment.status}; "
+            "change it with `client status`"
+        )
+
+    current = active_chart_share(session, client.id, source.id, target.id)
+    if chart:
+        if current is not None and current.include_private_notes == private_notes:
+            result.chart_share = "active"
+        else:
+            if current is not None:
+                # A different private-notes choice is a new grant: end the old one so the
+                # history shows exactly what was shared when.
+                _end(session, actor, current)
+            started = ChartShare(
+                client_id=client.id,
+                from_provider_id=source.id,
+                to_provider_id=target.id,
+                include_private_notes=private_notes,
+                started_by_id=actor.id,
+            )
+            session.add(started)
+            session.flush()
+            audit.record(session, actor_id=actor.id, action="chart_share.start",
+                         object_type="chart_share", object_id=started.id, client_id=client.id,
+                         details={"from_id": source.id, "to_id": target.id,
+                                  "include_private_notes": private_notes})
+            result.chart_share = "started"
+            result.changed = True
+    elif current is not None:
+        result.chart_share = "active"
+    if result.changed:
+        audit.record(session, actor_id=actor.id, action="client.share", object_type="client",
+                     object_id=client.id, client_id=client.id,
+                     details={"from_id": source.id, "to_id": target.id,
+                              "assignment": result.assignment,
+                              "chart_share": result.chart_share})
+    return result
+
+
+def _end(session: Session, actor: Staff, chart_share: ChartShare) -> None:
+    chart_share.ended_at = utcnow()
+    chart_share.ended_by_id = actor.id
+    session.flush()
+    audit.record(session, actor_id=actor.id, action="chart_share.end", object_type="chart_share",
+                 object_id=chart_share.id, client_id=chart_share.client_id,
+                 details={"from_id": chart_share.from_provider_id,
+                          "to_id": chart_share.to_provider_id})
+
+
+def unshare(
+    session: Session,
+    actor: Staff,
+    client_ref: str,
+    from_ref: str,
+    to_ref: str,
+    *,
+    remove: bool = False,
+) -> ShareResult:
+    """End the chart share from one provider to another; with ``remove``, also take the
+    client off the second provider's list (which ends every chart share into that list)."""
+    client, source, target = _pair(session, client_ref, from_ref, to_ref)
+    access.authorize_share(session, actor, client, source, chart=False, action="client.unshare")
+    target_assignment = get_assignment(session, client.id, target.id)
+    result = ShareResult(client.id, source.id, target.id,
+                         "existing" if target_assignment else "none", "none", False,
+                         to_name=target.name, from_name=source.name)
+    current = active_chart_share(session, client.id, source.id, target.id)
+    if current is not None:
+        _end(session, actor, current)
+        result.chart_share = "ended"
+        result.changed = True
+    if remove and target_assignment is not None:
+        _refuse_removal_with_upcoming_appointments(session, client, target)
+        for other in session.scalars(
+            select(ChartShare).where(
+                ChartShare.client_id == client.id,
+                ChartShare.to_provider_id == target.id,
+                ChartShare.ended_at.is_(None),
+            )
+        ):
+            _end(session, actor, other)
+        session.delete(target_assignment)
+        session.flush()
+        audit.record(session, actor_id=actor.id, action="assignment.remove",
+                     object_type="assignment", object_id=target_assignment.id,
+                     client_id=client.id, details={"provider_id": target.id})
+        result.assignment = "removed"
+        result.changed = True
+    if result.changed:
+        audit.record(session, actor_id=actor.id, action="client.unshare", object_type="client",
+                     object_id=client.id, client_id=client.id,
+                     details={"from_id": source.id, "to_id": target.id,
+                              "assignment": result.assignment,
+                              "chart_share": result.chart_share})
+    return result
+
+
+def _refuse_removal_with_upcoming_appointments(
+    session: Session, client: Client, provider: Staff
+) -> None:
+    """Scheduling registers its check here once appointments exist in the schema."""
+    for check in REMOVAL_CHECKS:
+        reason = check(session, client, provider)
+        if reason:
+            raise Conflict(reason)
+
+
+REMOVAL_CHECKS: list = []  # type: ignore[type-arg]
+
+
+@dataclass
+class ProviderSharing:
+    provider_id: int
+    provider: str
+    status: str
+    diagnosis: list[str]
+    shares_to: list[dict[str, object]]
+
+
+def sharing_section(session: Session, actor: Staff, client_ref: str
+                    ) -> tuple[Client, list[ProviderSharing]]:
+    """The chart-sharing section: every provider of the client and their outgoing shares."""
+    client = resolve_client(session, client_ref)
+    access.authorize_client_profile(session, actor, client, "client.sharing")
+    shares = session.scalars(
+        select(ChartShare).where(ChartShare.client_id == client.id,
+                                 ChartShare.ended_at.is_(None)).order_by(ChartShare.id)
+    ).all()
+    rows = []
+    for assignment in assignments_of(session, client.id):
+        outgoing = [
+            {"provider_id": s.to_provider_id,
+             "include_private_notes": s.include_private_notes,
+             "since": s.started_at}
+            for s in shares if s.from_provider_id == assignment.provider_id
+        ]
+        rows.append(ProviderSharing(assignment.provider_id, assignment.provider.name,
+                                    assignment.status, assignment.diagnosis_codes, outgoing))
+    return client, rows
+
+
+@dataclass
+class StaffAccess:
+    staff_id: int
+    staff: str
+    roles: list[str]
+    profile: bool
+    profile_reason: str
+    chart_notes: str  # none | all | "own" | description
+    chart_reason: str
+    readable_authors: list[int]
+
+
+def access_report(session: Session, actor: Staff, client_ref: str,
+                  staff_ref: str | None = None) -> tuple[Client, list[StaffAccess]]:
+    """Who can see what of this client, and why."""
+    from clinicctl.services.refs import resolve_staff
+
+    client = resolve_client(session, client_ref)
+    access.authorize_client_profile(session, actor, client, "client.access")
+    if staff_ref:
+        people = [resolve_staff(session, staff_ref)]
+    else:
+        people = list(session.scalars(select(Staff).where(Staff.active.is_(True))
+                                      .order_by(Staff.name_key, Staff.id)))
+    assignments = {a.provider_id: a for a in assignments_of(session, client.id)}
+    authors = sorted(set(assignments) | _note_authors(session, client.id))
+    names = {s.id: s.name for s in session.scalars(select(Staff).where(Staff.id.in_(authors)))}
+    report = []
+    for person in people:
+        report.append(_describe(session, person, client, assignments, authors, names))
+    return client, report
+
+
+def _note_authors(session: Session, client_id: int) -> set[int]:
+    from clinicctl.models import ChartNote, Document
+
+    authors = set(session.scalars(select(ChartNote.author_id)
+                                  .where(ChartNote.client_id == client_id).distinct()))
+    authors |= set(session.scalars(select(Document.uploaded_by_id)
+                                   .where(Document.client_id == client_id,
+                                          Document.clinical.is_(True)).distinct()))
+    return authors
+
+
+def _describe(session: Session, person: Staff, client: Client,
+              assignments: dict[int, Assignment], authors: list[int], names: dict[int, str]
+              ) -> StaffAccess:
+    if not person.active:
+        return StaffAccess(person.id, person.name, person.roles, False, "deactivated", "none",
+                           "deactivated", [])
+    grant = access.profile_grant(session, person, client)
+    own = assignments.get(person.id)
+    if own is not None:
+        profile_reason = (f"in their list since {own.created_at.date().isoformat()} "
+                          f"(origin {own.origin})")
+    else:
+        profile_reason = grant or "not in their list, no role that grants it"
+
+    chart = access.chart_access(session, person, client.id)
+    readable = [a for a in authors if chart.can_read(a)]
+    reasons: list[str] = []
+    if person.has_role("provider") and person.id in authors:
+        reasons.append("their own notes")
+    for share in access.active_shares_to(session, person.id, client.id):
+        private = " incl. private notes" if share.include_private_notes else ""
+        reasons.append(f"chart share from {names.get(share.from_provider_id, '#?')} since "
+                       f"{share.started_at.date().isoformat()}{private}")
+    if person.has_role("owner"):
+        reasons.append("owner (not private notes)")
+    elif person.has_role(access.CUSTODIAN):
+        reasons.append("records custodian in scope (not private notes)")
+    others = [a for a in readable if a != person.id]
+    if not readable:
+        summary = "none"
+    elif not others:
+        summary = "own"
+    else:
+        summary = ", ".join(names.get(a, f"#{a}") for a in readable)
+    if reasons:
+        chart_reason = "; ".join(reasons)
+    else:
+        chart_reason = "demographics only" if grant else "none"
+    return StaffAccess(person.id, person.name, person.roles, grant is not None, profile_reason,
+                       summary, chart_reason, readable)

@@ -1,0 +1,250 @@
+"""Staff members, their roles and records-custodian scopes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clinicctl.errors import Conflict, InvalidInput, NotFound
+from clinicctl.models import RECORDS_OWNERS, ROLES, CustodianGrant, Staff, StaffRole
+from clinicctl.services import access, audit
+from clinicctl.services.refs import name_key, resolve_staff
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def validate_roles(roles: list[str]) -> list[str]:
+    if not roles:
+        raise InvalidInput("at least one --role is required")
+    for role in roles:
+        if role not in ROLES:
+            raise InvalidInput(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
+    return sorted(set(roles), key=ROLES.index)
+
+
+def validate_email(email: str) -> str:
+    email = email.strip()
+    if not _EMAIL.match(email):
+        raise InvalidInput(f"invalid email {email!r}")
+    return email
+
+
+def validate_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput("a name is required")
+    return name
+
+
+def _email_taken(session: Session, email: str) -> bool:
+    return session.scalar(select(Staff.id).where(Staff.email.ilike(email))) is not None
+
+
+def create_staff(
+    session: Session,
+    *,
+    name: str,
+    email: str,
+    roles: list[str],
+    credentials: str | None = None,
+    records_owner: str = "group",
+    created_by: Staff | None,
+) -> Staff:
+    """Create a staff member. ``created_by`` is None only for the owner made by ``init``."""
+    roles = validate_roles(roles)
+    email = validate_email(email)
+    name = validate_name(name)
+    if records_owner not in RECORDS_OWNERS:
+        raise InvalidInput(f"invalid records owner {records_owner!r}; expected group or provider")
+    if created_by is not None:
+        access.authorize_staff_admin(created_by, "staff.add", roles=roles)
+        if "owner" in roles:
+            raise Conflict("the practice already has its owner; there is exactly one")
+    if _email_taken(session, email):
+        raise Conflict(f"a staff member with email {email} already exists")
+    staff = Staff(
+        name=name,
+        name_key=name_key(name),
+        email=email,
+        credentials=credentials,
+        records_owner=records_owner,
+        active=True,
+        role_rows=[StaffRole(role=r) for r in roles],
+    )
+    session.add(staff)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=created_by.id if created_by else staff.id,
+        action="staff.add",
+        object_type="staff",
+        object_id=staff.id,
+        details={"roles": roles, "records_owner": records_owner},
+    )
+    return staff
+
+
+def list_staff(session: Session, actor: Staff, *, role: str | None, include_inactive: bool
+               ) -> list[Staff]:
+    access.require_active(actor, "staff.list", object_type="staff")
+    query = select(Staff).order_by(Staff.name_key, Staff.id)
+    if role:
+        validate_roles([role])
+        query = query.join(StaffRole).where(StaffRole.role == role)
+    if not include_inactive:
+        query = query.where(Staff.active.is_(True))
+    return list(session.scalars(query))
+
+
+def show_staff(session: Session, actor: Staff, ref: str) -> Staff:
+    access.require_active(actor, "staff.show", object_type="staff")
+    return resolve_staff(session, ref)
+
+
+@dataclass
+class RoleChange:
+    staff: Staff
+    added: list[str]
+    removed: list[str]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed)
+
+
+def change_roles(
+    session: Session, actor: Staff, ref: str, *, add: list[str], remove: list[str]
+) -> RoleChange:
+    if not add and not remove:
+        raise InvalidInput("nothing to change: give --add ROLE or --remove ROLE")
+    add = validate_roles(add) if add else []
+    remove = validate_roles(remove) if remove else []
+    both = set(add) & set(remove)
+    if both:
+        raise InvalidInput(f"role {sorted(both)[0]!r} is both added and removed")
+    access.authorize_staff_admin(actor, "staff.roles", roles=add + remove)
+    staff = resolve_staff(session, ref)
+    if "owner" in add and not staff.has_role("owner"):
+        raise Conflict("the practice already has its owner; there is exactly one")
+    if "owner" in remove and staff.has_role("owner"):
+        raise Conflict("the owner role cannot be removed; the practice needs exactly one owner")
+    current = set(staff.roles)
+    added = [r for r in add if r not in current]
+    removed = [r for r in remove if r in current]
+    if not (current | set(added)) - set(removed):
+        raise Conflict(f"{staff.name} would have no role left; deactivate them instead")
+    if "provider" in removed and _has_clients(session, staff.id):
+        raise Conflict(f"{staff.name} still has clients; hand them over before removing provider")
+    for role in added:
+        staff.role_rows.append(StaffRole(role=role))
+    staff.role_rows = [r for r in staff.role_rows if r.role not in removed]
+    session.flush()
+    if added or removed:
+        audit.record(session, actor_id=actor.id, action="staff.roles", object_type="staff",
+                     object_id=staff.id, details={"added": added, "removed": removed})
+    return RoleChange(staff, added, removed)
+
+
+def _has_clients(session: Session, provider_id: int) -> bool:
+    from clinicctl.models import Assignment
+
+    return session.scalar(
+        select(Assignment.id).where(
+            Assignment.provider_id == provider_id, Assignment.status.in_(("new", "active"))
+        ).limit(1)
+    ) is not None
+
+
+def deactivate(session: Session, actor: Staff, ref: str) -> tuple[Staff, bool]:
+    access.authorize_staff_admin(actor, "staff.deactivate")
+    staff = resolve_staff(session, ref)
+    if staff.has_role("owner"):
+        raise Conflict("the owner cannot be deactivated")
+    if staff.id == actor.id:
+        raise Conflict("you cannot deactivate yourself")
+    if not staff.active:
+        return staff, False
+    staff.active = False
+    session.flush()
+    audit.record(session, actor_id=actor.id, action="staff.deactivate", object_type="staff",
+                 object_id=staff.id)
+    return staff, True
+
+
+@dataclass
+class CustodianScope:
+    custodian: Staff
+    all_providers: bool
+    providers: list[Staff]
+    expires_on: dt.date | None
+
+
+def set_custodian_scope(
+    session: Session,
+    actor: Staff,
+    ref: str,
+    *,
+    provider_refs: list[str],
+    all_providers: bool,
+    expires_on: dt.date | None,
+) -> CustodianScope:
+    """Replace a records custodian's scope with the given providers (or all of them)."""
+    if bool(provider_refs) == all_providers:
+        raise InvalidInput("give either --provider P (one or more) or --all-providers")
+    if expires_on is not None and expires_on < access.today():
+        raise InvalidInput(f"expiry date {expires_on.isoformat()} is in the past")
+    access.authorize_custodian_grant(actor, "staff.custodian")
+    custodian = resolve_staff(session, ref)
+    if not custodian.has_role(access.CUSTODIAN):
+        raise Conflict(f"{custodian.name} is not a records custodian; add the role first")
+    from clinicctl.services.refs import resolve_provider
+
+    providers = [resolve_provider(session, p) for p in provider_refs]
+    for grant in session.scalars(
+        select(CustodianGrant).where(CustodianGrant.custodian_id == custodian.id)
+    ):
+        session.delete(grant)
+    targets: list[int | None] = [None] if all_providers else sorted({p.id for p in providers})
+    for provider_id in targets:
+        session.add(CustodianGrant(custodian_id=custodian.id, provider_id=provider_id,
+                                   expires_on=expires_on, granted_by_id=actor.id))
+    session.flush()
+    audit.record(
+        session, actor_id=actor.id, action="staff.custodian", object_type="staff",
+        object_id=custodian.id,
+        details={"provider_ids": [t for t in targets if t is not None],
+                 "all_providers": all_providers,
+                 "expires_on": expires_on.isoformat() if expires_on else None},
+    )
+    unique = {p.id: p for p in providers}
+    return CustodianScope(custodian, all_providers, list(unique.values()), expires_on)
+
+
+def custodian_description(session: Session, staff: Staff) -> str | None:
+    if not staff.has_role(access.CUSTODIAN):
+        return None
+    grants = session.scalars(
+        select(CustodianGrant).where(CustodianGrant.custodian_id == staff.id)
+    ).all()
+    if not grants:
+        return "all providers"
+    scope = access.custodian_scope(session, staff)
+    expiry = {g.expires_on for g in grants}
+    until = f" until {max(e for e in expiry if e)}" if None not in expiry else ""
+    if scope is None:
+        return f"all providers{until}"
+    if not scope:
+        return "expired"
+    names = sorted(session.get(Staff, pid).name for pid in scope)  # type: ignore[union-attr]
+    return ", ".join(names) + until
+
+
+def get_staff(session: Session, staff_id: int) -> Staff:
+    staff = session.get(Staff, staff_id)
+    if staff is None:
+        raise NotFound(f"no staff member with id {staff_id}")
+    return staff
