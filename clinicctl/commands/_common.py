@@ -95,13 +95,18 @@ def _resolve_actor(db_session: Session, settings: Settings) -> Staff:
     except NotFound as exc:
         raise NotFound(str(exc), hint=ACTOR_HINT) from None
     if not actor.active:
-        raise Denied(f"{actor.email} is deactivated")
+        raise Denied(f"{actor.email} is deactivated",
+                     audit={"actor_id": actor.id, "action": "actor.check",
+                            "object_type": "staff", "object_id": actor.id})
     if settings.bind_actor_to_login and db_session.get_bind().dialect.name == "postgresql":
         from sqlalchemy import text
 
         login = db_session.execute(text("SELECT current_user")).scalar()
         if login not in (actor.email, actor.email.split("@")[0]):
-            raise Denied(f"database login {login!r} may not act as {actor.email}")
+            raise Denied(f"database login {login!r} may not act as {actor.email}",
+                         audit={"actor_id": actor.id, "action": "actor.check",
+                                "object_type": "staff", "object_id": actor.id,
+                                "details": {"bound_to_login": True}})
     return actor
 
 
