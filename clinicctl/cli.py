@@ -46,16 +46,39 @@ class ClinicGroup(TyperGroup):
                 raise
             name = type(exc).__name__
             if _is_click_exception(exc):
-                raise
+                raise _one_line_usage_error(exc) from None
             print(f"Error: unexpected {name}; set CLINICCTL_DEBUG=1 for the traceback",
                   file=sys.stderr)
             raise typer.Exit(int(ExitCode.UNEXPECTED)) from None
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except Exception as exc:
+            if _is_click_exception(exc) and not os.environ.get("CLINICCTL_DEBUG"):
+                raise _one_line_usage_error(exc) from None
+            raise
 
 
 def _is_click_exception(exc: Exception) -> bool:
     from typer._click.exceptions import ClickException
 
     return isinstance(exc, ClickException)
+
+
+def _one_line_usage_error(exc: Exception) -> Exception:
+    """A bad option or argument as one ``Error: ...`` line, like every other error (rich's
+    boxed usage error spans several lines). A bare group still shows its help."""
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
+    if not isinstance(exc, ClickException) or isinstance(exc, NoArgsIsHelpError):
+        return exc
+    line = "Error: " + " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        line += f" (see `{ctx.command_path} --help`)"
+    print(line, file=sys.stderr)
+    return typer.Exit(exc.exit_code)
 
 
 def report(exc: ClinicError) -> None:

@@ -35,7 +35,16 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    command.upgrade(alembic_config(engine), revision)
+    from alembic.util.exc import CommandError
+
+    from clinicctl.errors import DatabaseError
+
+    try:
+        command.upgrade(alembic_config(engine), revision)
+    except CommandError as exc:
+        # e.g. a revision written by a newer clinicctl: not this code's schema to touch.
+        raise DatabaseError(f"cannot upgrade the database schema: {exc}",
+                            hint="is it from a newer clinicctl?") from None
 
 
 @dataclass

@@ -87,11 +87,13 @@ def plain_session(ctx: typer.Context, *, write: bool = True, create: bool = Fals
 
 
 def _resolve_actor(db_session: Session, settings: Settings) -> Staff:
-    from clinicctl.errors import Denied, NotFound
+    from clinicctl.errors import Ambiguous, Denied, NotFound
     from clinicctl.services.refs import resolve_staff
 
     try:
         actor = resolve_staff(db_session, settings.actor or "", what="actor")
+    except Ambiguous:
+        raise  # keeps the candidates, which say how to pick one
     except NotFound as exc:
         raise NotFound(str(exc), hint=ACTOR_HINT) from None
     if not actor.active:

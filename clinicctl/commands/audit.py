@@ -35,11 +35,13 @@ def list_events(
     Example: clinicctl audit list --client "Maya Chen" --outcome denied
     """
     from clinicctl.services import audit
+    from clinicctl.services.practice import practice_zone
 
     with session(ctx) as (db, me):
         events = audit.list_for(db, me, actor_ref=actor, client_ref=client, action=action,
                                 outcome=outcome, since=since, until=until, limit=limit)
-        rows = [audit.event_row(e) for e in events]
+        zone = practice_zone(db)
+        rows = [audit.event_row(e, zone) for e in events]
     render_list(rows, COLUMNS, output_format(ctx, fmt))
 
 

@@ -316,15 +316,15 @@ def sharing_section(ctx: typer.Context, client: ClientArg, fmt: FormatOption = N
 
     with session(ctx, write=False) as (db, actor):
         found, providers = sharing.sharing_section(db, actor, client)
-        data = {"client_id": found.id, "providers": [vars(p) for p in providers]}
+        entries: list[dict[str, Any]] = [vars(p) for p in providers]
     fmt_ = output_format(ctx, fmt)
     if fmt_ == "json":
-        render_object(data, [], fmt_)
+        render_object({"client_id": found.id, "providers": entries}, [], fmt_)
         return
     rows = [{**p, "shares_to": "; ".join(
         f"#{s['provider_id']}" + (" (incl. private)" if s["include_private_notes"] else "")
         + f" since {s['since'].date().isoformat()}" for s in p["shares_to"])}
-        for p in data["providers"]]
+        for p in entries]
     render_list(rows, [("provider_id", "Provider ID"), ("provider", "Provider"),
                        ("status", "Status"), ("diagnosis", "Diagnosis"),
                        ("shares_to", "Chart shared to")], fmt_,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -38,7 +38,7 @@ def init_config(
         raise Conflict(f"{target} already exists", hint="add --force to overwrite it")
     if db and ("@" in db and ":" in db.split("@")[0].split("://")[-1]):
         raise InvalidInput("do not put a password in the config file; use ~/.pgpass")
-    values = {"db": db or settings.db, "format": settings.format}
+    values: dict[str, Any] = {"db": db or settings.db, "format": settings.format}
     if actor or settings.actor:
         values["actor"] = actor or settings.actor
     write_config_file(target, values)

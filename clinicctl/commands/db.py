@@ -48,6 +48,11 @@ def status(ctx: typer.Context, fmt: FormatOption = None) -> None:
         current = migrate.status(engine)
     finally:
         engine.dispose()
+    if current.current is None:
+        # Nothing to report yet, and `db upgrade` alone would leave it without a practice.
+        raise DatabaseError("database is not initialised",
+                            hint="run `clinicctl init --practice NAME --timezone TZ "
+                            "--owner-name NAME --owner-email EMAIL`")
     from clinicctl.config import redact
 
     render_object(

@@ -228,7 +228,10 @@ def authorize_share(
     if actor.has_role(CUSTODIAN) and custodian_covers_provider(session, actor, from_provider.id):
         return
     if actor.has_role("provider") and actor.id == from_provider.id:
-        return
+        # "from themselves only, when assigned": a provider shares only a client in their list.
+        if is_assigned(session, actor.id, client.id):
+            return
+        raise _deny(actor, action, "the client is not in your list", **audit)
     raise _deny(actor, action, "providers share only from themselves", **audit)
 
 

@@ -133,8 +133,10 @@ def verify(session: Session) -> VerifyResult:
     return VerifyResult(count, None, None)
 
 
-def event_row(event: AuditEvent) -> dict[str, Any]:
-    return {"id": event.id, "at": event.at, "actor_id": event.actor_id, "action": event.action,
+def event_row(event: AuditEvent, zone: dt.tzinfo | None = None) -> dict[str, Any]:
+    """One event for output; ``zone`` (the practice's) sets the UTC offset shown."""
+    at = event.at.astimezone(zone) if zone is not None else event.at
+    return {"id": event.id, "at": at, "actor_id": event.actor_id, "action": event.action,
             "object_type": event.object_type, "object_id": event.object_id,
             "client_id": event.client_id, "outcome": event.outcome,
             "details": json.loads(event.details or "{}")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -35,6 +36,12 @@ def validate_practice(name: str, timezone: str, owner_name: str, owner_email: st
 
 def get_practice(session: Session) -> Practice | None:
     return session.scalar(select(Practice).limit(1))
+
+
+def practice_zone(session: Session) -> tzinfo:
+    """Instants are shown with the practice's UTC offset (they are stored in UTC)."""
+    practice = get_practice(session)
+    return ZoneInfo(practice.timezone) if practice else UTC
 
 
 def initialise(session: Session, *, name: str, timezone: str, owner_name: str,

@@ -38,7 +38,8 @@ def _close(session: Session, column, typed: str) -> list[str]:  # type: ignore[n
     key = name_key(typed)
     first = key[:1]
     pool = session.scalars(
-        select(column).where(column.like(f"{first}%") | column.like(f"% {first}%")).limit(2000)
+        select(column).distinct()  # two clients of one name are one suggestion
+        .where(column.like(f"{first}%") | column.like(f"% {first}%")).limit(2000)
     ).all()
     return difflib.get_close_matches(key, pool, n=3, cutoff=0.6)
 
@@ -57,7 +58,9 @@ def resolve_staff(session: Session, ref: str, *, what: str = "staff member") -> 
         if found is None:
             raise NotFound(f"no {what} with email {ref.strip()!r}")
         return found
-    matches = session.scalars(select(Staff).where(Staff.name_key == name_key(ref))).all()
+    matches = session.scalars(
+        select(Staff).where(Staff.name_key == name_key(ref)).order_by(Staff.id)
+    ).all()
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:

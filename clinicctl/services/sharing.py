@@ -221,12 +221,15 @@ def sharing_section(session: Session, actor: Staff, client_ref: str
         select(ChartShare).where(ChartShare.client_id == client.id,
                                  ChartShare.ended_at.is_(None)).order_by(ChartShare.id)
     ).all()
+    from clinicctl.services.practice import practice_zone
+
+    zone = practice_zone(session)
     rows = []
     for assignment in assignments_of(session, client.id):
         outgoing = [
             {"provider_id": s.to_provider_id,
              "include_private_notes": s.include_private_notes,
-             "since": s.started_at}
+             "since": s.started_at.astimezone(zone)}
             for s in shares if s.from_provider_id == assignment.provider_id
         ]
         rows.append(ProviderSharing(assignment.provider_id, assignment.provider.name,
@@ -241,7 +244,7 @@ class StaffAccess:
     roles: list[str]
     profile: bool
     profile_reason: str
-    chart_notes: str  # none | all | "own" | description
+    chart_notes: str  # "none", "own only", or the names of the authors they may read
     chart_reason: str
     readable_authors: list[int]
 
@@ -259,11 +262,12 @@ def access_report(session: Session, actor: Staff, client_ref: str,
         people = list(session.scalars(select(Staff).where(Staff.active.is_(True))
                                       .order_by(Staff.name_key, Staff.id)))
     assignments = {a.provider_id: a for a in assignments_of(session, client.id)}
-    authors = sorted(set(assignments) | _note_authors(session, client.id))
+    written = _note_authors(session, client.id)
+    authors = sorted(set(assignments) | written)
     names = {s.id: s.name for s in session.scalars(select(Staff).where(Staff.id.in_(authors)))}
     report = []
     for person in people:
-        report.append(_describe(session, person, client, assignments, authors, names))
+        report.append(_describe(session, person, client, assignments, authors, written, names))
     return client, report
 
 
@@ -279,7 +283,8 @@ def _note_authors(session: Session, client_id: int) -> set[int]:
 
 
 def _describe(session: Session, person: Staff, client: Client,
-              assignments: dict[int, Assignment], authors: list[int], names: dict[int, str]
+              assignments: dict[int, Assignment], authors: list[int], written: set[int],
+              names: dict[int, str]
               ) -> StaffAccess:
     if not person.active:
         return StaffAccess(person.id, person.name, person.roles, False, "deactivated", "none",
@@ -295,7 +300,7 @@ def _describe(session: Session, person: Staff, client: Client,
     chart = access.chart_access(session, person, client.id)
     readable = [a for a in authors if chart.can_read(a)]
     reasons: list[str] = []
-    if person.has_role("provider") and person.id in authors:
+    if person.has_role("provider") and person.id in written:
         reasons.append("their own notes")
     for share in access.active_shares_to(session, person.id, client.id):
         private = " incl. private notes" if share.include_private_notes else ""
@@ -309,7 +314,7 @@ def _describe(session: Session, person: Staff, client: Client,
     if not readable:
         summary = "none"
     elif not others:
-        summary = "own"
+        summary = "own only"
     else:
         summary = ", ".join(names.get(a, f"#{a}") for a in readable)
     if reasons:

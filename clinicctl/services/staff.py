@@ -208,7 +208,9 @@ def set_custodian_scope(
         select(CustodianGrant).where(CustodianGrant.custodian_id == custodian.id)
     ):
         session.delete(grant)
-    targets: list[int | None] = [None] if all_providers else sorted({p.id for p in providers})
+    targets: list[int | None] = [None]
+    if not all_providers:
+        targets = [*sorted({p.id for p in providers})]
     for provider_id in targets:
         session.add(CustodianGrant(custodian_id=custodian.id, provider_id=provider_id,
                                    expires_on=expires_on, granted_by_id=actor.id))

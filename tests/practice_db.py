@@ -1,0 +1,113 @@
+"""Databases shared by the tests of one module, for tests that change nothing (bad input)
+or only read (listings): one build per module instead of one per test keeps the suite fast,
+most of all on PostgreSQL, where every database costs a CREATE and a DROP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tests.conftest import Cast
+
+
+def snapshot(url: str) -> dict[str, list[str]]:
+    """Every row of every table (alembic_version included), to prove nothing changed."""
+    from sqlalchemy import inspect, text
+
+    from clinicctl.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {name: sorted(repr(tuple(row))
+                                 for row in conn.execute(text(f'SELECT * FROM "{name}"')))
+                    for name in inspect(conn).get_table_names()}
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class Shared:
+    """A database shared by a module's tests: bad input changes nothing, so they can."""
+
+    url: str
+    ids: dict[str, int]
+
+
+def build_practice(backend, *, twins: bool = False, old: bool = False
+                   ) -> Shared:  # type: ignore[no-untyped-def]
+    """The standard cast (as in conftest's ``cast``); ``twins`` adds a second Maya Chen and a
+    second Sam Okafor and deactivates Lee Park; ``old`` moves the schema revision to 0000."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import text
+
+    from clinicctl.db import make_engine, session_scope
+    from clinicctl.services import clients, records, staff
+    from clinicctl.services.refs import resolve_client, resolve_staff
+
+    url = backend.initialised()
+
+    @contextmanager
+    def opener():  # type: ignore[no-untyped-def]
+        engine = make_engine(url)
+        try:
+            with session_scope(engine) as db_session:
+                yield db_session
+        finally:
+            engine.dispose()
+
+    c = Cast()
+    people = [
+        ("Morgan Blake", c.manager, ["manager"], "group"),
+        ("Sam Okafor", c.provider_a, ["provider"], "group"),
+        ("Ana Ruiz", c.provider_b, ["provider"], "group"),
+        ("Lee Park", c.provider_c, ["provider"], "group"),
+        ("Kim Novak", c.provider_own, ["provider"], "provider"),
+        ("Rae Quinn", c.custodian, ["records-custodian"], "group"),
+        ("Ivy Stone", c.scoped_custodian, ["records-custodian"], "group"),
+        ("Jo Diaz", c.scheduler, ["scheduler"], "group"),
+        ("Bo Grant", c.biller, ["biller"], "group"),
+    ]
+    ids: dict[str, int] = {}
+    with opener() as s:
+        owner = resolve_staff(s, c.owner)
+        for name, email, roles, records_owner in people:
+            staff.create_staff(s, name=name, email=email, roles=roles,
+                               records_owner=records_owner, created_by=owner)
+        staff.set_custodian_scope(s, owner, c.scoped_custodian, provider_refs=[c.provider_c],
+                                  all_providers=False, expires_on=None)
+        ids["maya"] = clients.add_client(s, owner, first_name="Maya", last_name="Chen",
+                                         dob="1990-04-12", provider_ref=c.provider_a,
+                                         diagnosis=["F41.1"]).client.id
+        ids["omar"] = clients.add_client(s, owner, first_name="Omar", last_name="Haddad",
+                                         dob="1985-09-30", provider_ref=c.provider_own).client.id
+    with opener() as s:
+        a = resolve_staff(s, c.provider_a)
+        maya = f"#{ids['maya']}"
+        ids["progress_note"] = records.add_note(s, a, maya, body="A's progress note").id
+        ids["private_note"] = records.add_note(s, a, maya, body="A's private note",
+                                               kind="private").id
+        ids["clinical_doc"] = records.add_document(s, a, maya, title="Assessment",
+                                                   content=b"clinical", clinical=True).id
+        ids["plain_doc"] = records.add_document(s, a, maya, title="Consent",
+                                                content=b"consent", clinical=False).id
+        owner = resolve_staff(s, c.owner)
+        if twins:
+            ids["maya2"] = clients.add_client(s, owner, first_name="Maya", last_name="Chen",
+                                              dob="1991-07-03").client.id
+            ids["sam2"] = staff.create_staff(s, name="Sam  okafor",
+                                             email="sam.okafor@riverside.example",
+                                             roles=["provider"], created_by=owner).id
+            staff.deactivate(s, owner, c.provider_c)
+        emails = {"owner": c.owner, "manager": c.manager, "sam": c.provider_a,
+                  "ana": c.provider_b, "lee": c.provider_c, "kim": c.provider_own,
+                  "rae": c.custodian}
+        ids.update({key: resolve_staff(s, email).id for key, email in emails.items()})
+        assert resolve_client(s, f"#{ids['maya']}").name == "Maya Chen"
+    if old:
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '0000'"))
+        engine.dispose()
+    return Shared(url, ids)

@@ -1,0 +1,88 @@
+"""Startup cost: ``--help`` and ``--version`` load neither SQLAlchemy nor Alembic nor the models,
+and data commands never load Alembic. Each check runs in a fresh interpreter, because this
+test process has long since imported everything."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import OWNER_EMAIL
+
+PROBE = """
+import json, sys
+from clinicctl.cli import app
+
+def loaded():
+    return sorted(m for m in sys.modules
+                  if m.split(".")[0] in ("sqlalchemy", "alembic")
+                  or m in ("clinicctl.models", "clinicctl.migrate", "clinicctl.db"))
+
+report = {"after_import": loaded()}
+try:
+    app(sys.argv[2:], prog_name="clinicctl")
+except SystemExit as exc:
+    report["exit_code"] = exc.code
+report["after_run"] = loaded()
+with open(sys.argv[1], "w") as handle:
+    json.dump(report, handle)
+"""
+
+
+def probe(tmp_path: Path, *args: str) -> tuple[dict[str, object], subprocess.CompletedProcess[str]]:
+    out = tmp_path / "probe.json"
+    done = subprocess.run([sys.executable, "-c", PROBE, str(out), *args], capture_output=True,
+                          text=True, env={**os.environ, "NO_COLOR": "1"}, timeout=60,
+                          check=False)
+    assert "Traceback" not in done.stderr, done.stderr
+    return json.loads(out.read_text()), done
+
+
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_help_and_version_load_no_database_code(tmp_path, flag):  # type: ignore[no-untyped-def]
+    report, done = probe(tmp_path, flag)
+    assert report["exit_code"] in (0, None), done.stderr
+    assert report["after_import"] == []
+    assert report["after_run"] == []
+    assert done.stdout.strip()
+
+
+@pytest.mark.parametrize("args", [("client", "--help"), ("client", "share", "--help"),
+                                  ("note", "list", "--help")], ids=" ".join)
+def test_command_help_loads_no_database_code(tmp_path, args):  # type: ignore[no-untyped-def]
+    report, done = probe(tmp_path, *args)
+    assert report["exit_code"] in (0, None), done.stderr
+    assert report["after_run"] == []
+
+
+def test_data_command_does_not_load_alembic(tmp_path, db_url):  # type: ignore[no-untyped-def]
+    report, done = probe(tmp_path, "--as", OWNER_EMAIL, "client", "list", "-o", "json")
+    assert report["exit_code"] in (0, None), done.stderr
+    assert json.loads(done.stdout) == []
+    loaded = report["after_run"]
+    assert isinstance(loaded, list)
+    assert "sqlalchemy" in loaded  # the probe does see what a data command loads
+    assert not [m for m in loaded if m.split(".")[0] == "alembic"]
+    assert "clinicctl.migrate" not in loaded
+
+
+def test_exit_codes_are_documented_in_help(cli):  # type: ignore[no-untyped-def]
+    from clinicctl.errors import EXIT_CODE_HELP, ExitCode
+
+    result = cli("--help", actor=None)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "Exit codes:" in text
+    for code in ExitCode:
+        assert f"{int(code)} {EXIT_CODE_HELP[code]}" in text, code
+    # The meanings of the specification's table.
+    for fragment in ("0 success, including an idempotent no-op", "1 unexpected error",
+                     "2 usage error or invalid input", "3 not found or ambiguous reference",
+                     "4 permission denied for the actor's roles", "5 conflict",
+                     "6 database unavailable, locked"):
+        assert fragment in text, fragment
