@@ -109,6 +109,9 @@ def load_settings(
         config_source = "env CLINICCTL_CONFIG"
     else:
         path, config_source = default_config_path(), "default"
+    if flags.get("db") and _URL_PASSWORD.search(str(flags["db"])):
+        raise InvalidInput("--db must not carry a password (it would show in the process list "
+                           "and shell history)", hint="put it in ~/.pgpass or PGPASSFILE")
     file_values = read_config_file(path)
     settings = Settings(config_path=path)
     defaults: dict[str, Any] = {

@@ -486,7 +486,7 @@ def sharing_and_access(demo: Demo) -> None:
     names = {p.provider_id: p.provider for p in section}
     out.table(["Provider", "Status", "Diagnosis", "Chart shared to"],
               [(p.provider, p.status, ", ".join(p.diagnosis) or "-",
-                ", ".join(names.get(s["provider_id"], f"#{s['provider_id']}")
+                ", ".join(names.get(int(str(s["provider_id"])), f"#{s['provider_id']}")
                           for s in p.shares_to) or "nobody")
                for p in section])
     demo.command(MANAGER, "client", "access", WALK.name)
@@ -594,7 +594,8 @@ class Output:
         if not console.is_terminal:
             # Redirected to a file or a pipe: do not fold the lines at 80 columns, and do
             # not leave rich's padding at the ends of the lines.
-            console = Console(file=_TrimmedLines(console.file), highlight=False,
+            console = Console(file=_TrimmedLines(console.file),  # type: ignore[arg-type]
+                              highlight=False,
                               no_color=no_color, width=max(console.width, 120))
         self.console = console
 

@@ -23,11 +23,14 @@ class ExitCode(IntEnum):
 EXIT_CODE_HELP = {
     ExitCode.OK: "success, including an idempotent no-op",
     ExitCode.UNEXPECTED: "unexpected error",
-    ExitCode.INVALID_INPUT: "usage error or invalid input (bad option, bad date, missing actor)",
+    ExitCode.INVALID_INPUT: "usage error or invalid input (bad option, bad date, malformed CSV "
+    "row, missing actor)",
     ExitCode.NOT_FOUND: "not found or ambiguous reference",
     ExitCode.DENIED: "permission denied for the actor's roles",
-    ExitCode.CONFLICT: "conflict: the current state forbids it",
-    ExitCode.DATABASE: "database unavailable, locked, not initialised, or schema not at head",
+    ExitCode.CONFLICT: "conflict: slot taken, outside availability, overlapping appointment, "
+    "state forbids it",
+    ExitCode.DATABASE: "database unavailable, locked after retries, not initialised, or schema "
+    "not at head",
 }
 
 

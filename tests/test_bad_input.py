@@ -169,7 +169,7 @@ def test_unknown_actor(cli, plain, paths, args):  # type: ignore[no-untyped-def]
 
 def test_unknown_actor_name_suggests_close_match(cli, plain):  # type: ignore[no-untyped-def]
     result = cli("client", "list", actor="Sam Okafr")
-    assert_error(result, 3, f"no actor named 'Sam Okafr' (did you mean: sam okafor?) {ACTOR_HINT}")
+    assert_error(result, 3, f"no actor named 'Sam Okafr' (did you mean: Sam Okafor?) {ACTOR_HINT}")
 
 
 def test_unknown_actor_id(cli, plain):  # type: ignore[no-untyped-def]
@@ -310,7 +310,7 @@ def test_ambiguous_client_lists_candidates(cli, twins, paths, args
 
 @pytest.mark.parametrize("args", CLIENT_REF_COMMANDS, ids=_cmd_id)
 @pytest.mark.parametrize(("ref", "error"), [
-    ("Maya Chn", "no client matches 'Maya Chn' (did you mean: maya chen?)"),
+    ("Maya Chn", "no client matches 'Maya Chn' (did you mean: Maya Chen?)"),
     ("Zed Quux", "no client matches 'Zed Quux'"),
     ("#999", "no client with id 999"),
 ], ids=["close", "nothing-close", "id"])
@@ -377,7 +377,7 @@ def test_ambiguous_actor_lists_candidates(cli, twins):  # type: ignore[no-untype
 
 @pytest.mark.parametrize("case", STAFF_REF_COMMANDS, ids=_staff_id)
 @pytest.mark.parametrize(("ref", "error"), [
-    ("Sam Okafr", "no {what} named 'Sam Okafr' (did you mean: sam okafor?)"),
+    ("Sam Okafr", "no {what} named 'Sam Okafr' (did you mean: Sam Okafor?)"),
     ("nobody@riverside.example", "no {what} with email 'nobody@riverside.example'"),
     ("#999", "no {what} with id 999"),
 ], ids=["close", "email", "id"])
@@ -651,3 +651,10 @@ def test_bad_config_file(cli, plain, tmp_path, content, error, args
     result = cli("--config", str(path), *args)
     assert_error(result, 2, error.format(path=path))
     assert snapshot(plain.url) == before
+
+
+def test_global_db_flag_refuses_a_password(cli):  # type: ignore[no-untyped-def]
+    result = cli("--db", "postgresql://clinic:s3cret@db.example/clinic", "staff", "list")
+    assert_error(result, 2, "--db must not carry a password (it would show in the process list "
+                 "and shell history) (put it in ~/.pgpass or PGPASSFILE)")
+    assert "s3cret" not in result.output

@@ -312,21 +312,26 @@ DRY_RUNS = [
     (("client", "share", "Maya Chen", "--from", "sam@riverside.example", "--to",
       "ana@riverside.example", "--chart"), OWNER_EMAIL,
      {"assignment": "created", "chart_share": "started", "changed": True},
-     "Would: Added client #{client} to Ana Ruiz's list (demographics only: no chart notes); "
+     "Dry run (nothing written): Added client #{client} to Ana Ruiz's list "
+     "(demographics only: no chart notes); "
      "started a chart share Sam Okafor -> Ana Ruiz.\n"),
     (("client", "add", "Noor", "Aziz", "--dob", "2001-02-03", "--provider",
       "sam@riverside.example"), OWNER_EMAIL, {"name": "Noor Aziz", "dob": "2001-02-03"},
-     "Would add client #{id}.\n"),
+     "Dry run (nothing written): Added client #{id}.\n"),
     (("staff", "add", "Pat Lin", "--email", "pat@riverside.example", "--role", "biller"),
-     OWNER_EMAIL, {"name": "Pat Lin", "roles": ["biller"]}, "Would add Pat Lin as #{id}.\n"),
+     OWNER_EMAIL, {"name": "Pat Lin", "roles": ["biller"]},
+     "Dry run (nothing written): Added Pat Lin as #{id}.\n"),
     (("note", "add", "Maya Chen", "--body", "Session 4"), "sam@riverside.example",
-     {"kind": "progress", "body": "Session 4"}, "Would add note #{id}.\n"),
+     {"kind": "progress", "body": "Session 4"},
+     "Dry run (nothing written): Added note #{id}.\n"),
     (("client", "status", "Maya Chen", "--provider", "sam@riverside.example", "--set",
-      "discharged"), OWNER_EMAIL, {"status": "discharged", "changed": True}, ""),
+      "discharged"), OWNER_EMAIL, {"status": "discharged", "changed": True},
+     "Dry run (nothing written): Sam Okafor's status for client #{client} is now "
+     "discharged.\n"),
     (("client", "edit", "Maya Chen", "--phone", "555-0100"), OWNER_EMAIL,
-     {"phone": "555-0100"}, "Changed: phone.\n"),
+     {"phone": "555-0100"}, "Dry run (nothing written): Changed: phone.\n"),
     (("staff", "deactivate", "lee@riverside.example"), OWNER_EMAIL, {"active": False},
-     "Deactivated Lee Park.\n"),
+     "Dry run (nothing written): Deactivated Lee Park.\n"),
 ]
 
 

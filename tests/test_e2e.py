@@ -81,14 +81,9 @@ def test_sharing_without_chart_notes(empty_db_url):  # type: ignore[no-untyped-d
     assert denied.stdout == b""
     assert denied.stderr == b"Error: note.read: no access to this chart note\n"
 
-    profile = as_json(run("client", "show", "Maya Chen", "-o", "json", actor=ANA))
-    assert [p["provider"] for p in profile["providers"]] == ["Sam Okafor", "Ana Ruiz"]
-
     csv_out = run("client", "list", "--provider", ANA, "-o", "csv")
     assert csv_out.stdout == (b"id,first_name,last_name,name,dob,external_id\r\n"
                               + f"{client['id']},Maya,Chen,Maya Chen,1990-04-12,\r\n".encode())
-    verified = run("audit", "verify", "-o", "json")
-    assert as_json(verified)["ok"] is True
 
 
 def test_errors_from_the_installed_command(empty_db_url):  # type: ignore[no-untyped-def]
@@ -107,10 +102,6 @@ def test_errors_from_the_installed_command(empty_db_url):  # type: ignore[no-unt
     bad_option = run("client", "list", "-o", "xml", check_code=2)
     assert bad_option.stdout == b""
     assert bad_option.stderr.decode().count("\n") == 1
-    again = run("init", "--practice", "Riverside Counseling", "--timezone", PRACTICE_TZ,
-                "--owner-name", "Dana Reyes", "--owner-email", OWNER_EMAIL, actor=None,
-                check_code=5)
-    assert again.stderr.startswith(b"Error: this database is already initialised")
 
 
 def test_version_and_module_entry_point():  # type: ignore[no-untyped-def]

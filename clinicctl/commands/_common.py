@@ -112,7 +112,8 @@ def _resolve_actor(db_session: Session, settings: Settings) -> Staff:
     return actor
 
 
-def echo_result(changed: bool, done: str, noop: str) -> None:
+def report_change(text: str, *, dry_run: bool) -> None:
+    """Say what a mutating command did (or, with --dry-run, would have done) on stderr."""
     from clinicctl.output import message
 
-    message(done if changed else noop)
+    message(f"Dry run (nothing written): {text}" if dry_run else text)

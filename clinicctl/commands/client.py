@@ -6,7 +6,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from clinicctl.commands._common import DryRunOption, FormatOption, output_format, session
+from clinicctl.commands._common import (
+    DryRunOption,
+    FormatOption,
+    output_format,
+    report_change,
+    session,
+)
 from clinicctl.output import message, render_list, render_object
 
 if TYPE_CHECKING:
@@ -94,7 +100,7 @@ def add(
     if not result.created:
         message(f"Client #{row['id']} already exists; nothing changed.")
     else:
-        message(("Would add" if dry_run else "Added") + f" client #{row['id']}.")
+        report_change(f"Added client #{row['id']}.", dry_run=dry_run)
 
 
 @app.command("list")
@@ -165,7 +171,10 @@ def edit(
         row = profile_row(updated, clients.assignments_of(db, updated.id))
     fmt_ = output_format(ctx, fmt)
     render_object(row if fmt_ == "json" else _profile_table_row(row), PROFILE_COLUMNS, fmt_)
-    message(f"Changed: {', '.join(changed)}." if changed else "Nothing changed.")
+    if changed:
+        report_change(f"Changed: {', '.join(changed)}.", dry_run=dry_run)
+    else:
+        message("Nothing changed.")
 
 
 @app.command()
@@ -190,6 +199,9 @@ def status(
     render_object(row, _ASSIGNMENT_COLUMNS, output_format(ctx, fmt))
     if not changed:
         message(f"Status is already {row['status']}; nothing changed.")
+    else:
+        report_change(f"{row['provider']}'s status for client #{row['client_id']} is now "
+                      f"{row['status']}.", dry_run=dry_run)
 
 
 _ASSIGNMENT_COLUMNS = [("client_id", "Client"), ("provider_id", "Provider ID"),
@@ -225,6 +237,10 @@ def diagnosis(
     render_object(row, _ASSIGNMENT_COLUMNS, output_format(ctx, fmt))
     if not changed:
         message("Diagnosis already as given; nothing changed.")
+    else:
+        codes = ", ".join(row["diagnosis"]) or "none"
+        report_change(f"{row['provider']}'s diagnosis for client #{row['client_id']}: "
+                      f"{codes}.", dry_run=dry_run)
 
 
 @app.command()
@@ -255,11 +271,10 @@ def share(
     render_object(result.as_dict(), SHARE_COLUMNS, output_format(ctx, fmt))
     for note in result.notes:
         message(note)
-    message(describe_share(result, dry_run))
+    report_change(describe_share(result), dry_run=dry_run)
 
 
-def describe_share(result: Any, dry_run: bool) -> str:
-    prefix = "Would: " if dry_run else ""
+def describe_share(result: Any) -> str:
     if not result.changed:
         shared = " with an active chart share" if result.chart_share == "active" else ""
         return f"Already shared with {result.to_name}{shared}; nothing changed."
@@ -275,7 +290,7 @@ def describe_share(result: Any, dry_run: bool) -> str:
         parts.append(f"ended the chart share {result.from_name} -> {result.to_name}; "
                      f"{result.to_name} keeps demographics-only access")
     text = "; ".join(parts)
-    return prefix + text[0].upper() + text[1:] + "."
+    return text[0].upper() + text[1:] + "."
 
 
 @app.command()
@@ -299,7 +314,7 @@ def unshare(
         result = sharing.unshare(db, actor, client, from_, to, remove=remove)
     render_object(result.as_dict(), SHARE_COLUMNS, output_format(ctx, fmt))
     if result.changed:
-        message(describe_share(result, dry_run))
+        report_change(describe_share(result), dry_run=dry_run)
     else:
         message(f"No active chart share {result.from_name} -> {result.to_name}; "
                 "nothing changed.")

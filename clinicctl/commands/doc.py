@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from clinicctl.commands._common import DryRunOption, FormatOption, output_format, session
+from clinicctl.commands._common import (
+    DryRunOption,
+    FormatOption,
+    output_format,
+    report_change,
+    session,
+)
 from clinicctl.output import message, render_list, render_object
 
 if TYPE_CHECKING:
@@ -52,7 +58,7 @@ def add(
         row = document_row(records.add_document(db, actor, client, title=title,
                                                 content=content, clinical=clinical))
     render_object(row, COLUMNS, output_format(ctx, fmt))
-    message(("Would add" if dry_run else "Added") + f" document #{row['id']}.")
+    report_change(f"Added document #{row['id']}.", dry_run=dry_run)
 
 
 @app.command("list")

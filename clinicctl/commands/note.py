@@ -7,8 +7,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from clinicctl.commands._common import DryRunOption, FormatOption, output_format, session
-from clinicctl.output import message, render_list, render_object
+from clinicctl.commands._common import (
+    DryRunOption,
+    FormatOption,
+    output_format,
+    report_change,
+    session,
+)
+from clinicctl.output import render_list, render_object
 
 if TYPE_CHECKING:
     from clinicctl.models import ChartNote
@@ -55,7 +61,7 @@ def add(
                                 addendum_to=addendum_to)
         row = note_row(note)
     render_object(row, COLUMNS, output_format(ctx, fmt))
-    message(("Would add" if dry_run else "Added") + f" note #{row['id']}.")
+    report_change(f"Added note #{row['id']}.", dry_run=dry_run)
 
 
 def _read_text(path: Path) -> str:

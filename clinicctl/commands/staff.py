@@ -6,7 +6,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from clinicctl.commands._common import DryRunOption, FormatOption, output_format, session
+from clinicctl.commands._common import (
+    DryRunOption,
+    FormatOption,
+    output_format,
+    report_change,
+    session,
+)
 from clinicctl.output import message, render_list, render_object
 
 if TYPE_CHECKING:
@@ -57,7 +63,7 @@ def add(
         )
         row = staff_row(member)
     render_object(row, COLUMNS, output_format(ctx, fmt))
-    message(("Would add" if dry_run else "Added") + f" {row['name']} as #{row['id']}.")
+    report_change(f"Added {row['name']} as #{row['id']}.", dry_run=dry_run)
 
 
 @app.command("list")
@@ -140,7 +146,10 @@ def deactivate(
         member, changed = staff_service.deactivate(db, actor, ref)
         row = staff_row(member)
     render_object(row, COLUMNS, output_format(ctx, fmt))
-    message(f"Deactivated {row['name']}." if changed else f"{row['name']} is already inactive.")
+    if changed:
+        report_change(f"Deactivated {row['name']}.", dry_run=dry_run)
+    else:
+        message(f"{row['name']} is already inactive.")
 
 
 @app.command()

@@ -34,14 +34,18 @@ def _id_ref(ref: str) -> int | None:
     return None
 
 
-def _close(session: Session, column, typed: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _close(session: Session, key_column, display_columns, typed: str  # type: ignore[no-untyped-def]
+           ) -> list[str]:
+    """Up to three names close to what was typed, as they are written in the records."""
     key = name_key(typed)
     first = key[:1]
-    pool = session.scalars(
-        select(column).distinct()  # two clients of one name are one suggestion
-        .where(column.like(f"{first}%") | column.like(f"% {first}%")).limit(2000)
+    rows = session.execute(
+        select(key_column, *display_columns)
+        .where(key_column.like(f"{first}%") | key_column.like(f"% {first}%")).limit(2000)
     ).all()
-    return difflib.get_close_matches(key, pool, n=3, cutoff=0.6)
+    # Two records of one name are one suggestion.
+    display = {row[0]: " ".join(row[1:]) for row in rows}
+    return [display[k] for k in difflib.get_close_matches(key, list(display), n=3, cutoff=0.6)]
 
 
 def resolve_staff(session: Session, ref: str, *, what: str = "staff member") -> Staff:
@@ -68,7 +72,7 @@ def resolve_staff(session: Session, ref: str, *, what: str = "staff member") -> 
             f"{len(matches)} staff members are named {ref.strip()!r}; use an email or #ID",
             [f"#{s.id} {s.name} <{s.email}>" for s in matches],
         )
-    close = _close(session, Staff.name_key, ref)
+    close = _close(session, Staff.name_key, [Staff.name], ref)
     hint = f" (did you mean: {', '.join(close)}?)" if close else ""
     raise NotFound(f"no {what} named {ref.strip()!r}{hint}")
 
@@ -102,7 +106,7 @@ def resolve_client(session: Session, ref: str) -> Client:
             f"{len(matches)} clients are named {ref.strip()!r}; use #ID or the external id",
             [f"#{c.id} {c.name} born {c.dob.isoformat()}" for c in matches],
         )
-    close = _close(session, Client.name_key, ref)
+    close = _close(session, Client.name_key, [Client.first_name, Client.last_name], ref)
     hint = f" (did you mean: {', '.join(close)}?)" if close else ""
     raise NotFound(f"no client matches {ref.strip()!r}{hint}")
 
