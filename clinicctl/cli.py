@@ -14,16 +14,19 @@ import typer
 from typer.core import TyperGroup
 
 from clinicctl import __version__
+from clinicctl.commands import appointment as appointment_commands
 from clinicctl.commands import audit as audit_commands
+from clinicctl.commands import availability as availability_commands
 from clinicctl.commands import client as client_commands
 from clinicctl.commands import config as config_commands
 from clinicctl.commands import db as db_commands
 from clinicctl.commands import doc as doc_commands
+from clinicctl.commands import location as location_commands
 from clinicctl.commands import note as note_commands
 from clinicctl.commands import setup as setup_commands
 from clinicctl.commands import staff as staff_commands
 from clinicctl.commands._common import AppState
-from clinicctl.errors import EXIT_CODE_HELP, Ambiguous, ClinicError, ExitCode
+from clinicctl.errors import EXIT_CODE_HELP, ClinicError, ExitCode
 
 EXIT_CODES_EPILOG = "Exit codes: " + "; ".join(
     f"{int(code)} {text}" for code, text in EXIT_CODE_HELP.items()
@@ -86,9 +89,8 @@ def report(exc: ClinicError) -> None:
     if exc.hint:
         line += f" ({exc.hint})"
     print(line, file=sys.stderr)
-    if isinstance(exc, Ambiguous):
-        for candidate in exc.candidates:
-            print(f"  {candidate}", file=sys.stderr)
+    for detail in exc.details:
+        print(f"  {detail}", file=sys.stderr)
 
 
 app = typer.Typer(
@@ -138,6 +140,10 @@ app.add_typer(staff_commands.app, name="staff")
 app.add_typer(client_commands.app, name="client")
 app.add_typer(note_commands.app, name="note")
 app.add_typer(doc_commands.app, name="doc")
+app.add_typer(location_commands.app, name="location")
+app.add_typer(location_commands.service_app, name="service")
+app.add_typer(availability_commands.app, name="availability")
+app.add_typer(appointment_commands.app, name="appointment")
 app.add_typer(audit_commands.app, name="audit")
 
 

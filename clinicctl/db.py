@@ -170,8 +170,9 @@ def session_scope(
             raise
         except IntegrityError as exc:
             session.rollback()
+            name = _constraint(exc)
             raise Conflict(
-                f"the change conflicts with existing data ({_constraint(exc)})"
+                CONSTRAINT_MESSAGES.get(name, f"the change conflicts with existing data ({name})")
             ) from None
         except OperationalError as exc:
             session.rollback()
@@ -182,6 +183,15 @@ def session_scope(
     finally:
         session.close()
         connection.close()
+
+
+# Constraints a concurrent writer can trip after the service's own check passed.
+CONSTRAINT_MESSAGES = {
+    "ex_appointment_provider_id_overlap":
+        "the provider was booked at an overlapping time by someone else just now",
+    "ex_appointment_client_id_overlap":
+        "the client was booked at an overlapping time by someone else just now",
+}
 
 
 def _constraint(exc: IntegrityError) -> str:

@@ -39,10 +39,13 @@ class ClinicError(Exception):
 
     exit_code: ExitCode = ExitCode.UNEXPECTED
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None,
+                 details: list[str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        # Extra lines for stderr after the one-line error (candidates, failing occurrences).
+        self.details = details or []
 
     def __str__(self) -> str:
         return self.message
@@ -60,7 +63,7 @@ class Ambiguous(NotFound):
     """A name matches several records; ``candidates`` lists them for stderr."""
 
     def __init__(self, message: str, candidates: list[str]) -> None:
-        super().__init__(message)
+        super().__init__(message, details=candidates)
         self.candidates = candidates
 
 

@@ -18,8 +18,10 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
+    Time,
     UniqueConstraint,
     text,
 )
@@ -40,6 +42,9 @@ ASSIGNMENT_STATUSES = ("new", "active", "inactive", "discharged")
 ASSIGNMENT_ORIGINS = ("intake", "share", "appointment", "import")
 NOTE_KINDS = ("progress", "intake", "private")
 AUDIT_OUTCOMES = ("ok", "denied")
+APPOINTMENT_STATUSES = ("scheduled", "completed", "cancelled", "late-cancelled", "no-show")
+# Statuses that free the slot; every other status occupies it (a no-show took the time).
+CANCELLED_STATUSES = ("cancelled", "late-cancelled")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -294,3 +299,121 @@ class AuditEvent(Base):
     details: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Location(Base):
+    __tablename__ = "location"
+    __table_args__ = (CheckConstraint("length(pos_code) = 2", name="pos_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_key: Mapped[str] = mapped_column(String(100), unique=True)
+    pos_code: Mapped[str] = mapped_column(String(2))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ServiceCode(Base):
+    """A billable service (CPT code) with its default length."""
+
+    __tablename__ = "service_code"
+    __table_args__ = (CheckConstraint("minutes > 0", name="minutes"),)
+
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    minutes: Mapped[int] = mapped_column(Integer)
+    builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AvailabilityBlock(Base):
+    """A weekly block of a provider's time, in the practice's wall-clock time."""
+
+    __tablename__ = "availability_block"
+    __table_args__ = (
+        CheckConstraint("end_time > start_time", name="end_after_start"),
+        CheckConstraint("weekdays BETWEEN 1 AND 127", name="weekdays"),
+        CheckConstraint("session_minutes > 0 AND break_minutes >= 0", name="minutes"),
+        CheckConstraint(
+            "effective_until IS NULL OR effective_from IS NULL "
+            "OR effective_until >= effective_from",
+            name="effective_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    # Bit 0 is Monday ... bit 6 is Sunday (date.weekday()).
+    weekdays: Mapped[int] = mapped_column(SmallInteger)
+    start_time: Mapped[dt.time] = mapped_column(Time)
+    end_time: Mapped[dt.time] = mapped_column(Time)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
+    session_minutes: Mapped[int] = mapped_column(Integer, default=50)
+    break_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    effective_from: Mapped[dt.date | None] = mapped_column(Date)
+    effective_until: Mapped[dt.date | None] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    provider: Mapped[Staff] = relationship(foreign_keys=[provider_id])
+    location: Mapped[Location | None] = relationship()
+
+
+class TimeOff(Base):
+    __tablename__ = "time_off"
+    __table_args__ = (
+        CheckConstraint("end_at > start_at", name="end_after_start"),
+        Index("ix_time_off_provider_id_start_at", "provider_id", "start_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    start_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(String(200))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AppointmentSeries(Base):
+    __tablename__ = "appointment_series"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule: Mapped[str] = mapped_column(String(200))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Appointment(Base):
+    """One session. Stored in UTC; statuses change, rows are never deleted.
+
+    No two non-cancelled appointments of one provider, or of one client, overlap (half-open
+    intervals). PostgreSQL enforces it with exclusion constraints (migration 0002); SQLite
+    with BEGIN IMMEDIATE around the service's check and insert.
+    """
+
+    __tablename__ = "appointment"
+    __table_args__ = (
+        CheckConstraint("end_at > start_at", name="end_after_start"),
+        CheckConstraint(_in("status", APPOINTMENT_STATUSES), name="status"),
+        CheckConstraint("length(pos_code) = 2", name="pos_code"),
+        Index("ix_appointment_provider_id_start_at", "provider_id", "start_at"),
+        Index("ix_appointment_client_id_start_at", "client_id", "start_at"),
+        Index("ix_appointment_series_id", "series_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    start_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    service_code: Mapped[str] = mapped_column(ForeignKey("service_code.code"))
+    pos_code: Mapped[str] = mapped_column(String(2))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("appointment_series.id"))
+    cancellation_reason: Mapped[str | None] = mapped_column(String(200))
+    outside_availability: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    provider: Mapped[Staff] = relationship(foreign_keys=[provider_id])
+    location: Mapped[Location | None] = relationship()

@@ -52,6 +52,13 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+def _table_text(value: Any) -> str:
+    """Like ``cell_text`` but instants read as wall-clock times for people."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M %Z").strip()
+    return cell_text(value)
+
+
 def write_json(data: Any, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     out.write(json.dumps(jsonable(data), indent=2, ensure_ascii=False))
@@ -76,7 +83,7 @@ def write_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column],
     for _, header in columns:
         table.add_column(header)
     for row in rows:
-        table.add_row(*(Text(cell_text(row.get(key))) for key, _ in columns))
+        table.add_row(*(Text(_table_text(row.get(key))) for key, _ in columns))
     console = Console()
     if not console.is_terminal:
         # Piped or redirected: do not squeeze the table into 80 columns.

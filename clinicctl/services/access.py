@@ -278,3 +278,37 @@ def authorize_audit_read(actor: Staff, action: str) -> None:
 
 def authorize_custodian_grant(actor: Staff, action: str) -> None:
     require_roles(actor, action, ("owner",), object_type="staff")
+
+
+CATALOG_EDITORS = ("owner", "manager")
+SCHEDULE_EDITORS = ("owner", "manager", "scheduler")
+BOOKERS = ("owner", "manager", CUSTODIAN, "scheduler", "provider")
+
+
+def authorize_catalog_edit(actor: Staff, action: str) -> None:
+    """Locations and service codes: owner and managers."""
+    require_roles(actor, action, CATALOG_EDITORS, object_type="catalog")
+
+
+def authorize_availability(actor: Staff, provider: Staff, action: str) -> None:
+    """Availability and time off: owner, managers, schedulers for anyone; providers their own."""
+    audit = {"object_type": "staff", "object_id": provider.id}
+    require_roles(actor, action, (*SCHEDULE_EDITORS, "provider"), **audit)
+    if actor.has_role(*SCHEDULE_EDITORS) or actor.id == provider.id:
+        return
+    raise _deny(actor, action, "providers manage only their own availability", **audit)
+
+
+def authorize_booking(
+    session: Session, actor: Staff, client: Client, provider: Staff, action: str
+) -> None:
+    """Book, cancel, reschedule, complete: a provider for themselves, or for a client in their
+    list with a colleague; billers never."""
+    audit = {"client_id": client.id, "details": {"provider_id": provider.id}}
+    require_roles(actor, action, BOOKERS, **audit)
+    if actor.has_role("owner", "manager", CUSTODIAN, "scheduler"):
+        return
+    if actor.id == provider.id or is_assigned(session, actor.id, client.id):
+        return
+    raise _deny(actor, action, "providers book for themselves, or for a client in their list",
+                **audit)

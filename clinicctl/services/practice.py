@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -38,10 +37,10 @@ def get_practice(session: Session) -> Practice | None:
     return session.scalar(select(Practice).limit(1))
 
 
-def practice_zone(session: Session) -> tzinfo:
+def practice_zone(session: Session) -> ZoneInfo:
     """Instants are shown with the practice's UTC offset (they are stored in UTC)."""
     practice = get_practice(session)
-    return ZoneInfo(practice.timezone) if practice else UTC
+    return ZoneInfo(practice.timezone if practice else "UTC")
 
 
 def initialise(session: Session, *, name: str, timezone: str, owner_name: str,

@@ -193,14 +193,14 @@ def unshare(
 def _refuse_removal_with_upcoming_appointments(
     session: Session, client: Client, provider: Staff
 ) -> None:
-    """Scheduling registers its check here once appointments exist in the schema."""
-    for check in REMOVAL_CHECKS:
-        reason = check(session, client, provider)
-        if reason:
-            raise Conflict(reason)
+    from clinicctl.services.appointments import upcoming_with
 
-
-REMOVAL_CHECKS: list = []  # type: ignore[type-arg]
+    upcoming = upcoming_with(session, client.id, provider.id)
+    if upcoming is not None:
+        raise Conflict(
+            f"{provider.name} has upcoming appointments with client #{client.id} "
+            f"(next: #{upcoming.id}); cancel them before removing the client from the list"
+        )
 
 
 @dataclass

@@ -1,0 +1,270 @@
+"""``clinicctl appointment``: book (including with a provider new to the client), list,
+show, cancel, complete, reschedule."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from clinicctl.commands._common import (
+    DryRunOption,
+    FormatOption,
+    output_format,
+    report_change,
+    session,
+)
+from clinicctl.output import message, render_list, render_object
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from clinicctl.models import Appointment
+    from clinicctl.services.appointments import BookingResult
+
+app = typer.Typer(help="Appointments: book, list, show, cancel, complete, reschedule.",
+                  no_args_is_help=True)
+
+COLUMNS = [("id", "ID"), ("client_id", "Client"), ("provider_id", "Provider ID"),
+           ("provider", "Provider"), ("start", "Start"), ("end", "End"),
+           ("status", "Status"), ("service", "Service"), ("pos", "POS"),
+           ("location", "Location"), ("series_id", "Series")]
+
+ServiceOption = Annotated[str | None, typer.Option(
+    "--service", help="Service code (default 90834); sets the default duration.")]
+PosOption = Annotated[str | None, typer.Option(
+    "--pos", help="Place-of-service code (default: the location's, else 11).")]
+LocationOption = Annotated[str | None, typer.Option(
+    "--location", help="Location name or #ID (default: the availability block's).")]
+DurationOption = Annotated[int | None, typer.Option(
+    "--duration", help="Minutes (default: the service's).")]
+
+
+def appointment_row(appointment: Appointment, zone: ZoneInfo, location: str | None
+                    ) -> dict[str, Any]:
+    return {"id": appointment.id, "client_id": appointment.client_id,
+            "provider_id": appointment.provider_id, "provider": appointment.provider.name,
+            "start": appointment.start_at.astimezone(zone),
+            "end": appointment.end_at.astimezone(zone), "status": appointment.status,
+            "service": appointment.service_code, "pos": appointment.pos_code,
+            "location": location, "series_id": appointment.series_id}
+
+
+def rows_for(db: Any, appointments: list[Appointment]) -> list[dict[str, Any]]:
+    from clinicctl.services.appointments import location_name
+    from clinicctl.services.practice import practice_zone
+
+    zone = practice_zone(db)
+    names: dict[int | None, str | None] = {}
+    rows = []
+    for appointment in appointments:
+        if appointment.location_id not in names:
+            names[appointment.location_id] = location_name(db, appointment.location_id)
+        rows.append(appointment_row(appointment, zone, names[appointment.location_id]))
+    return rows
+
+
+def booking_messages(result: BookingResult) -> list[str]:
+    """The alert a scheduler needs: the client is new to this provider, and what was shared."""
+    lines = []
+    client, provider = result.client, result.provider
+    if result.new_provider:
+        lines.append(
+            f"Alert: client #{client.id} is new to {provider.name}: added to their list "
+            "with demographics only (profile, their own status and diagnosis, non-clinical "
+            "documents). No chart notes were shared.")
+    if result.reactivated:
+        lines.append(f"Client #{client.id} was {result.reactivated} in {provider.name}'s "
+                     "list; reactivated.")
+    if result.outside_availability:
+        lines.append("Booked outside the provider's availability (recorded in the audit "
+                     "trail).")
+    return lines
+
+
+def booking_data(db: Any, result: BookingResult) -> dict[str, Any]:
+    return {"appointments": rows_for(db, result.appointments), "series_id": result.series_id,
+            "new_provider": result.new_provider}
+
+
+def print_booking(data: dict[str, Any], lines: list[str], fmt: str, dry_run: bool) -> None:
+    if fmt == "json":
+        render_object(data, [], fmt)
+    else:
+        render_list(data["appointments"], COLUMNS, fmt)
+    count = len(data["appointments"])
+    first = data["appointments"][0]
+    what = (f"appointment #{first['id']}" if count == 1
+            else f"{count} appointments (series #{data['series_id']})")
+    report_change(f"Booked {what} with {first['provider']}.", dry_run=dry_run)
+    for line in lines:
+        message(line)
+
+
+@app.command("book")
+def book(
+    ctx: typer.Context,
+    client: Annotated[str, typer.Option("--client", help="#ID, external id or full name.")],
+    provider: Annotated[str, typer.Option("--provider", help="Email, #ID or full name.")],
+    at: Annotated[str, typer.Option("--at", metavar="DATETIME",
+                                    help="'YYYY-MM-DD HH:MM' in the practice's time zone.")],
+    duration: DurationOption = None,
+    service: ServiceOption = None,
+    pos: PosOption = None,
+    location: LocationOption = None,
+    repeat: Annotated[str | None, typer.Option(help="weekly, biweekly or monthly.")] = None,
+    every: Annotated[int | None, typer.Option(help="Repeat every N units.")] = None,
+    unit: Annotated[str | None, typer.Option(help="days, weeks or months (with --every).")
+                    ] = None,
+    on: Annotated[str | None, typer.Option(help="Weekdays for weekly repeats: mon,thu.")
+                  ] = None,
+    count: Annotated[int | None, typer.Option(help="Number of occurrences, the first included.")
+                     ] = None,
+    until: Annotated[str | None, typer.Option(help="Last date of the series (YYYY-MM-DD).")
+                     ] = None,
+    outside_availability: Annotated[bool, typer.Option(
+        "--outside-availability", help="Book even outside the provider's availability.")
+    ] = False,
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Book an appointment (or a series). A provider new to the client gets the client in
+    their list with demographics only, and the command says so.
+
+    Example: clinicctl appointment book --client "Maya Chen" --provider "Ana Ruiz"
+    --at "2026-12-03 10:00" --repeat weekly --count 6
+    """
+    from clinicctl.services import appointments
+
+    rule = appointments.make_recurrence(repeat=repeat, every=every, unit=unit, on=on,
+                                        count=count, until=until)
+    fmt_ = output_format(ctx, fmt)
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        result = appointments.book(
+            db, actor, client_ref=client, provider_ref=provider, at=at, duration=duration,
+            service=service, pos=pos, location_ref=location, recurrence=rule,
+            outside_availability=outside_availability,
+        )
+        data = booking_data(db, result)
+        lines = booking_messages(result)
+    print_booking(data, lines, fmt_, dry_run)
+
+
+@app.command("list")
+def list_appointments(
+    ctx: typer.Context,
+    provider: Annotated[str | None, typer.Option(help="Only this provider.")] = None,
+    client: Annotated[str | None, typer.Option(help="Only this client.")] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="From this date.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Up to and including this date.")
+                  ] = None,
+    status: Annotated[str | None, typer.Option(
+        help="scheduled, completed, cancelled, late-cancelled, no-show (comma-separated).")
+    ] = None,
+    fmt: FormatOption = None,
+) -> None:
+    """List appointments, earliest first.
+
+    Example: clinicctl appointment list --provider "Ana Ruiz" --from 2026-12-01 --to 2026-12-07
+    """
+    from clinicctl.services import appointments
+
+    with session(ctx, write=False) as (db, actor):
+        rows = rows_for(db, appointments.list_appointments(
+            db, actor, provider_ref=provider, client_ref=client, start_date=from_,
+            end_date=to, status=status))
+    render_list(rows, COLUMNS, output_format(ctx, fmt))
+
+
+@app.command()
+def show(ctx: typer.Context, appointment_id: Annotated[int, typer.Argument(metavar="ID")],
+         fmt: FormatOption = None) -> None:
+    """Show one appointment.
+
+    Example: clinicctl appointment show 42
+    """
+    from clinicctl.services import appointments
+
+    with session(ctx, write=False) as (db, actor):
+        row = rows_for(db, [appointments.show_appointment(db, actor, appointment_id)])[0]
+    render_object(row, COLUMNS, output_format(ctx, fmt))
+
+
+@app.command()
+def cancel(
+    ctx: typer.Context,
+    appointment_id: Annotated[int, typer.Argument(metavar="ID")],
+    reason: Annotated[str | None, typer.Option(help="Why (no clinical detail).")] = None,
+    late: Annotated[bool, typer.Option("--late", help="A late cancellation.")] = False,
+    no_show: Annotated[bool, typer.Option("--no-show", help="The client did not come.")
+                       ] = False,
+    scope: Annotated[str, typer.Option(help="this, future (this and later in the series) "
+                                       "or series.")] = "this",
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Cancel an appointment, mark it late-cancelled or no-show; or part of its series.
+
+    Example: clinicctl appointment cancel 42 --late --reason "called an hour before"
+    """
+    from clinicctl.services import appointments
+
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        changed_rows, changed = appointments.cancel(
+            db, actor, appointment_id, reason=reason, late=late, no_show=no_show, scope=scope)
+        rows = rows_for(db, changed_rows)
+    render_list(rows, COLUMNS, output_format(ctx, fmt))
+    if changed:
+        report_change(f"{len(rows)} appointment(s) now {rows[0]['status']}.", dry_run=dry_run)
+    else:
+        message(f"Appointment #{appointment_id} is already {rows[0]['status']}; "
+                "nothing changed.")
+
+
+@app.command()
+def complete(ctx: typer.Context, appointment_id: Annotated[int, typer.Argument(metavar="ID")],
+             dry_run: DryRunOption = False, fmt: FormatOption = None) -> None:
+    """Mark an appointment that has taken place as completed.
+
+    Example: clinicctl appointment complete 42
+    """
+    from clinicctl.services import appointments
+
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        appointment, changed = appointments.complete(db, actor, appointment_id)
+        row = rows_for(db, [appointment])[0]
+    render_object(row, COLUMNS, output_format(ctx, fmt))
+    if changed:
+        report_change(f"Appointment #{row['id']} completed.", dry_run=dry_run)
+    else:
+        message(f"Appointment #{row['id']} is already completed; nothing changed.")
+
+
+@app.command()
+def reschedule(
+    ctx: typer.Context,
+    appointment_id: Annotated[int, typer.Argument(metavar="ID")],
+    at: Annotated[str, typer.Option("--at", metavar="DATETIME", help="New start time.")],
+    provider: Annotated[str | None, typer.Option(help="Move to another provider.")] = None,
+    outside_availability: Annotated[bool, typer.Option("--outside-availability")] = False,
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Move an appointment, with the same checks as booking.
+
+    Example: clinicctl appointment reschedule 42 --at "2026-12-04 15:00"
+    """
+    from clinicctl.services import appointments
+
+    fmt_ = output_format(ctx, fmt)
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        result = appointments.reschedule(db, actor, appointment_id, at=at,
+                                         provider_ref=provider,
+                                         outside_availability=outside_availability)
+        row = rows_for(db, result.appointments)[0]
+        lines = booking_messages(result)
+    render_object(row, COLUMNS, fmt_)
+    report_change(f"Appointment #{row['id']} is now {row['start']:%Y-%m-%d %H:%M} with "
+                  f"{row['provider']}.", dry_run=dry_run)
+    for line in lines:
+        message(line)

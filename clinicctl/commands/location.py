@@ -1,0 +1,104 @@
+"""``clinicctl location`` and ``clinicctl service``: where sessions happen and what is billed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from clinicctl.commands._common import (
+    DryRunOption,
+    FormatOption,
+    output_format,
+    report_change,
+    session,
+)
+from clinicctl.output import message, render_list, render_object
+
+app = typer.Typer(help="Locations and their default place-of-service code.",
+                  no_args_is_help=True)
+service_app = typer.Typer(help="Service (CPT) codes and their default minutes.",
+                          no_args_is_help=True)
+
+LOCATION_COLUMNS = [("id", "ID"), ("name", "Name"), ("pos", "POS")]
+SERVICE_COLUMNS = [("code", "Code"), ("name", "Name"), ("minutes", "Minutes"),
+                   ("builtin", "Built in")]
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="e.g. 'Main office' or Telehealth.")],
+    pos: Annotated[str, typer.Option("--pos", help="Default CMS place-of-service code, "
+                                     "e.g. 11 office, 10 telehealth in the patient's home.")],
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Add a location (owner, manager).
+
+    Example: clinicctl location add "Main office" --pos 11
+    """
+    from clinicctl.services import catalog
+
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        location, created = catalog.add_location(db, actor, name, pos)
+        row = {"id": location.id, "name": location.name, "pos": location.pos_code}
+    render_object(row, LOCATION_COLUMNS, output_format(ctx, fmt))
+    if created:
+        report_change(f"Added location #{row['id']}.", dry_run=dry_run)
+    else:
+        message(f"Location {row['name']!r} already exists; nothing changed.")
+
+
+@app.command("list")
+def list_locations(ctx: typer.Context, fmt: FormatOption = None) -> None:
+    """List locations.
+
+    Example: clinicctl location list -o json
+    """
+    from clinicctl.services import catalog
+
+    with session(ctx, write=False) as (db, actor):
+        rows = [{"id": loc.id, "name": loc.name, "pos": loc.pos_code}
+                for loc in catalog.list_locations(db, actor)]
+    render_list(rows, LOCATION_COLUMNS, output_format(ctx, fmt))
+
+
+@service_app.command("add")
+def add_service(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Service code, e.g. a CPT code.")],
+    name: Annotated[str, typer.Option(help="What the service is.")],
+    minutes: Annotated[int, typer.Option(help="Default length in minutes.")],
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Add a practice-defined service code (owner, manager).
+
+    Example: clinicctl service add 90838 --name "Psychotherapy add-on, 60 minutes" --minutes 60
+    """
+    from clinicctl.services import catalog
+
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        service, created = catalog.add_service(db, actor, code, name, minutes)
+        row = {"code": service.code, "name": service.name, "minutes": service.minutes,
+               "builtin": service.builtin}
+    render_object(row, SERVICE_COLUMNS, output_format(ctx, fmt))
+    if created:
+        report_change(f"Added service {row['code']}.", dry_run=dry_run)
+    else:
+        message(f"Service {row['code']} already exists; nothing changed.")
+
+
+@service_app.command("list")
+def list_services(ctx: typer.Context, fmt: FormatOption = None) -> None:
+    """List service codes: the built-in behavioural-health CPT codes and the practice's own.
+
+    Example: clinicctl service list
+    """
+    from clinicctl.services import catalog
+
+    with session(ctx, write=False) as (db, actor):
+        rows = [{"code": s.code, "name": s.name, "minutes": s.minutes, "builtin": s.builtin}
+                for s in catalog.list_services(db, actor)]
+    render_list(rows, SERVICE_COLUMNS, output_format(ctx, fmt))

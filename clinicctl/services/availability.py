@@ -1,0 +1,318 @@
+"""Providers' weekly availability, time off, and finding open slots.
+
+Slots are computed set-wise: one query for the blocks of every therapist asked for, one for
+the busy intervals (their appointments and the client's), one for time off, then plain
+interval arithmetic in the practice's wall-clock time, so slots stay correct across DST.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from clinicctl.errors import Conflict, InvalidInput, NotFound
+from clinicctl.models import (
+    CANCELLED_STATUSES,
+    Appointment,
+    AvailabilityBlock,
+    Client,
+    Staff,
+    TimeOff,
+    utcnow,
+)
+from clinicctl.services import access, audit
+from clinicctl.services.catalog import resolve_location
+from clinicctl.services.practice import practice_zone
+from clinicctl.services.refs import parse_date, resolve_client, resolve_provider
+from clinicctl.services.timeutil import (
+    exists_locally,
+    minutes,
+    parse_local_datetime,
+    parse_time,
+    parse_weekdays,
+)
+
+MAX_FIND_DAYS = 366
+
+
+def add_block(
+    session: Session,
+    actor: Staff,
+    provider_ref: str,
+    *,
+    days: str,
+    start: str,
+    end: str,
+    location_ref: str | None = None,
+    session_minutes: int = 50,
+    break_minutes: int = 10,
+    effective_from: str | None = None,
+    effective_until: str | None = None,
+) -> AvailabilityBlock:
+    mask = parse_weekdays(days)
+    start_time = parse_time(start, "start time")
+    end_time = parse_time(end, "end time")
+    if end_time <= start_time:
+        raise InvalidInput(f"end time {end} is not after start time {start}")
+    minutes(session_minutes, "--session")
+    minutes(break_minutes, "--break", allow_zero=True)
+    first = parse_date(effective_from, "--from date") if effective_from else None
+    last = parse_date(effective_until, "--until date") if effective_until else None
+    if first and last and last < first:
+        raise InvalidInput(f"--until {last.isoformat()} is before --from {first.isoformat()}")
+    provider = resolve_provider(session, provider_ref)
+    access.authorize_availability(actor, provider, "availability.add")
+    location = resolve_location(session, location_ref) if location_ref else None
+    block = AvailabilityBlock(
+        provider_id=provider.id, weekdays=mask, start_time=start_time, end_time=end_time,
+        location_id=location.id if location else None, session_minutes=session_minutes,
+        break_minutes=break_minutes, effective_from=first, effective_until=last,
+        created_by_id=actor.id,
+    )
+    session.add(block)
+    session.flush()
+    audit.record(session, actor_id=actor.id, action="availability.add",
+                 object_type="availability_block", object_id=block.id,
+                 details={"provider_id": provider.id})
+    return block
+
+
+def list_blocks(session: Session, actor: Staff, provider_ref: str | None = None
+                ) -> list[AvailabilityBlock]:
+    access.require_active(actor, "availability.list", object_type="availability_block")
+    query = select(AvailabilityBlock).order_by(AvailabilityBlock.provider_id,
+                                               AvailabilityBlock.id)
+    if provider_ref:
+        query = query.where(
+            AvailabilityBlock.provider_id == resolve_provider(session, provider_ref).id)
+    return list(session.scalars(query))
+
+
+def remove_block(session: Session, actor: Staff, block_id: int) -> AvailabilityBlock:
+    block = session.get(AvailabilityBlock, block_id)
+    if block is None:
+        raise NotFound(f"no availability block with id {block_id}")
+    access.authorize_availability(actor, block.provider, "availability.remove")
+    session.delete(block)
+    session.flush()
+    audit.record(session, actor_id=actor.id, action="availability.remove",
+                 object_type="availability_block", object_id=block_id,
+                 details={"provider_id": block.provider_id})
+    return block
+
+
+def add_time_off(session: Session, actor: Staff, provider_ref: str, *, start: str, end: str,
+                 reason: str | None = None) -> TimeOff:
+    zone = practice_zone(session)
+    start_at = _instant(start, zone, "--start", end_of_day=False)
+    end_at = _instant(end, zone, "--end", end_of_day=True)
+    if end_at <= start_at:
+        raise InvalidInput(f"--end {end} is not after --start {start}")
+    provider = resolve_provider(session, provider_ref)
+    access.authorize_availability(actor, provider, "availability.timeoff")
+    time_off = TimeOff(provider_id=provider.id, start_at=start_at, end_at=end_at,
+                       reason=(reason or "").strip() or None, created_by_id=actor.id)
+    session.add(time_off)
+    session.flush()
+    audit.record(session, actor_id=actor.id, action="availability.timeoff",
+                 object_type="time_off", object_id=time_off.id,
+                 details={"provider_id": provider.id})
+    return time_off
+
+
+def _instant(value: str, zone: ZoneInfo, what: str, *, end_of_day: bool) -> dt.datetime:
+    """A date means the whole day: its start for --start, the next midnight for --end."""
+    text = value.strip()
+    if len(text) == 10:
+        day = parse_date(text, f"{what} date")
+        if end_of_day:
+            day += dt.timedelta(days=1)
+        return dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    return parse_local_datetime(text, zone, what)
+
+
+# --- open slots ------------------------------------------------------------------------------
+
+@dataclass
+class Slot:
+    provider_id: int
+    provider: str
+    start: dt.datetime
+    end: dt.datetime
+    location_id: int | None
+    location: str | None
+
+
+class Intervals:
+    """Busy time as sorted, merged, half-open intervals with O(log n) overlap tests."""
+
+    def __init__(self, spans: Iterable[tuple[dt.datetime, dt.datetime]]) -> None:
+        merged: list[list[dt.datetime]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self.starts = [m[0] for m in merged]
+        self.ends = [m[1] for m in merged]
+
+    def overlaps(self, start: dt.datetime, end: dt.datetime) -> bool:
+        i = bisect.bisect_left(self.starts, end)  # intervals that start before ``end``
+        return i > 0 and self.ends[i - 1] > start
+
+
+def block_applies(block: AvailabilityBlock, day: dt.date) -> bool:
+    return bool(block.weekdays & (1 << day.weekday())) and (
+        block.effective_from is None or day >= block.effective_from) and (
+        block.effective_until is None or day <= block.effective_until)
+
+
+def busy_intervals(
+    session: Session,
+    provider_ids: list[int],
+    client_id: int | None,
+    window_start: dt.datetime,
+    window_end: dt.datetime,
+    *,
+    exclude_appointment_id: int | None = None,
+) -> tuple[dict[int, list[tuple[dt.datetime, dt.datetime]]],
+           list[tuple[dt.datetime, dt.datetime]],
+           dict[int, list[tuple[dt.datetime, dt.datetime]]]]:
+    """(provider id -> appointments, the client's appointments, provider id -> time off)."""
+    owners: list[Any] = [Appointment.provider_id.in_(provider_ids)]
+    if client_id is not None:
+        owners.append(Appointment.client_id == client_id)
+    query = select(Appointment.provider_id, Appointment.client_id, Appointment.start_at,
+                   Appointment.end_at).where(
+        or_(*owners),
+        Appointment.status.not_in(CANCELLED_STATUSES),
+        Appointment.start_at < window_end,
+        Appointment.end_at > window_start,
+    )
+    if exclude_appointment_id is not None:
+        query = query.where(Appointment.id != exclude_appointment_id)
+    by_provider: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    by_client: list[tuple[dt.datetime, dt.datetime]] = []
+    wanted = set(provider_ids)
+    for provider_id, owner_client, start, end in session.execute(query):
+        if provider_id in wanted:
+            by_provider[provider_id].append((start, end))
+        if owner_client == client_id:
+            by_client.append((start, end))
+    time_off: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    for provider_id, start, end in session.execute(
+        select(TimeOff.provider_id, TimeOff.start_at, TimeOff.end_at).where(
+            TimeOff.provider_id.in_(provider_ids), TimeOff.start_at < window_end,
+            TimeOff.end_at > window_start)
+    ):
+        time_off[provider_id].append((start, end))
+    return by_provider, by_client, time_off
+
+
+def find_slots(
+    session: Session,
+    actor: Staff,
+    *,
+    client_ref: str,
+    therapist_refs: list[str],
+    start_date: str | None = None,
+    days: int = 14,
+    duration: int | None = None,
+    location_ref: str | None = None,
+    limit: int = 20,
+) -> tuple[Client, list[Slot]]:
+    """Open slots for one client with one or more therapists, earliest first."""
+    if not therapist_refs:
+        raise InvalidInput("give at least one --therapist")
+    if days < 1 or days > MAX_FIND_DAYS:
+        raise InvalidInput(f"--days must be between 1 and {MAX_FIND_DAYS}, not {days}")
+    if limit < 1:
+        raise InvalidInput(f"--limit must be at least 1, not {limit}")
+    if duration is not None:
+        minutes(duration, "--duration")
+    zone = practice_zone(session)
+    first_day = (parse_date(start_date, "--from date") if start_date
+                 else dt.datetime.now(zone).date())
+    client = resolve_client(session, client_ref)
+    providers = list({p.id: p for p in (resolve_provider(session, ref, what="therapist")
+                                        for ref in therapist_refs)}.values())
+    for provider in providers:
+        access.authorize_booking(session, actor, client, provider, "availability.find")
+    location = resolve_location(session, location_ref) if location_ref else None
+
+    window_start = dt.datetime.combine(first_day, dt.time(), tzinfo=zone)
+    window_end = dt.datetime.combine(first_day + dt.timedelta(days=days), dt.time(), tzinfo=zone)
+    ids = [p.id for p in providers]
+    blocks_query = select(AvailabilityBlock).where(AvailabilityBlock.provider_id.in_(ids))
+    if location is not None:
+        blocks_query = blocks_query.where(AvailabilityBlock.location_id == location.id)
+    blocks = list(session.scalars(blocks_query))
+    appointments, client_busy, time_off = busy_intervals(session, ids, client.id,
+                                                         window_start, window_end)
+    client_intervals = Intervals(client_busy)
+    names = {p.id: p.name for p in providers}
+    location_names = {b.location_id: b.location.name for b in blocks if b.location is not None}
+    now = utcnow()
+
+    slots: list[Slot] = []
+    for provider in providers:
+        provider_busy = Intervals(appointments.get(provider.id, []) +
+                                  time_off.get(provider.id, []))
+        for block in (b for b in blocks if b.provider_id == provider.id):
+            length = dt.timedelta(minutes=duration or block.session_minutes)
+            step = dt.timedelta(minutes=block.session_minutes + block.break_minutes)
+            for offset in range(days):
+                day = first_day + dt.timedelta(days=offset)
+                if not block_applies(block, day):
+                    continue
+                start_local = dt.datetime.combine(day, block.start_time)
+                block_end = dt.datetime.combine(day, block.end_time)
+                while start_local + length <= block_end:
+                    end_local = start_local + length
+                    if exists_locally(start_local, zone) and exists_locally(end_local, zone):
+                        start = start_local.replace(tzinfo=zone)
+                        end = end_local.replace(tzinfo=zone)
+                        if (start > now and not provider_busy.overlaps(start, end)
+                                and not client_intervals.overlaps(start, end)):
+                            slots.append(Slot(provider.id, names[provider.id], start, end,
+                                              block.location_id,
+                                              location_names.get(block.location_id)))
+                    start_local += step
+    slots.sort(key=lambda s: (s.start, s.provider, s.provider_id))
+    unique: list[Slot] = []
+    seen: set[tuple[int, dt.datetime]] = set()
+    for slot in slots:  # two overlapping blocks of one provider offer a time once
+        if (slot.provider_id, slot.start) not in seen:
+            seen.add((slot.provider_id, slot.start))
+            unique.append(slot)
+    return client, unique[:limit]
+
+
+def fits_availability(
+    blocks: list[AvailabilityBlock], start: dt.datetime, end: dt.datetime, zone: ZoneInfo
+) -> AvailabilityBlock | None:
+    """The block an appointment lies in (same local day, inside its hours), if any."""
+    local_start = start.astimezone(zone)
+    local_end = end.astimezone(zone)
+    if local_end.date() != local_start.date() and local_end.time() != dt.time():
+        return None
+    for block in blocks:
+        if not block_applies(block, local_start.date()):
+            continue
+        end_time = local_end.time() if local_end.date() == local_start.date() else dt.time.max
+        if block.start_time <= local_start.time() and end_time <= block.end_time:
+            return block
+    return None
+
+
+def require_no_time_off(intervals: Intervals, start: dt.datetime, end: dt.datetime) -> None:
+    if intervals.overlaps(start, end):
+        raise Conflict("the provider has time off then")
