@@ -248,10 +248,10 @@ class Cast:
             return resolve_staff(s, email).id
 
 
-@pytest.fixture
-def cast(open_session) -> Cast:  # type: ignore[no-untyped-def]
+def populate_cast(opener) -> Cast:  # type: ignore[no-untyped-def]
     """Staff of every role, and client Maya Chen in provider A's list with A's progress
-    note, private note, clinical document and non-clinical document."""
+    note, private note, clinical document and non-clinical document. ``opener()`` opens a
+    short transaction on the database to fill."""
     from clinicctl.services import clients, records, staff
     from clinicctl.services.refs import resolve_staff
 
@@ -267,7 +267,7 @@ def cast(open_session) -> Cast:  # type: ignore[no-untyped-def]
         ("Jo Diaz", c.scheduler, ["scheduler"], "group"),
         ("Bo Grant", c.biller, ["biller"], "group"),
     ]
-    with open_session() as s:
+    with opener() as s:
         owner = resolve_staff(s, c.owner)
         for name, email, roles, records_owner in people:
             staff.create_staff(s, name=name, email=email, roles=roles,
@@ -280,7 +280,7 @@ def cast(open_session) -> Cast:  # type: ignore[no-untyped-def]
         c.client_id = added.client.id
         clients.add_client(s, owner, first_name="Omar", last_name="Haddad", dob="1985-09-30",
                            provider_ref=c.provider_own)
-    with open_session() as s:
+    with opener() as s:
         a = resolve_staff(s, c.provider_a)
         c.progress_note_id = records.add_note(s, a, c.client, body="A's progress note").id
         c.private_note_id = records.add_note(s, a, c.client, body="A's private note",
@@ -290,3 +290,9 @@ def cast(open_session) -> Cast:  # type: ignore[no-untyped-def]
         c.plain_doc_id = records.add_document(s, a, c.client, title="Consent",
                                               content=b"consent", clinical=False).id
     return c
+
+
+@pytest.fixture
+def cast(open_session) -> Cast:  # type: ignore[no-untyped-def]
+    """The standard practice of ``populate_cast`` in this test's database."""
+    return populate_cast(open_session)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tests.conftest import Cast
+from tests.conftest import populate_cast
 
 
 def snapshot(url: str) -> dict[str, list[str]]:
@@ -43,7 +43,7 @@ def build_practice(backend, *, twins: bool = False, old: bool = False
     from sqlalchemy import text
 
     from clinicctl.db import make_engine, session_scope
-    from clinicctl.services import clients, records, staff
+    from clinicctl.services import clients, staff
     from clinicctl.services.refs import resolve_client, resolve_staff
 
     url = backend.initialised()
@@ -57,41 +57,14 @@ def build_practice(backend, *, twins: bool = False, old: bool = False
         finally:
             engine.dispose()
 
-    c = Cast()
-    people = [
-        ("Morgan Blake", c.manager, ["manager"], "group"),
-        ("Sam Okafor", c.provider_a, ["provider"], "group"),
-        ("Ana Ruiz", c.provider_b, ["provider"], "group"),
-        ("Lee Park", c.provider_c, ["provider"], "group"),
-        ("Kim Novak", c.provider_own, ["provider"], "provider"),
-        ("Rae Quinn", c.custodian, ["records-custodian"], "group"),
-        ("Ivy Stone", c.scoped_custodian, ["records-custodian"], "group"),
-        ("Jo Diaz", c.scheduler, ["scheduler"], "group"),
-        ("Bo Grant", c.biller, ["biller"], "group"),
-    ]
-    ids: dict[str, int] = {}
+    c = populate_cast(opener)
+    ids: dict[str, int] = {
+        "maya": c.client_id, "progress_note": c.progress_note_id,
+        "private_note": c.private_note_id, "clinical_doc": c.clinical_doc_id,
+        "plain_doc": c.plain_doc_id,
+    }
     with opener() as s:
-        owner = resolve_staff(s, c.owner)
-        for name, email, roles, records_owner in people:
-            staff.create_staff(s, name=name, email=email, roles=roles,
-                               records_owner=records_owner, created_by=owner)
-        staff.set_custodian_scope(s, owner, c.scoped_custodian, provider_refs=[c.provider_c],
-                                  all_providers=False, expires_on=None)
-        ids["maya"] = clients.add_client(s, owner, first_name="Maya", last_name="Chen",
-                                         dob="1990-04-12", provider_ref=c.provider_a,
-                                         diagnosis=["F41.1"]).client.id
-        ids["omar"] = clients.add_client(s, owner, first_name="Omar", last_name="Haddad",
-                                         dob="1985-09-30", provider_ref=c.provider_own).client.id
-    with opener() as s:
-        a = resolve_staff(s, c.provider_a)
-        maya = f"#{ids['maya']}"
-        ids["progress_note"] = records.add_note(s, a, maya, body="A's progress note").id
-        ids["private_note"] = records.add_note(s, a, maya, body="A's private note",
-                                               kind="private").id
-        ids["clinical_doc"] = records.add_document(s, a, maya, title="Assessment",
-                                                   content=b"clinical", clinical=True).id
-        ids["plain_doc"] = records.add_document(s, a, maya, title="Consent",
-                                                content=b"consent", clinical=False).id
+        ids["omar"] = resolve_client(s, c.own_client).id
         owner = resolve_staff(s, c.owner)
         if twins:
             ids["maya2"] = clients.add_client(s, owner, first_name="Maya", last_name="Chen",
