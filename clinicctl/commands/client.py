@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
@@ -13,7 +16,8 @@ from clinicctl.commands._common import (
     report_change,
     session,
 )
-from clinicctl.output import message, render_list, render_object
+from clinicctl.errors import InvalidInput
+from clinicctl.output import OutputFormat, message, render_list, render_object
 
 if TYPE_CHECKING:
     from clinicctl.models import Assignment, Client
@@ -23,6 +27,12 @@ app = typer.Typer(help="Clients, their providers, and sharing between providers.
 
 ClientArg = Annotated[str, typer.Argument(
     metavar="CLIENT", help="#ID, external id, or full name.")]
+OptionalClientArg = Annotated[str | None, typer.Argument(
+    metavar="CLIENT", help="#ID, external id, or full name (omit with --csv).",
+    show_default=False)]
+CsvOption = Annotated[Path | None, typer.Option(
+    "--csv", metavar="FILE", allow_dash=True,
+    help="Batch from a CSV file ('-' for stdin), all or nothing.")]
 ProviderOption = Annotated[str, typer.Option("--provider", help="Email, #ID or full name.")]
 
 LIST_COLUMNS = [("id", "ID"), ("first_name", "First name"), ("last_name", "Last name"),
@@ -225,7 +235,6 @@ def diagnosis(
     Example: clinicctl client diagnosis "Maya Chen" --provider "Sam Okafor" --set F41.1
     --set F33.1
     """
-    from clinicctl.errors import InvalidInput
     from clinicctl.services import clients
 
     if bool(set_) == clear:
@@ -246,14 +255,17 @@ def diagnosis(
 @app.command()
 def share(
     ctx: typer.Context,
-    client: ClientArg,
-    from_: Annotated[str, typer.Option("--from", help="Provider who has the client.")],
-    to: Annotated[str, typer.Option("--to", help="Provider who gets the client.")],
+    client: OptionalClientArg = None,
+    from_: Annotated[str | None, typer.Option("--from", help="Provider who has the client.")
+                     ] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Provider who gets the client.")
+                  ] = None,
     chart: Annotated[bool, typer.Option(
         "--chart", help="Also start a one-way chart share: --to may read --from's notes.")
     ] = False,
     private_notes: Annotated[bool, typer.Option(
         "--private-notes", help="With --chart: include private notes.")] = False,
+    csv_file: CsvOption = None,
     dry_run: DryRunOption = False,
     fmt: FormatOption = None,
 ) -> None:
@@ -261,10 +273,19 @@ def share(
 
     The other provider gets the client in their list and sees the profile, their own status
     and diagnosis, and non-clinical documents, never the first provider's chart notes.
-    Example: clinicctl client share "Maya Chen" --from "Sam Okafor" --to "Ana Ruiz"
+    Example: clinicctl client share "Maya Chen" --from "Sam Okafor" --to "Ana Ruiz".
+    Batch: clinicctl client share --csv shares.csv (columns client,from,to[,mode], mode
+    demographics or chart; all or nothing).
     """
     from clinicctl.services import sharing
 
+    if csv_file is not None:
+        if client or from_ or to or chart or private_notes:
+            raise InvalidInput("--csv takes the clients and providers from the file; drop "
+                               "CLIENT, --from, --to, --chart and --private-notes")
+        _share_csv(ctx, csv_file, unshare=False, dry_run=dry_run, fmt=fmt)
+        return
+    client, from_, to = _single(client, from_, to)
     with session(ctx, dry_run=dry_run) as (db, actor):
         result = sharing.share(db, actor, client, from_, to, chart=chart,
                                private_notes=private_notes)
@@ -272,6 +293,49 @@ def share(
     for note in result.notes:
         message(note)
     report_change(describe_share(result), dry_run=dry_run)
+
+
+def _single(client: str | None, from_: str | None, to: str | None) -> tuple[str, str, str]:
+    if not client or not from_ or not to:
+        missing = "CLIENT" if not client else "--from" if not from_ else "--to"
+        raise InvalidInput(f"missing {missing}: give CLIENT --from A --to B, or --csv FILE")
+    return client, from_, to
+
+
+def _share_csv(ctx: typer.Context, path: Path, *, unshare: bool, dry_run: bool,
+               fmt: OutputFormat | None) -> None:
+    """Read the whole batch, apply it in one transaction, print one result per row."""
+    from clinicctl.services import batch
+
+    with _open_csv(path) as handle, session(ctx, dry_run=dry_run) as (db, actor):
+        rows = batch.read_rows(handle, required=batch.SHARE_COLUMNS,
+                               optional=() if unshare else ("mode",))
+        results = batch.share_rows(db, actor, rows, unshare=unshare)
+    render_list([r.as_dict() for r in results], SHARE_COLUMNS, output_format(ctx, fmt))
+    changed = sum(r.changed for r in results)
+    verb = "unshared" if unshare else "shared"
+    rows_text = f"{len(results)} row" + ("" if len(results) == 1 else "s")
+    report_change(f"{rows_text} {verb}: {changed} changed, "
+                  f"{len(results) - changed} already in effect.", dry_run=dry_run)
+
+
+@contextmanager
+def _open_csv(path: Path) -> Iterator[TextIO]:
+    """The file (or stdin for '-') as UTF-8 text, with or without a BOM."""
+    import sys
+
+    if str(path) == "-":
+        yield sys.stdin
+        return
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+    with handle:
+        try:
+            yield handle
+        except UnicodeDecodeError:
+            raise InvalidInput(f"{path} is not UTF-8 text") from None
 
 
 def describe_share(result: Any) -> str:
@@ -296,20 +360,31 @@ def describe_share(result: Any) -> str:
 @app.command()
 def unshare(
     ctx: typer.Context,
-    client: ClientArg,
-    from_: Annotated[str, typer.Option("--from", help="Provider whose chart was shared.")],
-    to: Annotated[str, typer.Option("--to", help="Provider who had the chart share.")],
+    client: OptionalClientArg = None,
+    from_: Annotated[str | None, typer.Option(
+        "--from", help="Provider whose chart was shared.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Provider who had the chart share.")
+                  ] = None,
     remove: Annotated[bool, typer.Option(
         "--remove", help="Also take the client off --to's list.")] = False,
+    csv_file: CsvOption = None,
     dry_run: DryRunOption = False,
     fmt: FormatOption = None,
 ) -> None:
     """End a chart share; the other provider keeps demographics-only access.
 
-    Example: clinicctl client unshare "Maya Chen" --from "Sam Okafor" --to "Ana Ruiz"
+    Example: clinicctl client unshare "Maya Chen" --from "Sam Okafor" --to "Ana Ruiz".
+    Batch: clinicctl client unshare --csv ends.csv (columns client,from,to; all or nothing).
     """
     from clinicctl.services import sharing
 
+    if csv_file is not None:
+        if client or from_ or to or remove:
+            raise InvalidInput("--csv takes the clients and providers from the file; drop "
+                               "CLIENT, --from, --to and --remove")
+        _share_csv(ctx, csv_file, unshare=True, dry_run=dry_run, fmt=fmt)
+        return
+    client, from_, to = _single(client, from_, to)
     with session(ctx, dry_run=dry_run) as (db, actor):
         result = sharing.unshare(db, actor, client, from_, to, remove=remove)
     render_object(result.as_dict(), SHARE_COLUMNS, output_format(ctx, fmt))

@@ -73,7 +73,6 @@ class ChartAccess:
     authors: dict[int, bool] = field(default_factory=dict)
     # owner and records custodians read non-private notes of these authors (None: all)
     nonprivate_authors: set[int] | None = field(default_factory=set)
-    reasons: dict[int, str] = field(default_factory=dict)
 
     def can_read(self, author_id: int, kind: str = "progress") -> bool:
         if author_id in self.authors and (kind != "private" or self.authors[author_id]):
