@@ -25,6 +25,7 @@ from clinicctl.schema import SCHEMA_HEAD
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # BEGIN IMMEDIATE waits busy_timeout each try; this bounds the whole wait.
 SQLITE_BEGIN_ATTEMPTS = 3
+PG_LOCK_TIMEOUT_S = 15
 
 
 def normalise_url(url: str) -> str:
@@ -155,6 +156,8 @@ def session_scope(
         try:
             if check:
                 check_schema(session)
+            if write and engine.dialect.name == "postgresql":
+                _serialise_writers(session)
             yield session
             if dry_run:
                 session.rollback()
@@ -185,6 +188,21 @@ def session_scope(
         connection.close()
 
 
+def _serialise_writers(session: Session) -> None:
+    """PostgreSQL's counterpart of SQLite's ``BEGIN IMMEDIATE``: a writing command takes the
+    audit chain's advisory lock before it touches any row, so its checks see every committed
+    write and writers never deadlock. (Taking it only when the audit event is written would
+    let one writer hold the lock while waiting on another's uncommitted row, e.g. an
+    overlapping appointment, while that one waits for the lock.) The exclusion constraints
+    still guard against writers that bypass clinicctl."""
+    from clinicctl.services.audit import PG_AUDIT_LOCK
+
+    # Bounded like SQLite's busy timeout: a writer stuck behind a long one gives up with
+    # exit 6 instead of waiting for ever.
+    session.execute(text(f"SET LOCAL lock_timeout = '{PG_LOCK_TIMEOUT_S}s'"))
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_AUDIT_LOCK})
+
+
 # Constraints a concurrent writer can trip after the service's own check passed.
 CONSTRAINT_MESSAGES = {
     "ex_appointment_provider_id_overlap":
@@ -202,7 +220,7 @@ def _constraint(exc: IntegrityError) -> str:
 
 def _unavailable(exc: OperationalError) -> DatabaseError:
     message = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
-    if "locked" in message:
+    if "locked" in message or "lock timeout" in message:
         return DatabaseError(
             "database is locked by another writer (gave up after retrying)",
             hint="try again; a long-running command may hold the lock",

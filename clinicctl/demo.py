@@ -5,8 +5,10 @@ staff member in its own transaction, the way each command runs: the demo goes th
 same authorisation code as every command and cannot show anything a command would refuse.
 Every claim it prints is checked first; a failed check ends the demo with exit 1.
 
-The walkthrough is a list of steps (``WALKTHROUGH``) so the booking paths can join it when
-scheduling is built.
+The walkthrough is a list of steps (``WALKTHROUGH``): the client reaches a new provider in each
+of the four ways (a share, a booking, find availability then a booking, a booking from the
+client's side), and every step proves what the new provider can and cannot see. Appointments
+are booked in the coming weeks, relative to today, so the demo never books in the past.
 """
 
 from __future__ import annotations
@@ -137,6 +139,40 @@ WALK_DOCUMENTS = (
 )
 NEW_PROVIDER_DOCUMENT = ("PHQ-9 screening", True, b"PHQ-9 5 (mild); no safety concerns.")
 
+# The schedule. Locations with their default place of service, and each provider's weekly
+# hours (50-minute sessions with a 10-minute break, the default).
+LOCATIONS = (("Main office", "11"), ("Telehealth", "10"))
+HOURS = (
+    (SAM, "mon,tue,wed,thu", "09:00", "17:00", "Main office"),
+    (ANA, "tue,wed,fri", "12:00", "20:00", "Main office"),
+    (LEE, "tue,thu", "09:00", "17:00", "Main office"),
+    (PRIYA, "mon,wed", "09:00", "13:00", "Main office"),
+    (PRIYA, "fri", "09:00", "13:00", "Telehealth"),
+    (KIM, "mon,thu", "10:30", "16:30", "Telehealth"),
+)
+# Next week's sessions with each client's own provider: (client, weekday (0 = Monday), time,
+# weekly occurrences). Maya's weekly CBT with Sam is a series, as her intake plans it.
+SESSIONS = (
+    (CLIENTS[0], 0, "09:00", 4),   # Maya Chen, Sam
+    (CLIENTS[1], 0, "10:00", 1),   # Daniel Brooks, Sam
+    (CLIENTS[2], 2, "09:00", 1),   # Aisha Rahman, Sam (her first session)
+    (CLIENTS[3], 1, "12:00", 1),   # Grace Whitfield, Ana
+    (CLIENTS[4], 2, "16:00", 1),   # Tomas Alvarez, Ana
+    (CLIENTS[5], 1, "09:00", 1),   # Jordan Ellis, Lee
+    (CLIENTS[6], 3, "11:00", 1),   # Eleanor Fitzgerald, Lee
+    (CLIENTS[8], 0, "10:00", 1),   # Sofia Marino, Priya
+    (CLIENTS[10], 0, "10:30", 1),  # Omar Haddad, Kim
+    (CLIENTS[11], 3, "10:30", 1),  # Lucy Tran, Kim (her first session)
+)
+# The booking paths: each takes Maya to a provider new to her.
+BOOKED = LEE  # way 2: the scheduler books her with Lee from the calendar
+BOOKED_AT = (1, "10:00")  # next Tuesday
+SEARCHED = (PRIYA, KIM)  # way 3: find availability with two therapists, book the first slot
+FOUND = PRIYA  # whose slot is first (checked)
+SLOTS_SHOWN = 6
+SERIES = KIM  # way 4: Sam books her, from her profile, a weekly series with Kim
+SERIES_AT = (3, "14:30", 4)  # next Thursday, weekly, four sessions
+
 
 # --- The run ---------------------------------------------------------------------------------
 
@@ -151,6 +187,7 @@ class Demo:
     note_ids: dict[str, int] = field(default_factory=dict)  # kind -> Sam's first note of it
     shared_notes: list[tuple[str, str]] = field(default_factory=list)  # non-private (kind, date)
     counts: dict[str, int] = field(default_factory=dict)
+    monday: dt.date = dt.date.min  # next week's Monday, in the practice's time zone
     step_number: int = 0
     refusals: int = 0
 
@@ -181,6 +218,10 @@ class Demo:
 
     def command(self, person: Person, *args: str) -> None:
         self.out.command(["clinicctl", "--as", person.email, *args])
+
+    def at(self, weekday: int, time: str) -> str:
+        """``YYYY-MM-DD HH:MM`` next week, as ``--at`` takes it."""
+        return f"{(self.monday + dt.timedelta(days=weekday)).isoformat()} {time}"
 
 
 def check(condition: bool, claim: str) -> None:
@@ -292,6 +333,37 @@ def build_practice(demo: Demo) -> None:
                     documents += 1
     demo.counts = {"staff": len(STAFF) + 1, "clients": len(CLIENTS), "notes": notes,
                    "documents": documents}
+    build_schedule(demo)
+
+
+def build_schedule(demo: Demo) -> None:
+    """Locations, each provider's weekly hours, and next week's sessions with each client's
+    own provider, booked by the front desk."""
+    from zoneinfo import ZoneInfo
+
+    from clinicctl.services import appointments, availability, catalog
+
+    today = dt.datetime.now(ZoneInfo(TIMEZONE)).date()
+    demo.monday = today + dt.timedelta(days=7 - today.weekday())
+    with demo.acting_as(MANAGER) as (session, manager):
+        for name, pos in LOCATIONS:
+            catalog.add_location(session, manager, name, pos)
+        for person, days, start, end, location in HOURS:
+            availability.add_block(session, manager, person.email, days=days, start=start,
+                                   end=end, location_ref=location)
+    booked = 0
+    with demo.acting_as(SCHEDULER) as (session, scheduler):
+        for c, weekday, time, count in SESSIONS:
+            rule = (appointments.make_recurrence(repeat="weekly", count=count)
+                    if count > 1 else None)
+            result = appointments.book(session, scheduler, client_ref=c.name,
+                                       provider_ref=c.provider.email,
+                                       at=demo.at(weekday, time), recurrence=rule)
+            check(not result.new_provider, "the front desk booked each client with their "
+                  "own provider")
+            booked += len(result.appointments)
+    check({person for person, *_ in HOURS} == set(PROVIDERS), "every provider has weekly hours")
+    demo.counts |= {"locations": len(LOCATIONS), "blocks": len(HOURS), "appointments": booked}
 
 
 @contextmanager
@@ -332,6 +404,9 @@ def introduce(demo: Demo) -> None:
     n = demo.counts
     out.line(f"{PRACTICE} ({TIMEZONE}): {n['staff']} staff, {n['clients']} clients, "
              f"{n['notes']} chart notes, {n['documents']} documents.")
+    out.line(f"Locations: {', '.join(f'{name} (POS {pos})' for name, pos in LOCATIONS)}. "
+             f"Every provider has weekly hours; {n['appointments']} sessions are booked from "
+             f"next week (week of {demo.monday:%a %Y-%m-%d}).")
     with demo.acting_as(MANAGER) as (session, manager):
         rows = []
         for member in staff.list_staff(session, manager, role=None, include_inactive=False):
@@ -355,7 +430,13 @@ def introduce(demo: Demo) -> None:
     out.line(f"The walkthrough follows {WALK.name} (client #{demo.client_id}, born {WALK.dob}), "
              f"a client of {FIRST.name} ({WALK.diagnosis}).")
     out.line(f"{FIRST.first} has written {len(WALK_NOTES)} chart notes for her (1 private) and "
-             f"filed {len(WALK_DOCUMENTS)} documents (1 clinical).")
+             f"filed {len(WALK_DOCUMENTS)} documents (1 clinical); she sees him weekly.")
+    number = {step: n for n, step in enumerate(WALKTHROUGH, start=1)}
+    out.line(f"She reaches a new provider in each of the four ways: a share (step "
+             f"{number[share_demographics_only]}), a booking (step "
+             f"{number[book_with_new_provider]}), find availability then a booking (step "
+             f"{number[find_availability_then_book]}), and a booking from her side (step "
+             f"{number[book_from_client_side]}).")
 
 
 def share_demographics_only(demo: Demo) -> None:
@@ -509,29 +590,264 @@ def _chart_summary(row: Any) -> str:
     return f"{row.chart_notes}: {row.chart_reason}"
 
 
-# Booking paths (``appointment book``, ``availability find``) join here with scheduling.
+@dataclass(frozen=True)
+class Booked:
+    """An appointment as the demo prints it, read inside its transaction."""
+
+    id: int
+    provider_id: int
+    provider: str
+    start: dt.datetime  # in the practice's time zone
+    end: dt.datetime
+    location: str | None
+    pos: str
+    service: str
+    series_id: int | None
+
+    @classmethod
+    def of(cls, appointment: Any) -> Booked:
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(TIMEZONE)
+        location = appointment.location
+        return cls(appointment.id, appointment.provider_id, appointment.provider.name,
+                   appointment.start_at.astimezone(zone), appointment.end_at.astimezone(zone),
+                   location.name if location is not None else None, appointment.pos_code,
+                   appointment.service_code, appointment.series_id)
+
+    @property
+    def when(self) -> str:
+        return f"{self.start:%a %Y-%m-%d %H:%M}-{self.end:%H:%M}"
+
+    @property
+    def where(self) -> str:
+        return f"{self.location or 'no location'} (POS {self.pos})"
+
+
+def _proves_demographics_only(demo: Demo, provider: Person) -> None:
+    """What a provider who got the client by a booking sees: the profile and the non-clinical
+    documents, never the first provider's chart."""
+    from clinicctl.services import clients, records
+
+    out = demo.out
+    out.line(f"What {provider.name} sees now (acting as {provider.email}):", indent=2)
+    with demo.acting_as(provider) as (session, actor):
+        listed = [c.id for c in clients.list_clients(session, actor, provider_ref=actor.email)]
+        profile = clients.client_profile(session, actor, WALK.name)
+        own = [(a.status, a.origin) for a in profile.assignments if a.provider_id == actor.id]
+        documents = [d.title for d in records.list_documents(session, actor, WALK.name)]
+        notes = records.list_notes(session, actor, WALK.name)
+    plain = [t for t, clinical, _ in WALK_DOCUMENTS if not clinical]
+    check(demo.client_id in listed, f"the client is in {provider.name}'s list")
+    check(own == [("new", "appointment")], "the booking added the client with status new and "
+          "origin appointment")
+    check(documents == plain, f"{provider.name} sees exactly the non-clinical documents")
+    check(notes == [], f"{provider.name}'s note list is empty")
+    out.yes(f"{WALK.name} in {provider.first}'s client list (status new, origin appointment)")
+    out.yes(f"the profile (born {WALK.dob}, {WALK.phone}) and the non-clinical documents: "
+            f"{', '.join(documents)}")
+    out.no("chart notes: `note list` shows 0 notes; no clinical document is listed")
+    note_id = demo.note_ids["progress"]
+    refusal = demo.refused(provider, lambda s, a: records.show_note(s, a, note_id),
+                           f"{provider.name} reading the first provider's note")
+    out.refused(f"`note show {note_id}` ({FIRST.first}'s progress note): {refusal.message}")
+
+
+def book_with_new_provider(demo: Demo) -> None:
+    """Way 2: from the provider's calendar, the scheduler books a client of the group who is
+    new to that provider; the client joins the provider's list with demographics only."""
+    from clinicctl.commands.appointment import booking_messages
+    from clinicctl.services import appointments
+
+    out = demo.out
+    at = demo.at(*BOOKED_AT)
+    demo.step(f"{SCHEDULER.name} (scheduler) books {WALK.name} with {BOOKED.name}, who is new "
+              "to her")
+    out.line(f"From {BOOKED.first}'s calendar: the provider and the time, then any client of "
+             "the group.", indent=2)
+    demo.command(SCHEDULER, "appointment", "book", "--provider", BOOKED.name, "--at", at,
+                 "--client", WALK.name)
+    with demo.acting_as(SCHEDULER) as (session, scheduler):
+        result = appointments.book(session, scheduler, client_ref=WALK.name,
+                                   provider_ref=BOOKED.email, at=at)
+        booked = [Booked.of(a) for a in result.appointments]
+        alert = booking_messages(result)
+    check(len(booked) == 1 and booked[0].provider == BOOKED.name
+          and f"{booked[0].start:%Y-%m-%d %H:%M}" == at, "one appointment at the time asked")
+    check(result.new_provider and alert[:1] != [] and alert[0].startswith("Alert:"),
+          "the booking says the client is new to the provider")
+    [appointment] = booked
+    out.result(f"Booked appointment #{appointment.id} with {BOOKED.name}: {appointment.when}, "
+               f"{appointment.where}, service {appointment.service}.")
+    for line in alert:
+        out.result(line)
+    _proves_demographics_only(demo, BOOKED)
+
+
+def find_availability_then_book(demo: Demo) -> None:
+    """Way 3: open slots for the client across two therapists, then booking one of them."""
+    from clinicctl.commands.appointment import booking_messages
+    from clinicctl.services import appointments, availability, clients
+    from clinicctl.services.refs import resolve_staff
+
+    out = demo.out
+    first_day = demo.monday.isoformat()
+    last_day = (demo.monday + dt.timedelta(days=6)).isoformat()
+    names = " and ".join(p.name for p in SEARCHED)
+    demo.step(f"{MANAGER.name} finds availability for {WALK.name} with {names}, and books "
+              "the first open slot")
+    therapists = [arg for p in SEARCHED for arg in ("--therapist", p.name)]
+    find = ["availability", "find", "--client", WALK.name, *therapists, "--from", first_day,
+            "--days", "7", "--limit", str(SLOTS_SHOWN)]
+    demo.command(MANAGER, *find)
+
+    def search(session: Session, actor: Staff) -> list[Any]:
+        _, slots = availability.find_slots(
+            session, actor, client_ref=WALK.name, therapist_refs=[p.email for p in SEARCHED],
+            start_date=first_day, days=7, limit=SLOTS_SHOWN)
+        return slots
+
+    with demo.acting_as(MANAGER) as (session, manager):
+        slots = search(session, manager)
+        busy = [(a.provider_id, a.client_id, a.start_at, a.end_at) for a in
+                appointments.list_appointments(session, manager, start_date=first_day,
+                                               end_date=last_day, status="scheduled")]
+        searched_ids = {resolve_staff(session, p.email).id for p in SEARCHED}
+    check(len(slots) == SLOTS_SHOWN, f"the search found {SLOTS_SHOWN} open slots")
+    check({s.provider for s in slots} == {p.name for p in SEARCHED},
+          "the open slots are with both therapists")
+    check(slots[0].provider == FOUND.name, "the first open slot is with the expected therapist")
+    check(all(s.start.date() <= demo.monday + dt.timedelta(days=6) for s in slots),
+          "the slots lie in the week searched")
+    clashes = [s for s in slots for provider_id, client_id, start, end in busy
+               if (provider_id == s.provider_id or client_id == demo.client_id)
+               and start < s.end and end > s.start]
+    check(clashes == [], "no open slot overlaps the therapists' or the client's appointments")
+    check(any(provider_id in searched_ids for provider_id, _, _, _ in busy)
+          and any(client_id == demo.client_id for _, client_id, _, _ in busy),
+          "the therapists and the client have sessions that week")
+    out.table(["#", "Therapist", "Start", "End", "Location"],
+              [(str(n), s.provider, f"{s.start:%a %Y-%m-%d %H:%M}", f"{s.end:%H:%M}",
+                s.location or "-") for n, s in enumerate(slots, start=1)])
+    out.line("Earliest first, from the therapists' weekly hours, leaving out the times "
+             f"either is booked and the times {WALK.first} already has a session.", indent=2)
+
+    demo.command(MANAGER, *find, "--book", "1")
+    with demo.acting_as(MANAGER) as (session, manager):
+        slot = search(session, manager)[0]
+        result = appointments.book(
+            session, manager, client_ref=f"#{demo.client_id}",
+            provider_ref=f"#{slot.provider_id}", at=slot.start,
+            duration=int(slot.end.timestamp() - slot.start.timestamp()) // 60,
+            location_ref=f"#{slot.location_id}" if slot.location_id else None)
+        booked = [Booked.of(a) for a in result.appointments]
+        alert = booking_messages(result)
+    check((slot.provider_id, slot.start) == (slots[0].provider_id, slots[0].start),
+          "`--book 1` booked the first slot listed")
+    check(len(booked) == 1 and booked[0].provider == FOUND.name and result.new_provider,
+          "the slot is booked with a therapist new to the client")
+    [appointment] = booked
+    out.result(f"Booked appointment #{appointment.id} with {FOUND.name}: {appointment.when}, "
+               f"{appointment.where}.")
+    for line in alert:
+        out.result(line)
+    others = [p for p in SEARCHED if p is not FOUND]
+    with demo.acting_as(MANAGER) as (session, manager):
+        unbooked = [p for p in others if demo.client_id not in
+                    [c.id for c in clients.list_clients(session, manager,
+                                                        provider_ref=p.email, status="all")]]
+    check(unbooked == others, "searching alone added the client to nobody's list")
+    for person in others:
+        out.result(f"Searching shares nothing: {WALK.name} is not in {person.name}'s list.")
+    _proves_demographics_only(demo, FOUND)
+
+
+def book_from_client_side(demo: Demo) -> None:
+    """Way 4: from the client's profile, her own provider books her a weekly series with a
+    colleague new to her: the same command, starting from the client."""
+    from clinicctl.commands.appointment import booking_messages
+    from clinicctl.services import appointments
+
+    out = demo.out
+    weekday, time, count = SERIES_AT
+    at = demo.at(weekday, time)
+    demo.step(f"{FIRST.name} books {WALK.name}, from her profile, a weekly series with "
+              f"{SERIES.name}")
+    out.line(f"{FIRST.first} may: {WALK.first} is in his list. The same command, starting from "
+             "the client:", indent=2)
+    demo.command(FIRST, "appointment", "book", "--client", WALK.name, "--provider",
+                 SERIES.name, "--at", at, "--repeat", "weekly", "--count", str(count))
+    with demo.acting_as(FIRST) as (session, sam):
+        rule = appointments.make_recurrence(repeat="weekly", count=count)
+        result = appointments.book(session, sam, client_ref=WALK.name,
+                                   provider_ref=SERIES.email, at=at, recurrence=rule)
+        alert = booking_messages(result)
+    check(result.new_provider and len(result.appointments) == count
+          and result.series_id is not None, f"{count} appointments booked as one series")
+    out.result(f"Booked {count} appointments (series #{result.series_id}) with {SERIES.name}.")
+    for line in alert:
+        out.result(line)
+
+    demo.command(FIRST, "appointment", "list", "--client", WALK.name, "--provider",
+                 SERIES.name)
+    with demo.acting_as(FIRST) as (session, sam):
+        series = [Booked.of(a) for a in appointments.list_appointments(
+            session, sam, client_ref=WALK.name, provider_ref=SERIES.email)]
+    first = series[0].start if series else None
+    check(len(series) == count and first is not None
+          and all(a.series_id == result.series_id for a in series)
+          and [a.start.date() for a in series]
+          == [first.date() + dt.timedelta(weeks=n) for n in range(count)]
+          and all(f"{a.start:%H:%M}" == time for a in series),
+          "the series is weekly at the same wall-clock time")
+    check(len({a.where for a in series}) == 1, "every session of the series is at one place")
+    out.table(["ID", "Start", "End", "Location", "POS", "Series"],
+              [(str(a.id), f"{a.start:%a %Y-%m-%d %H:%M}", f"{a.end:%H:%M}",
+                a.location or "-", a.pos, str(a.series_id)) for a in series])
+    out.line(f"{count} {series[0].start:%A}s at {time} practice time (the clock time holds "
+             f"across daylight-saving changes), at {series[0].where}: the location and "
+             f"POS come from {SERIES.first}'s hours.", indent=2)
+    _proves_demographics_only(demo, SERIES)
+
+
 WALKTHROUGH: list[Callable[[Demo], None]] = [
     share_demographics_only,
     start_chart_share,
     end_chart_share,
     sharing_and_access,
+    book_with_new_provider,
+    find_availability_then_book,
+    book_from_client_side,
 ]
 
 
 def conclude(demo: Demo) -> None:
-    from clinicctl.services import audit
+    from clinicctl.services import audit, sharing
 
     out = demo.out
     with demo.acting_as(MANAGER) as (session, manager):
         denied = audit.list_for(session, manager, client_ref=WALK.name, outcome="denied")
         verified = audit.verify_for(session, manager)
+        _, section = sharing.sharing_section(session, manager, WALK.name)
+        _, report = sharing.access_report(session, manager, WALK.name)
     check(verified.ok, "the audit chain verifies")
     check(len(denied) == demo.refusals, "the refused attempts are in the audit trail")
+    providers = [p.provider for p in section]
+    others = [p.name for p in PROVIDERS if p is not FIRST]
+    check(providers == [FIRST.name, NEW.name, BOOKED.name, FOUND.name, SERIES.name]
+          and sorted(providers[1:]) == sorted(others),
+          "the client is in every provider's list, reached in the four ways")
+    check(all(not p.shares_to for p in section), "no chart share is active at the end")
+    readers = [r.staff for r in report if r.chart_notes not in ("none", "own only")
+               and "provider" in r.roles]
+    check(readers == [], "no provider reads another provider's chart of the client")
     out.blank()
+    out.line(f"{WALK.name} is now in the lists of all {len(providers)} providers: "
+             f"{FIRST.first} (intake), {NEW.first} (share), {BOOKED.first}, {FOUND.first} and "
+             f"{SERIES.first} (appointment). No chart share is active: each provider reads "
+             "only their own chart notes.")
     out.line(f"Audit trail: {verified.events} events, hash chain intact; the {len(denied)} "
              "refused attempts above are recorded as denied (ids only, no PHI).")
-    out.line("The booking paths (`appointment book`, `availability find`) join this walkthrough "
-             "when scheduling is built.")
     out.blank()
     out.line("Explore the demo database, acting as anyone with their email in --as:")
     db = ["--db", demo.url]
@@ -544,6 +860,11 @@ def conclude(demo: Demo) -> None:
         (NEW, ["note", "list", WALK.name], "no notes"),
         (NEW, ["note", "show", note_id], "refused: exit 4"),
         (FIRST, ["note", "list", WALK.name], f"his {len(WALK_NOTES)} notes"),
+        (SCHEDULER, ["appointment", "list", "--client", WALK.name], ""),
+        (SCHEDULER, ["appointment", "list", "--provider", SERIES.name], ""),
+        (SCHEDULER, ["availability", "list"], ""),
+        (SCHEDULER, ["availability", "find", "--client", WALK.name, "--therapist", NEW.name,
+                     "--therapist", BOOKED.name, "--limit", "5"], ""),
         (MANAGER, ["audit", "list", "--client", WALK.name, "--outcome", "denied"], ""),
         (MANAGER, ["audit", "verify"], ""),
     ):

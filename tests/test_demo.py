@@ -5,6 +5,7 @@ The demo builds its own SQLite file, so these tests run unchanged on a PostgreSQ
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -16,6 +17,11 @@ import pytest
 MANAGER = "morgan@riverside.example"
 FIRST = "sam@riverside.example"  # has Maya Chen and writes her chart
 NEW = "ana@riverside.example"  # gets Maya Chen shared, demographics only
+BOOKED = "lee@riverside.example"  # gets her by `appointment book` (way 2)
+FOUND = "priya@riverside.example"  # by `availability find` then `--book 1` (way 3)
+SERIES = "kim@riverside.example"  # by a weekly series booked from her side (way 4)
+BY_APPOINTMENT = (BOOKED, FOUND, SERIES)
+SCHEDULER = "jo@riverside.example"
 CLIENT = "Maya Chen"
 REFUSED = "Error: note.read: no access to this chart note\n"
 
@@ -67,10 +73,30 @@ def test_demo_walks_through_the_steps_on_stderr(cli, tmp_path: Path) -> None:
                     "demographics only",
                     "Step 2. Sam Okafor starts a one-way chart share with Ana Ruiz",
                     "Step 3. Sam Okafor ends the chart share; Maya Chen stays in Ana Ruiz's list",
-                    "Step 4. The chart-sharing section and the access report for Maya Chen"):
+                    "Step 4. The chart-sharing section and the access report for Maya Chen",
+                    "Step 5. Jo Diaz (scheduler) books Maya Chen with Lee Park, who is new to her",
+                    "Step 6. Morgan Blake finds availability for Maya Chen with Priya Natarajan "
+                    "and Kim Novak, and books the first open slot",
+                    "Step 7. Sam Okafor books Maya Chen, from her profile, a weekly series with "
+                    "Kim Novak"):
         assert f"\n{heading}\n" in result.stderr
-    assert "refused  `note show" in result.stderr
+    assert "Step 8." not in result.stderr
+    assert result.stderr.count("refused  `note show") == 5
+    for provider in ("Lee Park", "Priya Natarajan", "Kim Novak"):
+        assert (f"Alert: client #1 is new to {provider}: added to their list with demographics "
+                "only") in result.stderr.replace("\n  ", " ")
+    assert f"--as {SCHEDULER} appointment book --provider 'Lee Park' --at '" in result.stderr
+    assert ("availability find --client 'Maya Chen' --therapist 'Priya Natarajan' "
+            "--therapist 'Kim Novak' --from ") in result.stderr
+    assert " --limit 6 --book 1\n" in result.stderr
+    assert ("appointment book --client 'Maya Chen' --provider 'Kim Novak' --at '"
+            in result.stderr)
+    assert "--repeat weekly --count 4\n" in result.stderr
+    assert "when scheduling is built" not in result.stderr
     assert f"$ clinicctl --db {url} --as {MANAGER} audit verify\n" in result.stderr
+    assert (f"$ clinicctl --db {url} --as {SCHEDULER} appointment list --provider 'Kim Novak'\n"
+            in result.stderr)
+    assert f"$ clinicctl --db {url} --as {SCHEDULER} availability find --client" in result.stderr
     assert not [line for line in result.stderr.splitlines() if line.endswith(" ")]
 
 
@@ -104,25 +130,43 @@ def test_demo_needs_a_sqlite_file(cli) -> None:
                              "sqlite:///PATH\n")
 
 
-def test_new_provider_lists_no_notes(cli, demo_path: Path) -> None:
-    result = cli("note", "list", CLIENT, "-o", "json", actor=NEW)
+@pytest.mark.parametrize("provider", [NEW, *BY_APPOINTMENT])
+def test_new_provider_lists_no_notes(cli, demo_path: Path, provider: str) -> None:
+    result = cli("note", "list", CLIENT, "-o", "json", actor=provider)
     assert result.exit_code == 0, result.output
     assert result.json() == []
 
 
-def test_new_provider_is_refused_every_note_of_the_first(cli, demo_path: Path) -> None:
+@pytest.mark.parametrize("provider", [NEW, *BY_APPOINTMENT])
+def test_new_provider_is_refused_every_note_of_the_first(
+    cli, demo_path: Path, provider: str
+) -> None:
     notes = first_provider_notes(cli)
     assert sorted(n["kind"] for n in notes) == ["intake", "private", "progress", "progress"]
     for note in notes:
-        shown = cli("note", "show", str(note["id"]), actor=NEW)
+        shown = cli("note", "show", str(note["id"]), actor=provider)
         assert shown.exit_code == 4, shown.output
         assert shown.stderr == REFUSED
 
 
-def test_client_stays_in_new_providers_list(cli, demo_path: Path) -> None:
-    result = cli("client", "list", "--provider", NEW, "-o", "json", actor=NEW)
+@pytest.mark.parametrize("provider", [NEW, *BY_APPOINTMENT])
+def test_client_stays_in_new_providers_list(cli, demo_path: Path, provider: str) -> None:
+    result = cli("client", "list", "--provider", provider, "-o", "json", actor=provider)
     assert result.exit_code == 0, result.output
     assert CLIENT in [c["name"] for c in result.json()]
+
+
+@pytest.mark.parametrize("provider", BY_APPOINTMENT)
+def test_booked_provider_sees_the_profile_and_only_non_clinical_documents(
+    cli, demo_path: Path, provider: str
+) -> None:
+    shown = cli("client", "show", CLIENT, "-o", "json", actor=provider)
+    assert shown.exit_code == 0, shown.output
+    assert shown.json()["dob"] == "1990-04-12"
+    docs = cli("doc", "list", CLIENT, "-o", "json", actor=provider)
+    assert docs.exit_code == 0, docs.output
+    assert [(d["title"], d["clinical"]) for d in docs.json()] == [
+        ("Consent to treatment", False), ("Insurance card", False)]
 
 
 def test_no_chart_share_is_active_at_the_end(cli, demo_path: Path) -> None:
@@ -130,15 +174,62 @@ def test_no_chart_share_is_active_at_the_end(cli, demo_path: Path) -> None:
     assert result.exit_code == 0, result.output
     providers = [(p["provider"], p["status"], p["diagnosis"], p["shares_to"])
                  for p in result.json()["providers"]]
-    assert providers == [("Sam Okafor", "active", ["F41.1"], []), ("Ana Ruiz", "new", [], [])]
+    assert providers == [("Sam Okafor", "active", ["F41.1"], []), ("Ana Ruiz", "new", [], []),
+                         ("Lee Park", "new", [], []), ("Priya Natarajan", "new", [], []),
+                         ("Kim Novak", "new", [], [])]
 
 
-def test_access_report_gives_new_provider_only_her_own_chart(cli, demo_path: Path) -> None:
-    result = cli("client", "access", CLIENT, "--staff", NEW, "-o", "json", actor=MANAGER)
+@pytest.mark.parametrize("provider", [NEW, *BY_APPOINTMENT])
+def test_access_report_gives_new_provider_only_their_own_chart(
+    cli, demo_path: Path, provider: str
+) -> None:
+    result = cli("client", "access", CLIENT, "--staff", provider, "-o", "json", actor=MANAGER)
     assert result.exit_code == 0, result.output
     [row] = result.json()
     assert row["profile"] is True
-    assert row["readable_authors"] == [staff_id(cli, NEW)]
+    assert row["readable_authors"] == [staff_id(cli, provider)]
+    origin = "share" if provider == NEW else "appointment"
+    assert row["profile_reason"].endswith(f"(origin {origin})")
+
+
+def test_the_client_is_booked_with_each_provider_in_the_coming_weeks(
+    cli, demo_path: Path
+) -> None:
+    result = cli("appointment", "list", "--client", CLIENT, "-o", "json", actor=SCHEDULER)
+    assert result.exit_code == 0, result.output
+    appointments = result.json()
+    by_provider: dict[str, list[dict]] = {}
+    for a in appointments:
+        by_provider.setdefault(a["provider"], []).append(a)
+    assert {p: len(a) for p, a in by_provider.items()} == {
+        "Sam Okafor": 4, "Lee Park": 1, "Priya Natarajan": 1, "Kim Novak": 4}
+    now = dt.datetime.now(dt.UTC)
+    assert all(dt.datetime.fromisoformat(a["start"]) > now for a in appointments)
+    assert all(a["status"] == "scheduled" and a["service"] == "90834" for a in appointments)
+    # Way 4: a weekly series with Kim, on her telehealth hours, at one wall-clock time.
+    series = by_provider["Kim Novak"]
+    starts = [dt.datetime.fromisoformat(a["start"]) for a in series]
+    assert len({a["series_id"] for a in series}) == 1 and series[0]["series_id"] is not None
+    assert [s.date() - starts[0].date() for s in starts] == [
+        dt.timedelta(weeks=n) for n in range(4)]
+    assert {(s.hour, s.minute) for s in starts} == {(14, 30)}
+    assert {(a["location"], a["pos"]) for a in series} == {("Telehealth", "10")}
+    # Way 2 (Lee) and way 3 (Priya) are single appointments at the main office.
+    for provider in ("Lee Park", "Priya Natarajan"):
+        [single] = by_provider[provider]
+        assert single["series_id"] is None
+        assert (single["location"], single["pos"]) == ("Main office", "11")
+
+
+def test_the_practice_has_locations_and_weekly_hours(cli, demo_path: Path) -> None:
+    locations = cli("location", "list", "-o", "json", actor=MANAGER)
+    assert locations.exit_code == 0, locations.output
+    assert [(loc["name"], loc["pos"]) for loc in locations.json()] == [
+        ("Main office", "11"), ("Telehealth", "10")]
+    blocks = cli("availability", "list", "-o", "json", actor=SCHEDULER)
+    assert blocks.exit_code == 0, blocks.output
+    assert {b["provider"] for b in blocks.json()} == {
+        "Sam Okafor", "Ana Ruiz", "Lee Park", "Priya Natarajan", "Kim Novak"}
 
 
 def test_audit_chain_holds_and_records_the_refusals(cli, demo_path: Path) -> None:
@@ -154,6 +245,8 @@ def test_audit_chain_holds_and_records_the_refusals(cli, demo_path: Path) -> Non
     assert [(e["actor_id"], e["action"], e["object_type"], e["object_id"]) for e in events] == [
         (ana, "note.read", "chart_note", notes["progress"]),
         (ana, "note.read", "chart_note", notes["private"]),
+        *[(staff_id(cli, p), "note.read", "chart_note", notes["progress"])
+          for p in BY_APPOINTMENT],
     ]
 
 
@@ -167,4 +260,21 @@ def test_demo_runs_as_a_program(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
-    assert "Step 4." in result.stderr
+    assert "Step 7." in result.stderr
+
+
+def test_find_availability_on_the_demo_gives_the_documented_shapes(
+    cli, demo_path: Path
+) -> None:
+    args = ("availability", "find", "--client", CLIENT, "--therapist", "Ana Ruiz",
+            "--therapist", "Lee Park", "--limit", "3")
+    as_json = cli(*args, "-o", "json", actor=SCHEDULER)
+    assert as_json.exit_code == 0, as_json.output
+    slots = as_json.json()
+    assert len(slots) == 3
+    assert all(set(s) == {"provider_id", "provider", "start", "end", "location"} for s in slots)
+    as_csv = cli(*args, "-o", "csv", actor=SCHEDULER)
+    assert as_csv.exit_code == 0, as_csv.output
+    lines = as_csv.stdout.splitlines()
+    assert lines[0] == "provider_id,provider,start,end,location"
+    assert len(lines) == 4

@@ -264,6 +264,10 @@ def reschedule(
         row = rows_for(db, result.appointments)[0]
         lines = booking_messages(result)
     render_object(row, COLUMNS, fmt_)
+    if not result.changed:
+        message(f"Appointment #{row['id']} is already at {row['start']:%Y-%m-%d %H:%M} with "
+                f"{row['provider']}; nothing changed.")
+        return
     report_change(f"Appointment #{row['id']} is now {row['start']:%Y-%m-%d %H:%M} with "
                   f"{row['provider']}.", dry_run=dry_run)
     for line in lines:

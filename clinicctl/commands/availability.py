@@ -195,14 +195,17 @@ def find(
                 for n, s in enumerate(slots, start=1)]
         if wanted is None:
             render_list([{k: v for k, v in r.items() if k != "n"} for r in rows]
-                        if fmt_ != "table" else rows, SLOT_COLUMNS, fmt_)
+                        if fmt_ != "table" else rows,
+                        SLOT_COLUMNS[1:] if fmt_ != "table" else SLOT_COLUMNS, fmt_)
             return
         if wanted > len(slots):
             raise Conflict(f"there is no slot {wanted}: {len(slots)} open slot(s) found")
         slot = slots[wanted - 1]
         result = appointments.book(
             db, actor, client_ref=f"#{found.id}", provider_ref=f"#{slot.provider_id}",
-            at=slot.start, duration=int((slot.end - slot.start).total_seconds() // 60),
+            # timestamps, not ``end - start``: two times in one zone subtract as wall-clock
+            # times, which is an hour off across a DST change.
+            at=slot.start, duration=int(slot.end.timestamp() - slot.start.timestamp()) // 60,
             service=service, pos=pos,
             location_ref=f"#{slot.location_id}" if slot.location_id else None)
         data = booking_data(db, result)

@@ -123,13 +123,22 @@ def occurrences(first: dt.datetime, rule: Recurrence | None) -> list[dt.datetime
     until = (dt.datetime.combine(rule.until, dt.time.max) if rule.until else None)
     if until is not None and until < first:
         raise InvalidInput(f"--until {rule.until} is before the first appointment")
-    starts = list(rrule(freq, dtstart=first, interval=rule.every, byweekday=byweekday,
-                        count=rule.count if rule.count else MAX_OCCURRENCES + 1, until=until))
+    # count and until together are deprecated in dateutil (RFC 5545 forbids them): cap an
+    # --until series by taking one occurrence more than allowed instead.
+    from itertools import islice
+
+    starts = list(islice(rrule(freq, dtstart=first, interval=rule.every, byweekday=byweekday,
+                               count=rule.count, until=until), MAX_OCCURRENCES + 1))
     if len(starts) > MAX_OCCURRENCES:
         raise InvalidInput(f"the series has more than {MAX_OCCURRENCES} occurrences; "
                            "choose an earlier --until")
     if not starts:
         raise InvalidInput("the repeat rule gives no occurrence")
+    if starts[0] != first:
+        # RFC 5545 leaves a start off the rule undefined; --count counts from --at.
+        days = ",".join(d for i, d in enumerate(WEEKDAYS) if (rule.weekdays or 0) & (1 << i))
+        raise InvalidInput(f"--at {first:%Y-%m-%d} is a {first:%A}, not one of --on {days}; "
+                           "start the series on one of those days")
     return starts
 
 
@@ -143,6 +152,7 @@ class BookingResult:
     reactivated: str | None = None  # the previous status when an assignment was reactivated
     outside_availability: bool = False
     messages: list[str] = field(default_factory=list)
+    changed: bool = True  # False when a reschedule asks for the time it already has
 
 
 def _format_local(value: dt.datetime, zone: ZoneInfo) -> str:
@@ -208,6 +218,24 @@ def check_occurrences(
     return fitted
 
 
+def _ensure_in_list(session: Session, actor: Staff, result: BookingResult, action: str
+                    ) -> None:
+    """A provider new to the client gets them in their list, demographics only (origin
+    ``appointment``); an inactive or discharged assignment is reactivated."""
+    client, provider = result.client, result.provider
+    assignment = get_assignment(session, client.id, provider.id)
+    if assignment is None:
+        assign(session, actor, client, provider, origin="appointment")
+        result.new_provider = True
+    elif assignment.status in ("inactive", "discharged"):
+        result.reactivated = assignment.status
+        assignment.status = "active"
+        audit.record(session, actor_id=actor.id, action="client.status",
+                     object_type="assignment", object_id=assignment.id, client_id=client.id,
+                     details={"provider_id": provider.id, "from": result.reactivated,
+                              "to": "active", "by": action})
+
+
 def book(
     session: Session,
     actor: Staff,
@@ -248,17 +276,7 @@ def book(
                                zone=zone, outside_availability=outside_availability)
 
     result = BookingResult(client, provider, [], None, False)
-    assignment = get_assignment(session, client.id, provider.id)
-    if assignment is None:
-        assign(session, actor, client, provider, origin="appointment")
-        result.new_provider = True
-    elif assignment.status in ("inactive", "discharged"):
-        result.reactivated = assignment.status
-        assignment.status = "active"
-        audit.record(session, actor_id=actor.id, action="client.status",
-                     object_type="assignment", object_id=assignment.id, client_id=client.id,
-                     details={"provider_id": provider.id, "from": result.reactivated,
-                              "to": "active", "by": "appointment.book"})
+    _ensure_in_list(session, actor, result, "appointment.book")
 
     series = None
     if recurrence is not None:
@@ -395,7 +413,7 @@ def cancel(session: Session, actor: Staff, appointment_id: int, *, reason: str |
         raise InvalidInput("--no-show applies to one appointment: use --scope this")
     if appointment.status == new_status and scope == "this":
         return [appointment], False
-    if appointment.status != "scheduled":
+    if appointment.status != "scheduled" and scope == "this":
         raise Conflict(f"appointment #{appointment.id} is {appointment.status}; only scheduled "
                        "appointments can be cancelled")
     if no_show and appointment.start_at > utcnow():
@@ -403,11 +421,15 @@ def cancel(session: Session, actor: Staff, appointment_id: int, *, reason: str |
                        "no-show")
     targets = [appointment]
     if scope != "this":
+        # The scheduled rest of the series: the appointment named may itself be cancelled
+        # already, and repeating a series cancellation is a no-op.
         query = select(Appointment).where(Appointment.series_id == appointment.series_id,
                                           Appointment.status == "scheduled")
         if scope == "future":
             query = query.where(Appointment.start_at >= appointment.start_at)
         targets = list(session.scalars(query.order_by(Appointment.start_at)))
+        if not targets:
+            return [appointment], False
     for target in targets:
         target.status = new_status
         target.cancellation_reason = (reason or "").strip() or None
@@ -458,22 +480,23 @@ def reschedule(session: Session, actor: Staff, appointment_id: int, *, at: str,
     length = appointment.end_at - appointment.start_at
     begin = start.astimezone(dt.UTC)
     if begin == appointment.start_at and provider.id == appointment.provider_id:
-        return BookingResult(client, provider, [appointment], appointment.series_id, False)
+        return BookingResult(client, provider, [appointment], appointment.series_id, False,
+                             changed=False)
     fitted = check_occurrences(session, client=client, provider=provider,
                                spans=[(begin, begin + length)], zone=zone,
                                outside_availability=outside_availability,
                                exclude_appointment_id=appointment.id)
     result = BookingResult(client, provider, [appointment], appointment.series_id, False)
-    if get_assignment(session, client.id, provider.id) is None:
-        assign(session, actor, client, provider, origin="appointment")
-        result.new_provider = True
+    _ensure_in_list(session, actor, result, "appointment.reschedule")
     old = {"start": appointment.start_at.isoformat(), "provider_id": appointment.provider_id}
     appointment.start_at = begin
     appointment.end_at = begin + length
     appointment.provider_id = provider.id
     appointment.outside_availability = fitted[0] is None
     if fitted[0] is not None and fitted[0].location is not None and provider_ref:
+        # The place of service follows the new location (office vs telehealth is billed).
         appointment.location_id = fitted[0].location.id
+        appointment.pos_code = fitted[0].location.pos_code
     session.flush()
     session.refresh(appointment)
     result.outside_availability = fitted[0] is None

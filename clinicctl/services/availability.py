@@ -245,6 +245,8 @@ def find_slots(
     providers = list({p.id: p for p in (resolve_provider(session, ref, what="therapist")
                                         for ref in therapist_refs)}.values())
     for provider in providers:
+        if not provider.active:  # booking would refuse every slot offered
+            raise InvalidInput(f"{provider.name} is deactivated; book with an active provider")
         access.authorize_booking(session, actor, client, provider, "availability.find")
     location = resolve_location(session, location_ref) if location_ref else None
 
@@ -276,11 +278,13 @@ def find_slots(
                 start_local = dt.datetime.combine(day, block.start_time)
                 block_end = dt.datetime.combine(day, block.end_time)
                 while start_local + length <= block_end:
-                    end_local = start_local + length
-                    if exists_locally(start_local, zone) and exists_locally(end_local, zone):
+                    if exists_locally(start_local, zone):
                         start = start_local.replace(tzinfo=zone)
-                        end = end_local.replace(tzinfo=zone)
-                        if (start > now and not provider_busy.overlaps(start, end)
+                        # Elapsed minutes, as booking counts them: on a DST day the
+                        # wall-clock end is an hour off start + length.
+                        end = (start.astimezone(dt.UTC) + length).astimezone(zone)
+                        if (end.replace(tzinfo=None) <= block_end and start > now
+                                and not provider_busy.overlaps(start, end)
                                 and not client_intervals.overlaps(start, end)):
                             slots.append(Slot(provider.id, names[provider.id], start, end,
                                               block.location_id,
