@@ -1304,3 +1304,19 @@ def test_locations_and_services(cli, practice):  # type: ignore[no-untyped-def]
     again = cli("service", "add", "G0001", "--name", "Walk and talk", "--minutes", "40")
     assert again.exit_code == 0, again.output
     assert again.stderr == "Service G0001 already exists; nothing changed.\n"
+
+
+@pytest.mark.parametrize(("first", "expected"), [
+    ("2027-01-31", ["2027-01-31", "2027-02-28", "2027-03-31", "2027-04-30", "2027-05-31"]),
+    ("2028-01-30", ["2028-01-30", "2028-02-29", "2028-03-30", "2028-04-30", "2028-05-30"]),
+    ("2027-01-15", ["2027-01-15", "2027-02-15", "2027-03-15", "2027-04-15", "2027-05-15"]),
+])
+def test_monthly_series_late_in_the_month_fall_on_the_last_day_of_short_months(first,
+                                                                                expected):
+    from clinicctl.services.appointments import Recurrence, occurrences
+
+    start = dt.datetime.fromisoformat(f"{first} 10:00")
+    dates = [d.date().isoformat() for d in occurrences(start, Recurrence(1, "months", count=5))]
+    assert dates == expected
+    assert all(d.time() == dt.time(10) for d in occurrences(start, Recurrence(1, "months",
+                                                                               count=5)))

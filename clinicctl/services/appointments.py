@@ -127,8 +127,14 @@ def occurrences(first: dt.datetime, rule: Recurrence | None) -> list[dt.datetime
     # --until series by taking one occurrence more than allowed instead.
     from itertools import islice
 
+    month_end: dict[str, object] = {}
+    if rule.unit == "months" and first.day > 28:
+        # "Monthly on the 31st" means the last day in shorter months, not skipping them:
+        # the first of (that day, the month's last day) that the month has.
+        month_end = {"bymonthday": (first.day, -1), "bysetpos": 1}
     starts = list(islice(rrule(freq, dtstart=first, interval=rule.every, byweekday=byweekday,
-                               count=rule.count, until=until), MAX_OCCURRENCES + 1))
+                               count=rule.count, until=until, **month_end),
+                         MAX_OCCURRENCES + 1))
     if len(starts) > MAX_OCCURRENCES:
         raise InvalidInput(f"the series has more than {MAX_OCCURRENCES} occurrences; "
                            "choose an earlier --until")
