@@ -165,10 +165,12 @@ def session_scope(
                 session.commit()
         except Denied as exc:
             session.rollback()
-            if exc.audit is not None:
+            events = ([exc.audit] if exc.audit is not None else []) + exc.more_audits
+            if events:
                 from clinicctl.services import audit
 
-                audit.record(session, outcome="denied", **exc.audit)
+                for event in events:
+                    audit.record(session, outcome="denied", **event)
                 session.commit()
             raise
         except IntegrityError as exc:

@@ -205,8 +205,13 @@ def authorize_share(
     *,
     chart: bool,
     action: str,
+    to_provider: Staff | None = None,
 ) -> None:
     """``client share`` / ``unshare`` without an appointment (schedulers and billers may not).
+
+    Nobody starts a chart share to themselves from someone else's chart: an owner, manager or
+    custodian who also holds the provider role would otherwise grant themselves the notes
+    (private ones included) that the permission table withholds from their role.
 
     ``chart`` is true when the command starts a chart share; when the from-provider owns their
     own records, only they may do that.
@@ -216,6 +221,10 @@ def authorize_share(
         "details": {"from_id": from_provider.id, "chart": chart},
     }
     require_roles(actor, action, SHARERS, **audit)
+    if (chart and to_provider is not None and actor.id == to_provider.id
+            and actor.id != from_provider.id):
+        raise _deny(actor, action, "you cannot start a chart share to yourself; the "
+                    f"provider ({from_provider.name}) or a colleague must", **audit)
     if chart and from_provider.records_owner == "provider" and actor.id != from_provider.id:
         raise _deny(
             actor, action,

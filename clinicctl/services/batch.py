@@ -129,7 +129,9 @@ def _summary(failures: list[RowError], *, total: int) -> ClinicError:
     details = [] if len(failures) == 1 else [str(f) for f in failures]
     summary: ClinicError
     if isinstance(first.error, Denied):
-        summary = Denied(message, audit=first.error.audit)
+        others = [f.error.audit for f in failures
+                  if isinstance(f.error, Denied) and f is not first and f.error.audit]
+        summary = Denied(message, audit=first.error.audit, more_audits=others)
         summary.details = details
         return summary
     error_type = _BY_EXIT_CODE.get(first.error.exit_code, InvalidInput)

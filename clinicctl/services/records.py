@@ -51,10 +51,10 @@ def add_note(
     access.authorize_note_write(session, actor, client, "note.add")
     if addendum_to is not None:
         first = session.get(ChartNote, addendum_to)
-        if first is None or first.client_id != client.id:
-            raise NotFound(f"no note {addendum_to} for this client to add an addendum to")
-        if not access.chart_access(session, actor, client.id).can_read(first.author_id,
-                                                                         first.kind):
+        # A missing note and an unreadable one get the same refusal, so note ids of a chart
+        # the actor cannot read cannot be probed.
+        if first is None or first.client_id != client.id or not access.chart_access(
+                session, actor, client.id).can_read(first.author_id, first.kind):
             raise access._deny(actor, "note.add", "no access to the note being amended",
                                client_id=client.id, object_type="chart_note",
                                object_id=addendum_to)

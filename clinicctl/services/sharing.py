@@ -79,7 +79,8 @@ def share(
     client, source, target = _pair(session, client_ref, from_ref, to_ref)
     if not target.active:
         raise InvalidInput(f"{target.name} is deactivated; share with an active provider")
-    access.authorize_share(session, actor, client, source, chart=chart, action="client.share")
+    access.authorize_share(session, actor, client, source, chart=chart, action="client.share",
+                           to_provider=target)
     if get_assignment(session, client.id, source.id) is None:
         raise Conflict(f"client #{client.id} is not in {source.name}'s list; share from a "
                        "provider who has the client")
@@ -262,7 +263,10 @@ def access_report(session: Session, actor: Staff, client_ref: str,
         people = list(session.scalars(select(Staff).where(Staff.active.is_(True))
                                       .order_by(Staff.name_key, Staff.id)))
     assignments = {a.provider_id: a for a in assignments_of(session, client.id)}
-    written = _note_authors(session, client.id)
+    # Only authors whose notes the viewer may read count: the report must not tell a
+    # scheduler which providers have written notes they cannot see.
+    viewer = access.chart_access(session, actor, client.id)
+    written = {a for a in _note_authors(session, client.id) if viewer.can_read(a)}
     authors = sorted(set(assignments) | written)
     names = {s.id: s.name for s in session.scalars(select(Staff).where(Staff.id.in_(authors)))}
     report = []
