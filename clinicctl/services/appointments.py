@@ -8,7 +8,7 @@ a series is checked; if any fails, none is booked and every failure is listed.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -157,7 +157,6 @@ class BookingResult:
     new_provider: bool
     reactivated: str | None = None  # the previous status when an assignment was reactivated
     outside_availability: bool = False
-    messages: list[str] = field(default_factory=list)
     changed: bool = True  # False when a reschedule asks for the time it already has
 
 

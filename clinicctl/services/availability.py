@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from clinicctl.errors import Conflict, InvalidInput, NotFound
+from clinicctl.errors import InvalidInput, NotFound
 from clinicctl.models import (
     CANCELLED_STATUSES,
     Appointment,
@@ -315,8 +315,3 @@ def fits_availability(
         if block.start_time <= local_start.time() and end_time <= block.end_time:
             return block
     return None
-
-
-def require_no_time_off(intervals: Intervals, start: dt.datetime, end: dt.datetime) -> None:
-    if intervals.overlaps(start, end):
-        raise Conflict("the provider has time off then")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinicctl.errors import Conflict, InvalidInput, NotFound
+from clinicctl.errors import Conflict, InvalidInput
 from clinicctl.models import RECORDS_OWNERS, ROLES, CustodianGrant, Staff, StaffRole
 from clinicctl.services import access, audit
 from clinicctl.services.refs import name_key, resolve_staff
@@ -243,10 +243,3 @@ def custodian_description(session: Session, staff: Staff) -> str | None:
         return "expired"
     names = sorted(session.get(Staff, pid).name for pid in scope)  # type: ignore[union-attr]
     return ", ".join(names) + until
-
-
-def get_staff(session: Session, staff_id: int) -> Staff:
-    staff = session.get(Staff, staff_id)
-    if staff is None:
-        raise NotFound(f"no staff member with id {staff_id}")
-    return staff

@@ -84,13 +84,6 @@ def parse_local_datetime(value: str, zone: ZoneInfo, what: str = "time") -> dt.d
     return localize(parsed, zone)
 
 
-def local_day_bounds(day: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
-    """The instants where a local calendar day starts and ends (23 or 25 hours at DST)."""
-    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
-    return start, end
-
-
 def minutes(value: int, what: str, *, allow_zero: bool = False) -> int:
     if value < 0 or (value == 0 and not allow_zero):
         raise InvalidInput(f"{what} must be {'zero or ' if allow_zero else ''}a positive "
