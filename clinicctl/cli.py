@@ -21,6 +21,7 @@ from clinicctl.commands import client as client_commands
 from clinicctl.commands import config as config_commands
 from clinicctl.commands import db as db_commands
 from clinicctl.commands import doc as doc_commands
+from clinicctl.commands import exchange as exchange_commands
 from clinicctl.commands import location as location_commands
 from clinicctl.commands import note as note_commands
 from clinicctl.commands import setup as setup_commands
@@ -150,6 +151,8 @@ app.add_typer(location_commands.service_app, name="service")
 app.add_typer(availability_commands.app, name="availability")
 app.add_typer(appointment_commands.app, name="appointment")
 app.add_typer(audit_commands.app, name="audit")
+app.add_typer(exchange_commands.import_app, name="import")
+app.add_typer(exchange_commands.export_app, name="export")
 
 
 def main() -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
@@ -117,3 +120,56 @@ def report_change(text: str, *, dry_run: bool) -> None:
     from clinicctl.output import message
 
     message(f"Dry run (nothing written): {text}" if dry_run else text)
+
+
+@contextmanager
+def open_csv(path: Path) -> Iterator[TextIO]:
+    """The file (or stdin for '-') as UTF-8 text, with or without a BOM."""
+    if str(path) == "-":
+        stdin = sys.stdin
+        if hasattr(stdin, "reconfigure"):
+            # Spreadsheets put a BOM in front of UTF-8 CSV; read it the same way as a file.
+            stdin.reconfigure(encoding="utf-8-sig", newline="")
+        try:
+            yield stdin
+        except UnicodeDecodeError:
+            raise InvalidInput("standard input is not UTF-8 text") from None
+        return
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+    with handle:
+        try:
+            yield handle
+        except UnicodeDecodeError:
+            raise InvalidInput(f"{path} is not UTF-8 text") from None
+
+
+@contextmanager
+def output_file(path: Path | None, *, newline: str | None = None) -> Iterator[TextIO]:
+    """Where an export goes: stdout for None or '-', else ``path``, written whole or not at all.
+
+    The file is written next to its final name with mode 0600 (exports hold client data)
+    and renamed into place only when the command succeeds, so a failed export never leaves a
+    truncated file behind, and an existing file keeps its old content until then.
+    """
+    if path is None or str(path) == "-":
+        yield sys.stdout
+        return
+    target = path.expanduser()
+    if target.is_dir():
+        raise InvalidInput(f"--output {path} is a directory; give a file name")
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with open(descriptor, "w", encoding="utf-8", newline=newline) as handle:
+            yield handle
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

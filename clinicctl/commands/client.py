@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from clinicctl.commands._common import (
     DryRunOption,
     FormatOption,
+    open_csv,
     output_format,
     report_change,
     session,
@@ -307,7 +306,7 @@ def _share_csv(ctx: typer.Context, path: Path, *, unshare: bool, dry_run: bool,
     """Read the whole batch, apply it in one transaction, print one result per row."""
     from clinicctl.services import batch
 
-    with _open_csv(path) as handle, session(ctx, dry_run=dry_run) as (db, actor):
+    with open_csv(path) as handle, session(ctx, dry_run=dry_run) as (db, actor):
         rows = batch.read_rows(handle, required=batch.SHARE_COLUMNS,
                                optional=() if unshare else ("mode",))
         results = batch.share_rows(db, actor, rows, unshare=unshare)
@@ -317,25 +316,6 @@ def _share_csv(ctx: typer.Context, path: Path, *, unshare: bool, dry_run: bool,
     rows_text = f"{len(results)} row" + ("" if len(results) == 1 else "s")
     report_change(f"{rows_text} {verb}: {changed} changed, "
                   f"{len(results) - changed} already in effect.", dry_run=dry_run)
-
-
-@contextmanager
-def _open_csv(path: Path) -> Iterator[TextIO]:
-    """The file (or stdin for '-') as UTF-8 text, with or without a BOM."""
-    import sys
-
-    if str(path) == "-":
-        yield sys.stdin
-        return
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
-    with handle:
-        try:
-            yield handle
-        except UnicodeDecodeError:
-            raise InvalidInput(f"{path} is not UTF-8 text") from None
 
 
 def describe_share(result: Any) -> str:

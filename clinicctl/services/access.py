@@ -320,3 +320,55 @@ def authorize_booking(
         return
     raise _deny(actor, action, "providers book for themselves, or for a client in their list",
                 **audit)
+
+
+# Import and export, per kind of data. Exports never hold chart-note bodies or clinical
+# documents, whatever the role; schedulers and billers exchange appointments only.
+APPOINTMENT_EXCHANGERS = ("owner", "manager", "scheduler", "biller")
+EXPORTERS = {
+    "clients": ("owner", "manager", CUSTODIAN),
+    "staff": ("owner", "manager", CUSTODIAN),
+    "assignments": ("owner", "manager", CUSTODIAN),
+    "shares": ("owner", "manager", CUSTODIAN),
+    "availability": ("owner", "manager", CUSTODIAN),
+    "audit": ("owner", "manager", CUSTODIAN),
+    "appointments": (*APPOINTMENT_EXCHANGERS, CUSTODIAN),
+    "calendar": (*APPOINTMENT_EXCHANGERS, CUSTODIAN),
+}
+IMPORTERS = {
+    "clients": ("owner", "manager"),
+    "staff": ("owner", "manager"),
+    "availability": ("owner", "manager"),
+    "assignments": ("owner", "manager"),
+    # Each imported appointment is also checked as a booking, which billers may not make.
+    "appointments": APPOINTMENT_EXCHANGERS,
+}
+
+
+def authorize_export(session: Session, actor: Staff, kind: str, *,
+                     provider: Staff | None = None) -> set[int] | None:
+    """Export one kind of data; returns the provider ids whose clients it may hold (None: all).
+
+    A records custodian exports only the clients of the providers in their scope (and
+    ``provider``, when the export is for one provider, must be in it).
+    """
+    action = f"export.{kind}"
+    audit = {"object_type": "export", "details": {"kind": kind}}
+    require_roles(actor, action, EXPORTERS[kind], **audit)
+    if actor.has_role("owner", "manager"):
+        return None
+    if kind in ("appointments", "calendar") and actor.has_role(*APPOINTMENT_EXCHANGERS):
+        return None
+    scope = custodian_scope(session, actor)
+    if scope is not None and not scope:
+        raise _deny(actor, action, "your records-custodian scope has expired", **audit)
+    if provider is not None and scope is not None and provider.id not in scope:
+        raise _deny(actor, action, f"{provider.name} is outside your records-custodian scope",
+                    **audit)
+    return scope
+
+
+def authorize_import(actor: Staff, kind: str) -> None:
+    """Import one kind of data (rows are then checked like the single command they stand for)."""
+    require_roles(actor, f"import.{kind}", IMPORTERS[kind], object_type="import",
+                  details={"kind": kind})
