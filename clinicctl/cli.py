@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from clinicctl import __version__
+from clinicctl import __version__, output
 from clinicctl.commands import appointment as appointment_commands
 from clinicctl.commands import audit as audit_commands
 from clinicctl.commands import availability as availability_commands
@@ -131,12 +131,22 @@ def root(
         "--as", metavar="STAFF", help="Act as this staff member: email, #ID or full name "
         "[env CLINICCTL_ACTOR].",
     )] = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Only data and errors: no status lines or progress bars "
+        "(warnings still show) [env CLINICCTL_QUIET].",
+    )] = False,
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Show the version and exit.",
     )] = False,
 ) -> None:
     """Administer a group therapy practice from the shell and from scripts."""
+    # Set on every run, not only when asked: the test runner reuses this process.
+    output.set_quiet(quiet or _truthy(os.environ.get("CLINICCTL_QUIET")))
     ctx.obj = AppState(flags={"db": db, "actor": actor}, config_path=config)
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 setup_commands.register(app)

@@ -114,6 +114,26 @@ def render_object(row: Mapping[str, Any], columns: Sequence[Column], fmt: str,
         write_table(pairs, [("field", "Field"), ("value", "Value")], title=title)
 
 
+# Set once per run by the root command from --quiet / CLINICCTL_QUIET.
+_quiet = False
+
+
+def set_quiet(value: bool) -> None:
+    global _quiet
+    _quiet = value
+
+
+def is_quiet() -> bool:
+    return _quiet
+
+
 def message(text: str) -> None:
-    """A status line for people: stderr, never mixed with the data on stdout."""
+    """A status line for people: stderr, never mixed with the data on stdout.
+    ``--quiet`` drops it (cron mails whatever a job writes)."""
+    if not _quiet:
+        print(text, file=sys.stderr)
+
+
+def warning(text: str) -> None:
+    """Something a person must see even with ``--quiet``: stderr, always."""
     print(text, file=sys.stderr)

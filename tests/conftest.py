@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 OWNER_EMAIL = "dana@riverside.example"
 PRACTICE_TZ = "America/New_York"
 ENV_KEYS = ("CLINICCTL_DB", "CLINICCTL_ACTOR", "CLINICCTL_FORMAT", "CLINICCTL_CONFIG",
-            "CLINICCTL_BIND_ACTOR_TO_LOGIN", "CLINICCTL_DEBUG", "NO_COLOR")
+            "CLINICCTL_BIND_ACTOR_TO_LOGIN", "CLINICCTL_DEBUG", "CLINICCTL_QUIET", "NO_COLOR")
 
 
 def _backend() -> str:

@@ -16,7 +16,7 @@ from clinicctl.commands._common import (
     session,
 )
 from clinicctl.errors import InvalidInput
-from clinicctl.output import OutputFormat, message, render_list, render_object
+from clinicctl.output import OutputFormat, message, render_list, render_object, warning
 
 if TYPE_CHECKING:
     from clinicctl.models import Assignment, Client
@@ -290,7 +290,7 @@ def share(
                                private_notes=private_notes)
     render_object(result.as_dict(), SHARE_COLUMNS, output_format(ctx, fmt))
     for note in result.notes:
-        message(note)
+        warning(note)
     report_change(describe_share(result), dry_run=dry_run)
 
 
@@ -304,12 +304,14 @@ def _single(client: str | None, from_: str | None, to: str | None) -> tuple[str,
 def _share_csv(ctx: typer.Context, path: Path, *, unshare: bool, dry_run: bool,
                fmt: OutputFormat | None) -> None:
     """Read the whole batch, apply it in one transaction, print one result per row."""
+    from clinicctl.progress import progress
     from clinicctl.services import batch
 
     with open_csv(path) as handle, session(ctx, dry_run=dry_run) as (db, actor):
         rows = batch.read_rows(handle, required=batch.SHARE_COLUMNS,
                                optional=() if unshare else ("mode",))
-        results = batch.share_rows(db, actor, rows, unshare=unshare)
+        with progress("Unsharing" if unshare else "Sharing") as advance:
+            results = batch.share_rows(db, actor, rows, unshare=unshare, advance=advance)
     render_list([r.as_dict() for r in results], SHARE_COLUMNS, output_format(ctx, fmt))
     changed = sum(r.changed for r in results)
     verb = "unshared" if unshare else "shared"

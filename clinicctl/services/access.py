@@ -326,6 +326,8 @@ def authorize_booking(
 # documents, whatever the role; schedulers and billers exchange appointments only.
 APPOINTMENT_EXCHANGERS = ("owner", "manager", "scheduler", "biller")
 EXPORTERS = {
+    "locations": ("owner", "manager", CUSTODIAN),
+    "services": ("owner", "manager", CUSTODIAN),
     "clients": ("owner", "manager", CUSTODIAN),
     "staff": ("owner", "manager", CUSTODIAN),
     "assignments": ("owner", "manager", CUSTODIAN),
@@ -336,6 +338,8 @@ EXPORTERS = {
     "calendar": (*APPOINTMENT_EXCHANGERS, CUSTODIAN),
 }
 IMPORTERS = {
+    "locations": ("owner", "manager"),
+    "services": ("owner", "manager"),
     "clients": ("owner", "manager"),
     "staff": ("owner", "manager"),
     "availability": ("owner", "manager"),

@@ -223,7 +223,7 @@ def check_occurrences(
     return fitted
 
 
-def _ensure_in_list(session: Session, actor: Staff, result: BookingResult, action: str
+def ensure_in_list(session: Session, actor: Staff, result: BookingResult, action: str
                     ) -> None:
     """A provider new to the client gets them in their list, demographics only (origin
     ``appointment``); an inactive or discharged assignment is reactivated."""
@@ -281,7 +281,7 @@ def book(
                                zone=zone, outside_availability=outside_availability)
 
     result = BookingResult(client, provider, [], None, False)
-    _ensure_in_list(session, actor, result, "appointment.book")
+    ensure_in_list(session, actor, result, "appointment.book")
 
     series = None
     if recurrence is not None:
@@ -492,7 +492,7 @@ def reschedule(session: Session, actor: Staff, appointment_id: int, *, at: str,
                                outside_availability=outside_availability,
                                exclude_appointment_id=appointment.id)
     result = BookingResult(client, provider, [appointment], appointment.series_id, False)
-    _ensure_in_list(session, actor, result, "appointment.reschedule")
+    ensure_in_list(session, actor, result, "appointment.reschedule")
     old = {"start": appointment.start_at.isoformat(), "provider_id": appointment.provider_id}
     appointment.start_at = begin
     appointment.end_at = begin + length

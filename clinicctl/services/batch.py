@@ -8,7 +8,7 @@ column, and if any row fails nothing is written.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
 from sqlalchemy.orm import Session
@@ -73,8 +73,11 @@ def share_rows(
     rows: Iterable[tuple[int, dict[str, str]]],
     *,
     unshare: bool = False,
+    advance: Callable[[int], None] | None = None,
 ) -> list[sharing.ShareResult]:
-    """Apply ``client share`` (or ``unshare``) to every row; raise if any row fails."""
+    """Apply ``client share`` (or ``unshare``) to every row; raise if any row fails.
+
+    ``advance(n)`` is told as rows are checked (e.g. a progress bar's), failed rows too."""
     results: list[sharing.ShareResult] = []
     failures: list[RowError] = []
     for number, row in rows:
@@ -85,6 +88,8 @@ def share_rows(
         except RowError as exc:
             savepoint.rollback()
             failures.append(exc)
+        if advance is not None:
+            advance(1)
     if failures:
         raise _summary(failures, total=len(results) + len(failures))
     if not results:

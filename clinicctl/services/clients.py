@@ -50,7 +50,7 @@ def validate_dob(value: str | dt.date) -> dt.date:
     return dob
 
 
-def _clean_name(value: str, what: str) -> str:
+def clean_name(value: str, what: str) -> str:
     value = " ".join(value.split())
     if not value:
         raise InvalidInput(f"{what} is empty")
@@ -92,8 +92,8 @@ def add_client(
     Adding the same person again (same name and date of birth, or the same external id, with
     the same details) is a no-op.
     """
-    first_name = _clean_name(first_name, "first name")
-    last_name = _clean_name(last_name, "last name")
+    first_name = clean_name(first_name, "first name")
+    last_name = clean_name(last_name, "last name")
     born = validate_dob(dob)
     codes = validate_diagnosis(diagnosis or [])
     external_id = _clean_optional(external_id)
@@ -268,7 +268,7 @@ def edit_client(session: Session, actor: Staff, ref: str, changes: dict[str, Any
         changes["dob"] = validate_dob(changes["dob"])
     for what in ("first_name", "last_name"):
         if what in changes:
-            changes[what] = _clean_name(changes[what], what.replace("_", " "))
+            changes[what] = clean_name(changes[what], what.replace("_", " "))
     for what in ("preferred_name", "sex", "email", "phone", "address", "external_id"):
         if what in changes:
             changes[what] = _clean_optional(changes[what])

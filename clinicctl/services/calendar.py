@@ -1,0 +1,154 @@
+"""``export calendar``: one provider's appointments as an iCalendar (RFC 5545) file.
+
+Calendars are synced to third parties (Google, Apple, Microsoft), so an event says only
+that there is a client session, when, where, and whether it still stands: never the
+client's name, initials, external id, contact details, diagnosis or any note text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import icalendar
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from clinicctl import __version__
+from clinicctl.errors import InvalidInput
+from clinicctl.models import (
+    CANCELLED_STATUSES,
+    Appointment,
+    AuditEvent,
+    Location,
+    Practice,
+    Staff,
+)
+from clinicctl.services import access, audit
+from clinicctl.services.practice import get_practice, practice_zone
+from clinicctl.services.refs import parse_date, resolve_provider
+
+SUMMARY = "Client session"
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass
+class CalendarExport:
+    ics: bytes
+    events: int
+    provider: str  # the provider's name, for the status line
+    provider_id: int
+
+
+def uid_domain(practice: Practice | None) -> str:
+    """The right-hand side of every UID: the same for one database on every run and machine,
+    and different for two practices that happen to share a name (a provider who works in
+    both subscribes to both calendars)."""
+    if practice is None:
+        return "clinicctl"
+    slug = _NOT_SLUG.sub("-", practice.name.casefold()).strip("-")[:40].strip("-") or "practice"
+    created = practice.created_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    digest = hashlib.sha256(f"{practice.id}:{created}".encode()).hexdigest()[:8]
+    return f"{slug}-{digest}.clinicctl"
+
+
+def _window(start: str | None, end: str | None) -> tuple[dt.date | None, dt.date | None]:
+    first = parse_date(start, "--from date") if start else None
+    last = parse_date(end, "--to date") if end else None
+    if first and last and last < first:
+        raise InvalidInput(f"--to {last} is before --from {first}")
+    return first, last
+
+
+def _reschedules(session: Session, appointment_ids: list[int]) -> dict[int, int]:
+    """How often each appointment was moved, from the audit trail (the appointment row keeps
+    no revision counter). Feeds SEQUENCE, so calendar clients take a moved time as an update
+    of the same event rather than keeping the stale copy."""
+    if not appointment_ids:
+        return {}
+    rows = session.execute(
+        select(AuditEvent.object_id, func.count())
+        .where(AuditEvent.action == "appointment.reschedule",
+               AuditEvent.object_type == "appointment", AuditEvent.outcome == "ok",
+               AuditEvent.object_id.in_(appointment_ids))
+        .group_by(AuditEvent.object_id)
+    ).all()
+    return {object_id: count for object_id, count in rows if object_id is not None}
+
+
+def _timezone_range(appointments: list[Appointment], zone: ZoneInfo
+                    ) -> tuple[dt.date, dt.date]:
+    """Whole years around the events: small, yet both DST rules of each year are in it
+    (icalendar's default stops in 2038, before far-off series would end)."""
+    first = min(a.start_at.astimezone(zone).year for a in appointments)
+    last = max(a.end_at.astimezone(zone).year for a in appointments)
+    return dt.date(first, 1, 1), dt.date(last + 1, 1, 1)
+
+
+def export_calendar(session: Session, actor: Staff, provider_ref: str, *,
+                    start: str | None = None, end: str | None = None) -> CalendarExport:
+    """The provider's appointments (every status) starting between ``start`` and ``end``,
+    inclusive days in the practice's time zone, as an .ics file; the export is audited."""
+    first, last = _window(start, end)
+    # Roles first: a refused actor learns nothing about which staff exist, and the refusal
+    # is audited whatever provider they typed. The provider scope is checked once resolved.
+    access.authorize_export(session, actor, "calendar")
+    provider = resolve_provider(session, provider_ref)
+    access.authorize_export(session, actor, "calendar", provider=provider)
+
+    zone = practice_zone(session)
+    query = (select(Appointment).where(Appointment.provider_id == provider.id)
+             .order_by(Appointment.start_at, Appointment.id))
+    if first:
+        query = query.where(
+            Appointment.start_at >= dt.datetime.combine(first, dt.time(), tzinfo=zone))
+    if last:
+        query = query.where(Appointment.start_at < dt.datetime.combine(
+            last + dt.timedelta(days=1), dt.time(), tzinfo=zone))
+    appointments = list(session.scalars(query))
+    locations = {loc.id: loc.name for loc in session.scalars(
+        select(Location).where(Location.id.in_(
+            {a.location_id for a in appointments if a.location_id is not None})))}
+    moves = _reschedules(session, [a.id for a in appointments])
+
+    cal = icalendar.Calendar()
+    cal.add("prodid", f"-//clinicctl//clinicctl {__version__}//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", f"{provider.name} appointments")
+    cal.add("x-wr-timezone", zone.key)
+    domain = uid_domain(get_practice(session))
+    stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    for appointment in appointments:
+        cancelled = appointment.status in CANCELLED_STATUSES
+        event = icalendar.Event()
+        event.add("uid", f"appointment-{appointment.id}@{domain}")
+        event.add("dtstamp", stamp)
+        event.add("created", appointment.created_at.astimezone(dt.UTC).replace(microsecond=0))
+        event.add("dtstart", appointment.start_at.astimezone(zone))
+        event.add("dtend", appointment.end_at.astimezone(zone))
+        event.add("summary", SUMMARY)
+        location = locations.get(appointment.location_id or 0)
+        if location:
+            event.add("location", location)
+        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        event.add("sequence", moves.get(appointment.id, 0) + (1 if cancelled else 0))
+        # Shared calendars show a private event as "busy" only.
+        event.add("class", "PRIVATE")
+        event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
+        cal.add_component(event)
+    if appointments:
+        first_day, last_day = _timezone_range(appointments, zone)
+        cal.add_missing_timezones(first_date=first_day, last_date=last_day)
+
+    audit.record(session, actor_id=actor.id, action="export.calendar", object_type="staff",
+                 object_id=provider.id,
+                 details={"events": len(appointments),
+                          "from": first.isoformat() if first else None,
+                          "to": last.isoformat() if last else None})
+    return CalendarExport(ics=cal.to_ical(), events=len(appointments), provider=provider.name,
+                          provider_id=provider.id)
