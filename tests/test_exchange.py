@@ -412,3 +412,35 @@ def test_export_filters(cli, practice):
     bad = cli("export", "appointments", "--from", TUE.isoformat(), "--to", MON.isoformat())
     assert bad.exit_code == 2, bad.output
     assert bad.stderr == f"Error: --to {MON} is before --from {TUE}\n"
+
+
+def test_a_column_left_out_leaves_that_detail_alone(cli, practice, tmp_path):
+    exported = rows_of(cli("export", "appointments").stdout)
+    cancelled = next(r for r in exported if r["status"] == "cancelled")
+    path = write(tmp_path, "a.csv", "client_external_id,provider,start\n"
+                 f"EXT-7,{cancelled['provider']},{cancelled['start']}\n")
+    result = cli("import", "appointments", path, "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert result.json() == {"created": 0, "updated": 0, "unchanged": 1}
+    blocks = rows_of(cli("export", "availability").stdout)
+    path = write(tmp_path, "b.csv", "provider,weekdays,start_time,end_time\n" + "".join(
+        f"{b['provider']},\"{b['weekdays']}\",{b['start_time']},{b['end_time']}\n"
+        for b in blocks))
+    result = cli("import", "availability", path, "-o", "json")
+    assert result.json() == {"created": 0, "updated": 0, "unchanged": len(blocks)}
+    assert rows_of(cli("export", "availability").stdout) == blocks
+
+
+def test_reopening_a_cancelled_appointment_by_import_is_checked_for_overlap(
+        cli, practice, tmp_path):
+    exported = rows_of(cli("export", "appointments").stdout)
+    cancelled = next(r for r in exported if r["status"] == "cancelled")
+    # Book Omar with Ana over the cancelled slot, then try to reopen the cancelled one.
+    booked = cli("appointment", "book", "--client", "Omar Haddad", "--provider", ANA,
+                 "--at", at(MON, "09:00"))
+    assert booked.exit_code == 0, booked.output
+    path = write(tmp_path, "a.csv", "client_external_id,provider,start,status\n"
+                 f"EXT-7,{cancelled['provider']},{cancelled['start']},scheduled\n")
+    result = cli("import", "appointments", path)
+    assert result.exit_code == 5, result.output
+    assert "overlaps the provider's appointment #" in result.stderr

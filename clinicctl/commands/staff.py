@@ -13,7 +13,7 @@ from clinicctl.commands._common import (
     report_change,
     session,
 )
-from clinicctl.output import message, render_list, render_object
+from clinicctl.output import message, render_list, render_object, warning
 
 if TYPE_CHECKING:
     from clinicctl.models import Staff
@@ -186,3 +186,67 @@ def custodian(
     render_object(row, [("id", "ID"), ("name", "Name"), ("all_providers", "All providers"),
                         ("provider_ids", "Provider IDs"), ("providers", "Providers"),
                         ("expires_on", "Expires")], output_format(ctx, fmt))
+
+
+REASSIGN_COLUMNS = [("client_id", "Client ID"), ("to_id", "To ID"), ("to", "To"),
+                    ("assignment", "Assignment"), ("chart_share", "Chart share"),
+                    ("changed", "Changed"), ("appointments_moved", "Appointments moved")]
+
+
+@app.command()
+def reassign(
+    ctx: typer.Context,
+    from_ref: Annotated[str, typer.Argument(
+        metavar="FROM", help="The provider whose clients are handed over.")],
+    to: Annotated[list[str], typer.Option(
+        "--to", help="A colleague who takes clients (repeat to spread them).")],
+    chart: Annotated[bool, typer.Option(
+        "--chart", help="Also start a one-way chart share FROM -> each colleague.")] = False,
+    appointments: Annotated[str | None, typer.Option(
+        "--appointments", metavar="future",
+        help="Move FROM's future scheduled appointments with those clients too.")] = None,
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Hand over a provider's active clients to one or more colleagues.
+
+    Each client with status new or active in FROM's list is shared with a colleague exactly as
+    `client share` does: demographics only unless --chart. A client already in a colleague's
+    list stays with that colleague; the others are spread so each colleague gets as many as
+    possible alike (ties in the order of --to). With --appointments future, FROM's future
+    scheduled appointments with those clients move to the client's colleague, each checked
+    like a booking; if any cannot move, nothing is written. FROM keeps their own list and
+    chart (deactivating them is `staff deactivate`). Repeating a handover is a no-op.
+    Example: clinicctl staff reassign "Sam Okafor" --to "Ana Ruiz" --to "Lee Park"
+    --appointments future
+    """
+    from clinicctl.services import handover
+
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        result = handover.reassign(db, actor, from_ref, to, chart=chart,
+                                   appointments=appointments)
+    render_list([row.as_dict() for row in result.rows], REASSIGN_COLUMNS,
+                output_format(ctx, fmt), title=f"Clients of {result.from_name}")
+    for note in result.notes:
+        warning(note)
+    if not result.rows:
+        message(f"{result.from_name} has no active clients; nothing to reassign.")
+    elif not result.changed:
+        message(f"All {_count(result.clients, 'client')} of {result.from_name} are already "
+                "with their new providers; nothing changed.")
+    else:
+        spread = ", ".join(f"{given} to {name}"
+                           for _, name, given in result.clients_per_target() if given)
+        text = f"Reassigned {_count(result.clients, 'client')} of {result.from_name}: {spread}"
+        if result.move_appointments:
+            text += f"; moved {_count(result.appointments_moved, 'future appointment')}"
+        report_change(text + ".", dry_run=dry_run)
+    if result.appointments_kept:
+        one = result.appointments_kept == 1
+        warning(f"{_count(result.appointments_kept, 'future appointment')} with these clients "
+                f"{'stays' if one else 'stay'} with {result.from_name} (add --appointments "
+                f"future to move {'it' if one else 'them'}).")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")

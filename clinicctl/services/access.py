@@ -235,6 +235,9 @@ def authorize_share(
         return
     if actor.has_role(CUSTODIAN) and custodian_covers_provider(session, actor, from_provider.id):
         return
+    if actor.has_role(CUSTODIAN) and not actor.has_role("provider"):
+        raise _deny(actor, action, f"{from_provider.name} is outside your records-custodian "
+                    "scope", **audit)
     if actor.has_role("provider") and actor.id == from_provider.id:
         # "from themselves only, when assigned": a provider shares only a client in their list.
         if is_assigned(session, actor.id, client.id):

@@ -504,9 +504,10 @@ def _availability_row(context: _Context, cells: _Cells) -> str:
     last_day = parse_date(last, "effective_until date") if last else None
     if last_day is not None and first_day is not None and last_day < first_day:
         raise InvalidInput(f"effective_until {last_day} is before effective_from {first_day}")
-    wanted = {"location_id": location.id if location else None,
-              "session_minutes": session_minutes, "break_minutes": break_minutes,
-              "effective_until": last_day}
+    wanted = _present(cells, {"location": ("location_id", location.id if location else None),
+                              "session_minutes": ("session_minutes", session_minutes),
+                              "break_minutes": ("break_minutes", break_minutes),
+                              "effective_until": ("effective_until", last_day)})
     changes = {k: v for k, v in wanted.items() if getattr(existing, k) != v}
     if not changes:
         return "unchanged"
@@ -618,11 +619,15 @@ def _appointment_row(context: _Context, cells: _Cells) -> str:
         if existing.client_id != client.id:
             raise Conflict(f"{provider.name} already has appointment #{existing.id} at this "
                            "start with another client")
-        changes = {k: v for k, v in wanted.items() if getattr(existing, k) != v}
+        asked = _present(cells, {column: (field, wanted[field])
+                                 for column, field in _APPOINTMENT_FIELDS.items()})
+        changes = {k: v for k, v in asked.items() if getattr(existing, k) != v}
         if not changes:
             return "unchanged"
-        if status not in CANCELLED_STATUSES:
-            _refuse_overlap(context, client, provider, start, end, existing.id)
+        if ({"status", "end_at"} & set(changes)
+                and changes.get("status", existing.status) not in CANCELLED_STATUSES):
+            _refuse_overlap(context, client, provider, start,
+                            changes.get("end_at", existing.end_at), existing.id)
         for key, value in changes.items():
             setattr(existing, key, value)
         session.flush()
@@ -653,6 +658,19 @@ def _appointment_row(context: _Context, cells: _Cells) -> str:
     session.add(appointment)
     session.flush()
     return "created"
+
+
+# Appointment columns and the fields they set; on an existing appointment only the columns
+# the file has are compared, so a file without a column leaves that detail as it is.
+_APPOINTMENT_FIELDS = {"end": "end_at", "status": "status", "service": "service_code",
+                       "pos": "pos_code", "location": "location_id",
+                       "cancellation_reason": "cancellation_reason",
+                       "outside_availability": "outside_availability"}
+
+
+def _present(cells: _Cells, fields: dict[str, tuple[str, Any]]) -> dict[str, Any]:
+    """The (field, value) pairs whose column is in the file."""
+    return {field: value for column, (field, value) in fields.items() if column in cells}
 
 
 def _refuse_overlap(context: _Context, client: Client, provider: Staff, start: dt.datetime,
