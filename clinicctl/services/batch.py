@@ -1,7 +1,7 @@
-"""Batch sharing from CSV: the same ``share`` / ``unshare`` as one command, row by row.
+"""Batch sharing from CSV: the same ``share`` / ``unshare`` as one command, for every row.
 
-All or nothing: every row is checked (each in a savepoint, so a failing row leaves no
-trace and the next row is still checked), every bad row is reported with its row number and
+All or nothing: every row is checked (a row that fails has written nothing, since the share
+checks everything before it writes), every bad row is reported with its row number and
 column, and if any row fails nothing is written.
 """
 
@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO
+from dataclasses import dataclass
+from itertools import islice
+from typing import IO, Any
 
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from clinicctl.errors import ClinicError, Conflict, Denied, ExitCode, InvalidInput, NotFound
-from clinicctl.models import Staff
-from clinicctl.services import sharing
-from clinicctl.services.refs import resolve_client, resolve_provider
+from clinicctl.models import Assignment, ChartShare, Client, Staff, utcnow
+from clinicctl.services import audit, sharing
+from clinicctl.services.refs import name_key, resolve_client, resolve_provider
 
 SHARE_COLUMNS = ("client", "from", "to")
 SHARE_MODES = ("demographics", "chart")
@@ -67,6 +70,10 @@ class RowError(Exception):
         return f"{where}: {self.error.message}"
 
 
+CHUNK = 1000
+MAX_REPORTED = 50  # failing rows named in the error; the count covers them all
+
+
 def share_rows(
     session: Session,
     actor: Staff,
@@ -77,27 +84,38 @@ def share_rows(
 ) -> list[sharing.ShareResult]:
     """Apply ``client share`` (or ``unshare``) to every row; raise if any row fails.
 
+    Rows go through ``sharing.share`` / ``unshare`` (the rules and permission checks of the
+    single command) a chunk at a time: a chunk's clients, assignments and chart shares are
+    loaded in a few queries first, and its writes and audit events are made together at the
+    end, so ten thousand rows cost a few dozen statements, not tens of thousands.
     ``advance(n)`` is told as rows are checked (e.g. a progress bar's), failed rows too."""
     results: list[sharing.ShareResult] = []
     failures: list[RowError] = []
-    for number, row in rows:
-        savepoint = session.begin_nested()
-        try:
-            results.append(_apply(session, actor, number, row, unshare=unshare))
-            savepoint.commit()
-        except RowError as exc:
-            savepoint.rollback()
-            failures.append(exc)
+    failed = 0
+    store = BulkShareStore(session)
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, CHUNK)):
+        store.preload(chunk)
+        for number, row in chunk:
+            try:
+                result = _apply(store, actor, number, row, unshare=unshare)
+                result.notes = [f"row {number}: {note}" for note in result.notes]
+                results.append(result)
+            except RowError as exc:
+                failed += 1
+                if len(failures) < MAX_REPORTED or isinstance(exc.error, Denied):
+                    failures.append(exc)
+        store.write()
         if advance is not None:
-            advance(1)
+            advance(len(chunk))
     if failures:
-        raise _summary(failures, total=len(results) + len(failures))
+        raise _summary(failures, total=len(results) + failed, failed=failed)
     if not results:
         raise InvalidInput("the CSV file has no data rows")
     return results
 
 
-def _apply(session: Session, actor: Staff, number: int, row: dict[str, str], *,
+def _apply(store: BulkShareStore, actor: Staff, number: int, row: dict[str, str], *,
            unshare: bool) -> sharing.ShareResult:
     refs: dict[str, str] = {}
     try:
@@ -105,9 +123,9 @@ def _apply(session: Session, actor: Staff, number: int, row: dict[str, str], *,
             if not row.get(column):
                 raise InvalidInput(f"{column} is empty")
         column = "client"
-        refs["client"] = f"#{resolve_client(session, row['client']).id}"
+        refs["client"] = f"#{store.client(row['client']).id}"
         for column in ("from", "to"):
-            refs[column] = f"#{resolve_provider(session, row[column]).id}"
+            refs[column] = f"#{store.provider(row[column]).id}"
         column = "mode"
         mode = (row.get("mode") or "demographics").lower()
         if mode not in SHARE_MODES:
@@ -117,21 +135,201 @@ def _apply(session: Session, actor: Staff, number: int, row: dict[str, str], *,
         raise RowError(number, column, exc) from None
     try:
         if unshare:
-            return sharing.unshare(session, actor, refs["client"], refs["from"], refs["to"])
-        return sharing.share(session, actor, refs["client"], refs["from"], refs["to"],
-                             chart=mode == "chart")
+            return sharing.unshare(store.session, actor, refs["client"], refs["from"],
+                                   refs["to"], store=store)
+        return sharing.share(store.session, actor, refs["client"], refs["from"], refs["to"],
+                             chart=mode == "chart", store=store)
     except ClinicError as exc:
         raise RowError(number, None, exc) from None
 
 
-def _summary(failures: list[RowError], *, total: int) -> ClinicError:
+@dataclass
+class _AssignmentFact:
+    status: str
+    id: int | None = None
+
+
+@dataclass
+class _ChartShareFact:
+    client_id: int
+    from_provider_id: int
+    to_provider_id: int
+    include_private_notes: bool
+    id: int | None = None
+
+
+class BulkShareStore(sharing.ShareStore):
+    """``sharing.ShareStore`` for a chunk of rows: lookups answered from what ``preload``
+    read in a few queries, writes queued and made by ``write`` in bulk statements.
+
+    Providers are few and stay cached for the whole file; clients are loaded per chunk and
+    let go after it, so memory stays flat however long the file is.
+    """
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self._providers: dict[str, Staff | ClinicError] = {}
+        self._clients: dict[str, Client] = {}
+        self._assignments: dict[tuple[int, int], _AssignmentFact] = {}
+        self._shares: dict[tuple[int, int, int], _ChartShareFact] = {}
+        self._new_assignments: list[tuple[dict[str, Any], _AssignmentFact]] = []
+        self._new_shares: list[tuple[dict[str, Any], _ChartShareFact]] = []
+        self._ended: list[dict[str, Any]] = []
+        # audit events in order; "subject" is a fact whose id becomes the object id
+        self._events: list[dict[str, Any]] = []
+
+    # --- reading ------------------------------------------------------------------------
+    def preload(self, chunk: list[tuple[int, dict[str, str]]]) -> None:
+        """Load the chunk's clients, then their assignments and active chart shares."""
+        for client in {c.id: c for c in self._clients.values()}.values():
+            if client in self.session:
+                self.session.expunge(client)
+        self._clients.clear()
+        self._assignments.clear()
+        self._shares.clear()
+        refs = {row["client"].strip() for _, row in chunk if row.get("client", "").strip()}
+        ids = {int(r[1:]) for r in refs if r.startswith("#") and r[1:].isdigit()}
+        others = {r for r in refs if not r.startswith("#")}
+        found = list(self.session.scalars(select(Client).where(or_(
+            Client.id.in_(ids), Client.external_id.in_(others),
+            Client.name_key.in_({name_key(r) for r in others}))))) if refs else []
+        by_id = {c.id: c for c in found}
+        by_external = {c.external_id: c for c in found if c.external_id}
+        by_name: dict[str, list[Client]] = {}
+        for client in found:
+            by_name.setdefault(client.name_key, []).append(client)
+        for ref in refs:
+            # The order of refs.resolve_client: #ID, then external id, then a unique name.
+            if ref in ids or (ref.startswith("#") and ref[1:].isdigit()):
+                match = by_id.get(int(ref[1:]))
+            else:
+                named = by_name.get(name_key(ref), [])
+                match = by_external.get(ref) or (named[0] if len(named) == 1 else None)
+            if match is not None:
+                self._clients[ref] = match
+                self._clients[f"#{match.id}"] = match
+        client_ids = {c.id for c in self._clients.values()}
+        if not client_ids:
+            return
+        for client_id, provider_id, status, assignment_id in self.session.execute(
+                select(Assignment.client_id, Assignment.provider_id, Assignment.status,
+                       Assignment.id).where(Assignment.client_id.in_(client_ids))):
+            self._assignments[client_id, provider_id] = _AssignmentFact(status, assignment_id)
+        for share_id, client_id, from_id, to_id, private in self.session.execute(
+                select(ChartShare.id, ChartShare.client_id, ChartShare.from_provider_id,
+                       ChartShare.to_provider_id, ChartShare.include_private_notes)
+                .where(ChartShare.client_id.in_(client_ids), ChartShare.ended_at.is_(None))):
+            self._shares[client_id, from_id, to_id] = _ChartShareFact(
+                client_id, from_id, to_id, private, share_id)
+
+    def client(self, ref: str) -> Client:
+        found = self._clients.get(ref.strip())
+        if found is None:
+            found = resolve_client(self.session, ref)  # not preloaded: the exact error
+            self._clients[f"#{found.id}"] = found
+        return found
+
+    def provider(self, ref: str, what: str = "provider") -> Staff:
+        key = ref.strip().lower()
+        if key not in self._providers:
+            try:
+                self._providers[key] = resolve_provider(self.session, ref, what=what)
+            except ClinicError as exc:
+                self._providers[key] = exc
+        found = self._providers[key]
+        if isinstance(found, ClinicError):
+            raise found
+        return found
+
+    def resolve(self, client_ref: str, from_ref: str, to_ref: str
+                ) -> tuple[Client, Staff, Staff]:
+        return (self.client(client_ref), self.provider(from_ref, "from-provider"),
+                self.provider(to_ref, "to-provider"))
+
+    def assignment(self, client_id: int, provider_id: int) -> Any:
+        return self._assignments.get((client_id, provider_id))
+
+    def chart_share(self, client_id: int, from_id: int, to_id: int) -> Any:
+        return self._shares.get((client_id, from_id, to_id))
+
+    # --- writing ------------------------------------------------------------------------
+    def add_assignment(self, actor: Staff, client: Client, provider: Staff) -> None:
+        fact = _AssignmentFact("new")
+        self._assignments[client.id, provider.id] = fact
+        self._new_assignments.append(({
+            "client_id": client.id, "provider_id": provider.id, "status": "new",
+            "diagnosis": "", "origin": "share", "created_by_id": actor.id,
+            "created_at": utcnow()}, fact))
+        self.record(actor_id=actor.id, action="assignment.create", object_type="assignment",
+                    subject=fact, client_id=client.id,
+                    details={"provider_id": provider.id, "origin": "share"})
+
+    def start_chart_share(self, actor: Staff, client: Client, source: Staff, target: Staff,
+                          *, private_notes: bool) -> None:
+        fact = _ChartShareFact(client.id, source.id, target.id, private_notes)
+        self._shares[client.id, source.id, target.id] = fact
+        self._new_shares.append(({
+            "client_id": client.id, "from_provider_id": source.id, "to_provider_id": target.id,
+            "include_private_notes": private_notes, "started_by_id": actor.id,
+            "started_at": utcnow()}, fact))
+        self.record(actor_id=actor.id, action="chart_share.start", object_type="chart_share",
+                    subject=fact, client_id=client.id,
+                    details={"from_id": source.id, "to_id": target.id,
+                             "include_private_notes": private_notes})
+
+    def end_chart_share(self, actor: Staff, chart_share: Any) -> None:
+        if chart_share.id is None:  # started earlier in this chunk: give it its id first
+            self.write()
+        del self._shares[chart_share.client_id, chart_share.from_provider_id,
+                         chart_share.to_provider_id]
+        self._ended.append({"id": chart_share.id, "ended_at": utcnow(),
+                            "ended_by_id": actor.id})
+        self.record(actor_id=actor.id, action="chart_share.end", object_type="chart_share",
+                    object_id=chart_share.id, client_id=chart_share.client_id,
+                    details={"from_id": chart_share.from_provider_id,
+                             "to_id": chart_share.to_provider_id})
+
+    def record(self, **event: Any) -> None:
+        self._events.append(event)
+
+    def write(self) -> None:
+        """Make the queued writes: one statement per kind, then the audit events in order."""
+        if self._ended:
+            # Before the inserts: a pair has at most one active chart share (unique index).
+            self.session.execute(update(ChartShare), self._ended)
+            self._ended = []
+        if self._new_assignments:
+            new_ids = self.session.scalars(
+                insert(Assignment).returning(Assignment.id, sort_by_parameter_order=True),
+                [values for values, _ in self._new_assignments]).all()
+            for (_, assignment), new_id in zip(self._new_assignments, new_ids, strict=True):
+                assignment.id = new_id
+            self._new_assignments = []
+        if self._new_shares:
+            new_ids = self.session.scalars(
+                insert(ChartShare).returning(ChartShare.id, sort_by_parameter_order=True),
+                [values for values, _ in self._new_shares]).all()
+            for (_, chart_share), new_id in zip(self._new_shares, new_ids, strict=True):
+                chart_share.id = new_id
+            self._new_shares = []
+        for event in self._events:
+            subject = event.pop("subject", None)
+            if subject is not None:
+                event["object_id"] = subject.id
+        audit.record_many(self.session, self._events)
+        self._events = []
+
+
+def _summary(failures: list[RowError], *, total: int, failed: int) -> ClinicError:
     """One error for the whole file with the exit code of its first failing row; a refused
     row makes the batch a refusal (audited as one)."""
     denied = next((f for f in failures if isinstance(f.error, Denied)), None)
     first = denied or failures[0]
-    message = (str(first) if len(failures) == 1 else
-               f"{len(failures)} of {total} rows failed; nothing was written")
-    details = [] if len(failures) == 1 else [str(f) for f in failures]
+    message = (str(first) if failed == 1 else
+               f"{failed} of {total} rows failed; nothing was written")
+    details = [] if failed == 1 else [str(f) for f in failures]
+    if failed > len(failures):
+        details.append(f"... and {failed - len(failures)} more")
     summary: ClinicError
     if isinstance(first.error, Denied):
         others = [f.error.audit for f in failures

@@ -9,6 +9,7 @@ leaves the demographics-only access in place.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -53,11 +54,55 @@ def active_chart_share(
     )
 
 
-def _pair(session: Session, client_ref: str, from_ref: str, to_ref: str
+class ShareStore(access.Facts):
+    """What ``share`` and ``unshare`` look up and write, one row at a time.
+
+    ``client share --csv`` uses a subclass that answers the same questions for a chunk of
+    rows loaded in a few queries, and makes the chunk's writes together in bulk statements;
+    the rules stay in ``share``, ``unshare`` and ``access.authorize_share``. Both functions
+    check everything before they write anything, so a row that fails leaves no trace.
+    """
+
+    def resolve(self, client_ref: str, from_ref: str, to_ref: str
+                ) -> tuple[Client, Staff, Staff]:
+        return (resolve_client(self.session, client_ref),
+                resolve_provider(self.session, from_ref, what="from-provider"),
+                resolve_provider(self.session, to_ref, what="to-provider"))
+
+    def assignment(self, client_id: int, provider_id: int) -> Assignment | None:
+        return get_assignment(self.session, client_id, provider_id)
+
+    def is_assigned(self, provider_id: int, client_id: int) -> bool:
+        return self.assignment(client_id, provider_id) is not None
+
+    def chart_share(self, client_id: int, from_id: int, to_id: int) -> ChartShare | None:
+        return active_chart_share(self.session, client_id, from_id, to_id)
+
+    def add_assignment(self, actor: Staff, client: Client, provider: Staff) -> None:
+        assign(self.session, actor, client, provider, origin="share")
+
+    def start_chart_share(self, actor: Staff, client: Client, source: Staff, target: Staff,
+                          *, private_notes: bool) -> None:
+        started = ChartShare(client_id=client.id, from_provider_id=source.id,
+                             to_provider_id=target.id, include_private_notes=private_notes,
+                             started_by_id=actor.id)
+        self.session.add(started)
+        self.session.flush()
+        audit.record(self.session, actor_id=actor.id, action="chart_share.start",
+                     object_type="chart_share", object_id=started.id, client_id=client.id,
+                     details={"from_id": source.id, "to_id": target.id,
+                              "include_private_notes": private_notes})
+
+    def end_chart_share(self, actor: Staff, chart_share: ChartShare) -> None:
+        _end(self.session, actor, chart_share)
+
+    def record(self, **event: Any) -> None:
+        audit.record(self.session, **event)
+
+
+def _pair(store: ShareStore, client_ref: str, from_ref: str, to_ref: str
           ) -> tuple[Client, Staff, Staff]:
-    client = resolve_client(session, client_ref)
-    source = resolve_provider(session, from_ref, what="from-provider")
-    target = resolve_provider(session, to_ref, what="to-provider")
+    client, source, target = store.resolve(client_ref, from_ref, to_ref)
     if source.id == target.id:
         raise InvalidInput(f"--from and --to are the same provider ({source.name})")
     return client, source, target
@@ -72,24 +117,27 @@ def share(
     *,
     chart: bool = False,
     private_notes: bool = False,
+    store: ShareStore | None = None,
 ) -> ShareResult:
     """Share a client from one provider to another: demographics only unless ``chart``."""
+    store = store or ShareStore(session)
     if private_notes and not chart:
         raise InvalidInput("--private-notes only applies to a chart share; add --chart")
-    client, source, target = _pair(session, client_ref, from_ref, to_ref)
+    client, source, target = _pair(store, client_ref, from_ref, to_ref)
     if not target.active:
         raise InvalidInput(f"{target.name} is deactivated; share with an active provider")
     access.authorize_share(session, actor, client, source, chart=chart, action="client.share",
-                           to_provider=target)
-    if get_assignment(session, client.id, source.id) is None:
+                           to_provider=target, facts=store)
+    if store.assignment(client.id, source.id) is None:
         raise Conflict(f"client #{client.id} is not in {source.name}'s list; share from a "
                        "provider who has the client")
 
+    # Every check is done: from here on the share writes.
     result = ShareResult(client.id, source.id, target.id, "existing", "none", False,
                          to_name=target.name, from_name=source.name)
-    target_assignment = get_assignment(session, client.id, target.id)
+    target_assignment = store.assignment(client.id, target.id)
     if target_assignment is None:
-        target_assignment = assign(session, actor, client, target, origin="share")
+        store.add_assignment(actor, client, target)
         result.assignment = "created"
         result.changed = True
     elif target_assignment.status in ("inactive", "discharged"):
@@ -98,7 +146,7 @@ def share(
             "change it with `client status`"
         )
 
-    current = active_chart_share(session, client.id, source.id, target.id)
+    current = store.chart_share(client.id, source.id, target.id)
     if chart:
         if current is not None and current.include_private_notes == private_notes:
             result.chart_share = "active"
@@ -106,26 +154,14 @@ def share(
             if current is not None:
                 # A different private-notes choice is a new grant: end the old one so the
                 # history shows exactly what was shared when.
-                _end(session, actor, current)
-            started = ChartShare(
-                client_id=client.id,
-                from_provider_id=source.id,
-                to_provider_id=target.id,
-                include_private_notes=private_notes,
-                started_by_id=actor.id,
-            )
-            session.add(started)
-            session.flush()
-            audit.record(session, actor_id=actor.id, action="chart_share.start",
-                         object_type="chart_share", object_id=started.id, client_id=client.id,
-                         details={"from_id": source.id, "to_id": target.id,
-                                  "include_private_notes": private_notes})
+                store.end_chart_share(actor, current)
+            store.start_chart_share(actor, client, source, target, private_notes=private_notes)
             result.chart_share = "started"
             result.changed = True
     elif current is not None:
         result.chart_share = "active"
     if result.changed:
-        audit.record(session, actor_id=actor.id, action="client.share", object_type="client",
+        store.record(actor_id=actor.id, action="client.share", object_type="client",
                      object_id=client.id, client_id=client.id,
                      details={"from_id": source.id, "to_id": target.id,
                               "assignment": result.assignment,
@@ -151,22 +187,27 @@ def unshare(
     to_ref: str,
     *,
     remove: bool = False,
+    store: ShareStore | None = None,
 ) -> ShareResult:
     """End the chart share from one provider to another; with ``remove``, also take the
     client off the second provider's list (which ends every chart share into that list)."""
-    client, source, target = _pair(session, client_ref, from_ref, to_ref)
-    access.authorize_share(session, actor, client, source, chart=False, action="client.unshare")
-    target_assignment = get_assignment(session, client.id, target.id)
+    store = store or ShareStore(session)
+    client, source, target = _pair(store, client_ref, from_ref, to_ref)
+    access.authorize_share(session, actor, client, source, chart=False, action="client.unshare",
+                           facts=store)
+    target_assignment = store.assignment(client.id, target.id)
     result = ShareResult(client.id, source.id, target.id,
                          "existing" if target_assignment else "none", "none", False,
                          to_name=target.name, from_name=source.name)
-    current = active_chart_share(session, client.id, source.id, target.id)
+    if remove and target_assignment is not None:
+        _refuse_removal_with_upcoming_appointments(session, client, target)
+    # Every check is done: from here on the unshare writes.
+    current = store.chart_share(client.id, source.id, target.id)
     if current is not None:
-        _end(session, actor, current)
+        store.end_chart_share(actor, current)
         result.chart_share = "ended"
         result.changed = True
     if remove and target_assignment is not None:
-        _refuse_removal_with_upcoming_appointments(session, client, target)
         for other in session.scalars(
             select(ChartShare).where(
                 ChartShare.client_id == client.id,
@@ -183,7 +224,7 @@ def unshare(
         result.assignment = "removed"
         result.changed = True
     if result.changed:
-        audit.record(session, actor_id=actor.id, action="client.unshare", object_type="client",
+        store.record(actor_id=actor.id, action="client.unshare", object_type="client",
                      object_id=client.id, client_id=client.id,
                      details={"from_id": source.id, "to_id": target.id,
                               "assignment": result.assignment,
