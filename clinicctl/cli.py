@@ -29,8 +29,9 @@ from clinicctl.commands import staff as staff_commands
 from clinicctl.commands._common import AppState
 from clinicctl.errors import EXIT_CODE_HELP, ClinicError, ExitCode
 
-EXIT_CODES_EPILOG = "Exit codes: " + "; ".join(
-    f"{int(code)} {text}" for code, text in EXIT_CODE_HELP.items()
+# "\b" keeps click from re-wrapping the lines of this paragraph.
+EXIT_CODES_EPILOG = "\b\nExit codes:\n" + "\n".join(
+    f"  {int(code)}  {text}" for code, text in EXIT_CODE_HELP.items()
 )
 
 
@@ -80,8 +81,11 @@ def _one_line_usage_error(exc: Exception) -> Exception:
     boxed usage error spans several lines). A bare group still shows its help."""
     from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
-    if not isinstance(exc, ClickException) or isinstance(exc, NoArgsIsHelpError):
+    if not isinstance(exc, ClickException):
         return exc
+    if isinstance(exc, NoArgsIsHelpError) and exc.ctx is not None:
+        print(exc.ctx.get_help())  # what the person asked for, on stdout, as --help does
+        return typer.Exit(exc.exit_code)
     line = "Error: " + " ".join(exc.format_message().split())
     ctx = getattr(exc, "ctx", None)
     if ctx is not None:
@@ -106,6 +110,7 @@ app = typer.Typer(
     "sharing chart notes, manage staff, clients, notes and the audit trail.",
     epilog=EXIT_CODES_EPILOG,
     no_args_is_help=True,
+    rich_markup_mode=None,  # plain help: no rich tables loaded, brackets printed as written
     pretty_exceptions_show_locals=False,
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},

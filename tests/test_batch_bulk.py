@@ -167,3 +167,17 @@ def test_too_many_bad_rows_are_counted_not_all_listed(cli, cast, tmp_path):
     lines = result.stderr.splitlines()
     assert lines[0] == "Error: 60 of 60 rows failed; nothing was written"
     assert len(lines) == 1 + 50 + 1 and lines[-1] == "  ... and 10 more"
+
+
+def test_a_batch_prints_the_notes_a_single_share_prints(cli, cast, tmp_path):
+    given = cli("client", "share", cast.client, "--from", cast.provider_a, "--to",
+                cast.provider_b)
+    assert given.exit_code == 0, given.output
+    status = cli("client", "status", cast.client, "--provider", cast.provider_b, "--set",
+                 "inactive")
+    assert status.exit_code == 0, status.output
+    text = f"client,from,to\n{cast.client},{cast.provider_a},{cast.provider_b}\n"
+    result = cli("--quiet", "client", "share", "--csv", write(tmp_path, text), "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ("row 2: Ana Ruiz's status for this client is inactive; change it "
+                             "with `client status`\n")

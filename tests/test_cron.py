@@ -134,7 +134,7 @@ def test_quiet_is_documented_in_help(cli):  # type: ignore[no-untyped-def]
     result = cli("--help", actor=None)
     assert result.exit_code == 0, result.output
     text = " ".join(result.stdout.split())
-    assert "--quiet -q" in text
+    assert "-q, --quiet" in text
     assert "Only data and errors: no status lines or progress" in text
 
 

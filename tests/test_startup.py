@@ -1,6 +1,6 @@
-"""Startup cost: ``--help`` and ``--version`` load neither SQLAlchemy nor Alembic nor the models,
-and data commands never load Alembic. Each check runs in a fresh interpreter, because this
-test process has long since imported everything."""
+"""Startup cost: ``--help`` and ``--version`` load neither SQLAlchemy nor Alembic nor the models
+nor rich tables, and data commands never load Alembic. Each check runs in a fresh interpreter,
+because this test process has long since imported everything."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from clinicctl.cli import app
 def loaded():
     return sorted(m for m in sys.modules
                   if m.split(".")[0] in ("sqlalchemy", "alembic")
-                  or m in ("clinicctl.models", "clinicctl.migrate", "clinicctl.db"))
+                  or m in ("clinicctl.models", "clinicctl.migrate", "clinicctl.db",
+                           "rich.table", "rich.progress", "icalendar", "dateutil"))
 
 report = {"after_import": loaded()}
 try:
@@ -53,7 +54,9 @@ def test_help_and_version_load_no_database_code(tmp_path, flag):  # type: ignore
 
 
 @pytest.mark.parametrize("args", [("client", "--help"), ("client", "share", "--help"),
-                                  ("note", "list", "--help")], ids=" ".join)
+                                  ("note", "list", "--help"), ("export", "--help"),
+                                  ("import", "clients", "--help"),
+                                  ("export", "calendar", "--help")], ids=" ".join)
 def test_command_help_loads_no_database_code(tmp_path, args):  # type: ignore[no-untyped-def]
     report, done = probe(tmp_path, *args)
     assert report["exit_code"] in (0, None), done.stderr
@@ -69,6 +72,15 @@ def test_data_command_does_not_load_alembic(tmp_path, db_url):  # type: ignore[n
     assert "sqlalchemy" in loaded  # the probe does see what a data command loads
     assert not [m for m in loaded if m.split(".")[0] == "alembic"]
     assert "clinicctl.migrate" not in loaded
+    assert "rich.table" not in loaded  # JSON output needs no table
+
+
+def test_help_prints_brackets_as_written(cli):  # type: ignore[no-untyped-def]
+    result = cli("--help", actor=None)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    for variable in ("CLINICCTL_DB", "CLINICCTL_CONFIG", "CLINICCTL_ACTOR", "CLINICCTL_QUIET"):
+        assert f"[env {variable}]" in text
 
 
 def test_exit_codes_are_documented_in_help(cli):  # type: ignore[no-untyped-def]

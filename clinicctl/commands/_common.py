@@ -30,6 +30,13 @@ DryRunOption = Annotated[
     bool, typer.Option("--dry-run", help="Show what would change, then roll back.")
 ]
 
+def command_group(help: str, **settings: Any) -> typer.Typer:
+    """A group of commands. Its help is click's plain text, not rich panels: ``--help`` then
+    loads no rich tables, and text in brackets such as ``[env CLINICCTL_DB]`` is printed as
+    written instead of being read as rich markup."""
+    return typer.Typer(help=help, rich_markup_mode=None, no_args_is_help=True, **settings)
+
+
 ACTOR_HINT = ("pass --as EMAIL, set CLINICCTL_ACTOR, or set actor in the config file "
               "(see `clinicctl config show`)")
 

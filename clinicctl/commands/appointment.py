@@ -10,6 +10,7 @@ import typer
 from clinicctl.commands._common import (
     DryRunOption,
     FormatOption,
+    command_group,
     output_format,
     report_change,
     session,
@@ -22,8 +23,7 @@ if TYPE_CHECKING:
     from clinicctl.models import Appointment
     from clinicctl.services.appointments import BookingResult
 
-app = typer.Typer(help="Appointments: book, list, show, cancel, complete, reschedule.",
-                  no_args_is_help=True)
+app = command_group(help="Appointments: book, list, show, cancel, complete, reschedule.")
 
 COLUMNS = [("id", "ID"), ("client_id", "Client"), ("provider_id", "Provider ID"),
            ("provider", "Provider"), ("start", "Start"), ("end", "End"),

@@ -6,11 +6,10 @@ from typing import Annotated
 
 import typer
 
-from clinicctl.commands._common import FormatOption, output_format, session
+from clinicctl.commands._common import FormatOption, command_group, output_format, session
 from clinicctl.output import message, render_list, render_object
 
-app = typer.Typer(help="The audit trail: list events, verify the hash chain.",
-                  no_args_is_help=True)
+app = command_group(help="The audit trail: list events, verify the hash chain.")
 
 COLUMNS = [("id", "ID"), ("at", "At"), ("actor_id", "Actor"), ("action", "Action"),
            ("object_type", "Object"), ("object_id", "Object ID"), ("client_id", "Client"),

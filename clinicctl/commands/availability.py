@@ -9,6 +9,7 @@ import typer
 from clinicctl.commands._common import (
     DryRunOption,
     FormatOption,
+    command_group,
     output_format,
     report_change,
     session,
@@ -27,8 +28,7 @@ from clinicctl.output import render_list, render_object
 if TYPE_CHECKING:
     from clinicctl.models import AvailabilityBlock
 
-app = typer.Typer(help="Availability: weekly blocks, time off, finding open slots.",
-                  no_args_is_help=True)
+app = command_group(help="Availability: weekly blocks, time off, finding open slots.")
 
 BLOCK_COLUMNS = [("id", "ID"), ("provider_id", "Provider ID"), ("provider", "Provider"),
                  ("days", "Days"), ("start", "Start"), ("end", "End"),

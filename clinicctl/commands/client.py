@@ -10,6 +10,7 @@ import typer
 from clinicctl.commands._common import (
     DryRunOption,
     FormatOption,
+    command_group,
     open_csv,
     output_format,
     report_change,
@@ -21,8 +22,7 @@ from clinicctl.output import OutputFormat, message, render_list, render_object, 
 if TYPE_CHECKING:
     from clinicctl.models import Assignment, Client
 
-app = typer.Typer(help="Clients, their providers, and sharing between providers.",
-                  no_args_is_help=True)
+app = command_group(help="Clients, their providers, and sharing between providers.")
 
 ClientArg = Annotated[str, typer.Argument(
     metavar="CLIENT", help="#ID, external id, or full name.")]
@@ -313,6 +313,9 @@ def _share_csv(ctx: typer.Context, path: Path, *, unshare: bool, dry_run: bool,
         with progress("Unsharing" if unshare else "Sharing") as advance:
             results = batch.share_rows(db, actor, rows, unshare=unshare, advance=advance)
     render_list([r.as_dict() for r in results], SHARE_COLUMNS, output_format(ctx, fmt))
+    for result in results:
+        for note in result.notes:
+            warning(note)
     changed = sum(r.changed for r in results)
     verb = "unshared" if unshare else "shared"
     rows_text = f"{len(results)} row" + ("" if len(results) == 1 else "s")

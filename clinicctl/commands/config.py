@@ -7,11 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
-from clinicctl.commands._common import FormatOption, output_format, state
+from clinicctl.commands._common import FormatOption, command_group, output_format, state
 from clinicctl.output import message, render_list
 
-app = typer.Typer(help="Configuration file: write one, show the effective values.",
-                  no_args_is_help=True)
+app = command_group(help="Configuration file: write one, show the effective values.")
 
 
 @app.command("init")

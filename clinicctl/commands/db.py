@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from clinicctl.commands._common import FormatOption, output_format, state
+from clinicctl.commands._common import FormatOption, command_group, output_format, state
 from clinicctl.output import message, render_object
 
-app = typer.Typer(help="Database schema: upgrade to head, show status.", no_args_is_help=True)
+app = command_group(help="Database schema: upgrade to head, show status.")
 
 
 @app.command()

@@ -10,6 +10,7 @@ import typer
 from clinicctl.commands._common import (
     DryRunOption,
     FormatOption,
+    command_group,
     output_format,
     report_change,
     session,
@@ -19,7 +20,7 @@ from clinicctl.output import message, render_list, render_object
 if TYPE_CHECKING:
     from clinicctl.models import Document
 
-app = typer.Typer(help="Client documents: add, list, get.", no_args_is_help=True)
+app = command_group(help="Client documents: add, list, get.")
 
 COLUMNS = [("id", "ID"), ("client_id", "Client"), ("title", "Title"),
            ("clinical", "Clinical"), ("size", "Bytes"), ("sha256", "SHA-256")]

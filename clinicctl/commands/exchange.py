@@ -13,6 +13,7 @@ from clinicctl.commands import calendar as calendar_commands
 from clinicctl.commands._common import (
     DryRunOption,
     FormatOption,
+    command_group,
     open_csv,
     output_file,
     output_format,
@@ -21,14 +22,13 @@ from clinicctl.commands._common import (
 )
 from clinicctl.output import OutputFormat, message, render_object
 
-import_app = typer.Typer(
+import_app = command_group(
     help="Import staff, locations, services, clients, availability, assignments and "
     "appointments from CSV (in that order for a whole practice), all or nothing. The columns "
-    "are those of the matching export; re-importing a file changes nothing.",
-    no_args_is_help=True)
-export_app = typer.Typer(
+    "are those of the matching export; re-importing a file changes nothing.")
+export_app = command_group(
     help="Export data as CSV or JSON (never chart notes or documents), and a provider's "
-    "calendar as iCalendar.", no_args_is_help=True)
+    "calendar as iCalendar.")
 export_app.command("calendar")(calendar_commands.calendar)
 
 

@@ -9,16 +9,15 @@ import typer
 from clinicctl.commands._common import (
     DryRunOption,
     FormatOption,
+    command_group,
     output_format,
     report_change,
     session,
 )
 from clinicctl.output import message, render_list, render_object
 
-app = typer.Typer(help="Locations and their default place-of-service code.",
-                  no_args_is_help=True)
-service_app = typer.Typer(help="Service (CPT) codes and their default minutes.",
-                          no_args_is_help=True)
+app = command_group(help="Locations and their default place-of-service code.")
+service_app = command_group(help="Service (CPT) codes and their default minutes.")
 
 LOCATION_COLUMNS = [("id", "ID"), ("name", "Name"), ("pos", "POS")]
 SERVICE_COLUMNS = [("code", "Code"), ("name", "Name"), ("minutes", "Minutes"),

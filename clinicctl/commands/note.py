@@ -10,6 +10,7 @@ import typer
 from clinicctl.commands._common import (
     DryRunOption,
     FormatOption,
+    command_group,
     output_format,
     report_change,
     session,
@@ -19,8 +20,7 @@ from clinicctl.output import render_list, render_object
 if TYPE_CHECKING:
     from clinicctl.models import ChartNote
 
-app = typer.Typer(help="Chart notes: write, list and read (every read is audited).",
-                  no_args_is_help=True)
+app = command_group(help="Chart notes: write, list and read (every read is audited).")
 
 COLUMNS = [("id", "ID"), ("client_id", "Client"), ("author_id", "Author"), ("kind", "Kind"),
            ("date", "Date"), ("addendum_to", "Addendum to"), ("body", "Body")]

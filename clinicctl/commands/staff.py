@@ -9,6 +9,7 @@ import typer
 from clinicctl.commands._common import (
     DryRunOption,
     FormatOption,
+    command_group,
     output_format,
     report_change,
     session,
@@ -18,8 +19,7 @@ from clinicctl.output import message, render_list, render_object, warning
 if TYPE_CHECKING:
     from clinicctl.models import Staff
 
-app = typer.Typer(help="Staff members, their roles and records-custodian scopes.",
-                  no_args_is_help=True)
+app = command_group(help="Staff members, their roles and records-custodian scopes.")
 
 COLUMNS = [("id", "ID"), ("name", "Name"), ("email", "Email"), ("roles", "Roles"),
            ("credentials", "Credentials"), ("records_owner", "Records owner"),
