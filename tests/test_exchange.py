@@ -444,3 +444,21 @@ def test_reopening_a_cancelled_appointment_by_import_is_checked_for_overlap(
     result = cli("import", "appointments", path)
     assert result.exit_code == 5, result.output
     assert "overlaps the provider's appointment #" in result.stderr
+
+
+def test_rows_that_change_different_details_each_keep_their_changes(cli, db_url, tmp_path):
+    first = write(tmp_path, "c.csv", "external_id,first_name,last_name,dob,phone,address\n"
+                  "A1,Ann,One,1970-01-01,111,Elm\n"
+                  "B2,Bob,Two,1971-01-01,222,Oak\n"
+                  ",Cy,Three,1972-01-01,,\n")
+    assert cli("import", "clients", first).exit_code == 0
+    second = write(tmp_path, "d.csv", "external_id,first_name,last_name,dob,phone,address\n"
+                   "A1,Ann,One,1970-01-01,999,Elm\n"
+                   "B2,Bob,Two,1971-01-01,222,Pine\n"
+                   "C3,Cy,Three,1972-01-01,333,\n")
+    result = cli("import", "clients", second, "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert result.json() == {"created": 0, "updated": 3, "unchanged": 0}
+    shown = {c["external_id"]: (c["phone"], c["address"])
+             for c in cli("export", "clients", "-o", "json").json()}
+    assert shown == {"A1": ("999", "Elm"), "B2": ("222", "Pine"), "C3": ("333", None)}

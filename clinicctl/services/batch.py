@@ -47,13 +47,15 @@ def read_rows(handle: IO[str], *, required: tuple[str, ...], optional: tuple[str
                            f"(expected {','.join(required + optional)})")
     number = 1
     try:
+        width = len(columns)
         for number, cells in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in cells):
+            stripped = [cell.strip() for cell in cells]
+            if not any(stripped):
                 continue
-            if len(cells) != len(columns):
-                raise InvalidInput(f"row {number}: expected {len(columns)} cells, "
-                                   f"found {len(cells)}")
-            yield number, dict(zip(columns, (c.strip() for c in cells), strict=True))
+            if len(stripped) != width:
+                raise InvalidInput(f"row {number}: expected {width} cells, "
+                                   f"found {len(stripped)}")
+            yield number, dict(zip(columns, stripped, strict=True))
     except csv.Error as exc:
         raise InvalidInput(f"row {number + 1}: malformed CSV: {exc}") from None
 
