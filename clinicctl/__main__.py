@@ -1,3 +1,3 @@
-from clinicctl.cli import main
+from clinicctl.console import main
 
 main()

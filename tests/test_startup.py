@@ -98,3 +98,24 @@ def test_exit_codes_are_documented_in_help(cli):  # type: ignore[no-untyped-def]
                      "4 permission denied for the actor's roles", "5 conflict",
                      "6 database unavailable, locked"):
         assert fragment in text, fragment
+
+
+def test_version_is_answered_before_the_app_is_loaded():  # type: ignore[no-untyped-def]
+    code = ("import sys; sys.argv = ['clinicctl', '--version']\n"
+            "from clinicctl.console import main\n"
+            "main()\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules}\n"
+            "             & {'typer', 'click', 'rich', 'sqlalchemy', 'pydantic'}))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    from clinicctl import __version__
+
+    assert done.stdout.splitlines() == [f"clinicctl {__version__}", "[]"]
+
+
+def test_the_console_script_runs_the_app():  # type: ignore[no-untyped-def]
+    done = subprocess.run([sys.executable, "-m", "clinicctl", "--help"], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Usage: ")
