@@ -60,7 +60,17 @@ def _table_text(value: Any) -> str:
 
 
 def write_json(data: Any, out: TextIO | None = None) -> None:
+    """An object indented; a listing one element per line, which keeps a 10,000-row batch
+    result readable and fast (json's C encoder only runs without ``indent``)."""
     out = out or sys.stdout
+    if isinstance(data, list):
+        if not data:
+            out.write("[]\n")
+            return
+        out.write("[\n  ")
+        out.write(",\n  ".join(json.dumps(jsonable(item), ensure_ascii=False) for item in data))
+        out.write("\n]\n")
+        return
     out.write(json.dumps(jsonable(data), indent=2, ensure_ascii=False))
     out.write("\n")
 

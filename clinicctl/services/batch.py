@@ -145,6 +145,15 @@ def _apply(store: BulkShareStore, actor: Staff, number: int, row: dict[str, str]
         raise RowError(number, None, exc) from None
 
 
+@dataclass(frozen=True)
+class _ClientKey:
+    """What the batch knows of a client: enough to share them (``share`` uses the id)."""
+
+    id: int
+    external_id: str | None
+    name_key: str
+
+
 @dataclass
 class _AssignmentFact:
     status: str
@@ -164,14 +173,14 @@ class BulkShareStore(sharing.ShareStore):
     """``sharing.ShareStore`` for a chunk of rows: lookups answered from what ``preload``
     read in a few queries, writes queued and made by ``write`` in bulk statements.
 
-    Providers are few and stay cached for the whole file; clients are loaded per chunk and
-    let go after it, so memory stays flat however long the file is.
+    Providers are few and stay cached for the whole file; clients are loaded per chunk (their
+    keys only) and let go after it, so memory stays flat however long the file is.
     """
 
     def __init__(self, session: Session) -> None:
         super().__init__(session)
         self._providers: dict[str, Staff | ClinicError] = {}
-        self._clients: dict[str, Client] = {}
+        self._clients: dict[str, Any] = {}  # ref -> _ClientKey, or a Client resolved singly
         self._assignments: dict[tuple[int, int], _AssignmentFact] = {}
         self._shares: dict[tuple[int, int, int], _ChartShareFact] = {}
         self._new_assignments: list[tuple[dict[str, Any], _AssignmentFact]] = []
@@ -183,21 +192,21 @@ class BulkShareStore(sharing.ShareStore):
     # --- reading ------------------------------------------------------------------------
     def preload(self, chunk: list[tuple[int, dict[str, str]]]) -> None:
         """Load the chunk's clients, then their assignments and active chart shares."""
-        for client in {c.id: c for c in self._clients.values()}.values():
-            if client in self.session:
-                self.session.expunge(client)
         self._clients.clear()
         self._assignments.clear()
         self._shares.clear()
         refs = {row["client"].strip() for _, row in chunk if row.get("client", "").strip()}
         ids = {int(r[1:]) for r in refs if r.startswith("#") and r[1:].isdigit()}
         others = {r for r in refs if not r.startswith("#")}
-        found = list(self.session.scalars(select(Client).where(or_(
-            Client.id.in_(ids), Client.external_id.in_(others),
-            Client.name_key.in_({name_key(r) for r in others}))))) if refs else []
+        # Only the keys: share needs a client's id, and 10,000 ORM objects would cost more
+        # than the shares themselves.
+        found = [_ClientKey(*row) for row in self.session.execute(
+            select(Client.id, Client.external_id, Client.name_key).where(or_(
+                Client.id.in_(ids), Client.external_id.in_(others),
+                Client.name_key.in_({name_key(r) for r in others}))))] if refs else []
         by_id = {c.id: c for c in found}
         by_external = {c.external_id: c for c in found if c.external_id}
-        by_name: dict[str, list[Client]] = {}
+        by_name: dict[str, list[_ClientKey]] = {}
         for client in found:
             by_name.setdefault(client.name_key, []).append(client)
         for ref in refs:
@@ -224,7 +233,7 @@ class BulkShareStore(sharing.ShareStore):
             self._shares[client_id, from_id, to_id] = _ChartShareFact(
                 client_id, from_id, to_id, private, share_id)
 
-    def client(self, ref: str) -> Client:
+    def client(self, ref: str) -> Any:
         found = self._clients.get(ref.strip())
         if found is None:
             found = resolve_client(self.session, ref)  # not preloaded: the exact error

@@ -8,7 +8,7 @@ leaves the demographics-only access in place.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -35,10 +35,9 @@ class ShareResult:
     notes: list[str] = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict[str, object]:
-        data = asdict(self)
-        for key in ("to_name", "from_name", "notes"):
-            data.pop(key)
-        return data
+        return {"client_id": self.client_id, "from_id": self.from_id, "to_id": self.to_id,
+                "assignment": self.assignment, "chart_share": self.chart_share,
+                "changed": self.changed}
 
 
 def active_chart_share(
