@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Table, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -228,3 +229,43 @@ def _unavailable(exc: OperationalError) -> DatabaseError:
             hint="try again; a long-running command may hold the lock",
         )
     return DatabaseError(f"database unavailable: {message}")
+
+
+def insert_many(session: Session, table: Table, columns: Sequence[str],
+                rows: Iterable[Sequence[Any]], *, same: dict[str, Any] | None = None) -> None:
+    """Insert rows (tuples in the order of ``columns``) at the driver's speed.
+
+    SQLAlchemy's executemany prepares the parameters of every row anew; for a 100,000-row
+    import that is most of the time. Here each column's bind processor (SQLAlchemy's own, so
+    values are stored exactly as the ORM stores them) is looked up once, then the rows go to
+    the driver: ``executemany`` on SQLite, ``COPY`` on PostgreSQL. Same transaction as the
+    session. ``same`` holds the columns whose value is the same on every row (converted once).
+    """
+    connection = session.connection()
+    dialect = connection.dialect
+
+    def processor(name: str) -> Any:
+        return table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+
+    processors = [processor(name) for name in columns]
+    fixed = _converted(list((same or {}).values()), [processor(name) for name in same or {}])
+    columns = [*columns, *(same or {})]
+    converted = (_converted(row, processors) + fixed for row in rows)
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in columns)
+    if dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor, cursor.copy(  # type: ignore[attr-defined]
+                f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+            for row in converted:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in columns)
+    connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})",
+                               [tuple(row) for row in converted])
+
+
+def _converted(row: Sequence[Any], processors: Sequence[Any]) -> list[Any]:
+    return [value if convert is None or value is None else convert(value)
+            for value, convert in zip(row, processors, strict=True)]

@@ -83,8 +83,32 @@ def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column],
         writer.writerow([cell_text(row.get(key)) for key, _ in columns])
 
 
+# Above this many rows a table is printed as plain aligned columns: rich lays out every cell
+# of every row before printing, which takes seconds for a 10,000-row batch result.
+RICH_TABLE_ROWS = 500
+
+
+def write_plain_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column],
+                      out: TextIO | None = None) -> None:
+    """Aligned columns under a header, two spaces apart, one line per row."""
+    out = out or sys.stdout
+    cells = [[_table_text(row.get(key)).replace("\n", " ") for key, _ in columns]
+             for row in rows]
+    headers = [header for _, header in columns]
+    widths = [max([len(header), *(len(line[i]) for line in cells)])
+              for i, header in enumerate(headers)]
+    for line in [headers, ["-" * width for width in widths], *cells]:
+        out.write("  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True))
+                  .rstrip() + "\n")
+
+
 def write_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column],
                 title: str | None = None) -> None:
+    if len(rows) > RICH_TABLE_ROWS:
+        if title:
+            print(title)
+        write_plain_table(rows, columns)
+        return
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text

@@ -660,3 +660,19 @@ def test_json_output_is_valid_for_single_results(cli, shared):  # type: ignore[n
         result = cli(*args, "-o", "json")
         assert result.exit_code == 0, result.output
         assert isinstance(json.loads(result.stdout), dict)
+
+
+def test_a_long_table_is_printed_as_plain_aligned_columns(monkeypatch, capsys):
+    from clinicctl import output
+
+    monkeypatch.setattr(output, "RICH_TABLE_ROWS", 2)
+    rows = [{"id": 1, "name": "Maya Chen", "ok": True}, {"id": 22, "name": "[b]x", "ok": None},
+            {"id": 333, "name": "Bo", "ok": False}]
+    output.write_table(rows, [("id", "ID"), ("name", "Name"), ("ok", "OK")])
+    assert capsys.readouterr().out.splitlines() == [
+        "ID   Name       OK",
+        "---  ---------  -----",
+        "1    Maya Chen  true",
+        "22   [b]x",
+        "333  Bo         false",
+    ]

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from clinicctl.csvio import restore
+from clinicctl.db import insert_many
 from clinicctl.errors import ClinicError, Conflict, Denied, ExitCode, InvalidInput, NotFound
 from clinicctl.models import (
     APPOINTMENT_STATUSES,
@@ -307,7 +308,11 @@ def _import_clients(session: Session, actor: Staff, rows: Iterable[Row], tick: A
     met_existing: set[int] = set()
     fields = [c for c in Client.__table__.columns if c.name in (*CLIENT_FIELDS, "id",
                                                                   "name_key")]
-    blank = dict.fromkeys(CLIENT_FIELDS)
+    created_at = utcnow()
+    # Expanding parameters: the 2,000 keys of a chunk are bound, not compiled into the query.
+    by_external_id = select(*fields).where(
+        Client.external_id.in_(bindparam("keys", expanding=True)))
+    by_name_key = select(*fields).where(Client.name_key.in_(bindparam("keys", expanding=True)))
     read: _ClientReader | None = None
     for chunk in _chunks(rows, CHUNK):
         total += len(chunk)
@@ -320,12 +325,11 @@ def _import_clients(session: Session, actor: Staff, rows: Iterable[Row], tick: A
                 failures.add(failure)
         external_ids = [r.external_id for r in records if r.external_id]
         by_external = {c.external_id: c for c in session.execute(
-            select(*fields).where(Client.external_id.in_(external_ids)))} if external_ids else {}
+            by_external_id, {"keys": external_ids})} if external_ids else {}
         by_name: dict[str, list[Any]] = {}
-        for match in session.execute(select(*fields).where(
-                Client.name_key.in_({r.key for r in records}))):
+        for match in session.execute(by_name_key, {"keys": list({r.key for r in records})}):
             by_name.setdefault(match.name_key, []).append(match)
-        inserts: list[dict[str, Any]] = []
+        inserts: list[tuple[Any, ...]] = []
         updates: list[dict[str, Any]] = []
         in_chunk: dict[tuple[Any, ...], int] = {}
         for record in records:
@@ -339,9 +343,9 @@ def _import_clients(session: Session, actor: Staff, rows: Iterable[Row], tick: A
                         raise InvalidInput(f"the same client as row {in_chunk[key]}")
                     in_chunk[key] = record.number
                 if existing is None:
-                    # Every row with every column: one executemany compiles the statement
-                    # from the first row's keys.
-                    inserts.append({**blank, **record.values, "created_at": utcnow()})
+                    values = record.values
+                    inserts.append((*(values.get(field) for field in CLIENT_FIELDS),
+                                    values["name_key"]))
                     summary.created += 1
                     continue
                 if existing.id > newest_before or existing.id in met_existing:
@@ -358,8 +362,9 @@ def _import_clients(session: Session, actor: Staff, rows: Iterable[Row], tick: A
         if not failures.count:
             # Core statements in bulk: one executemany per chunk, not a query per row.
             if inserts:
-                # Core, not the ORM's bulk path: nothing here needs the objects back.
-                session.execute(insert(Client.__table__), inserts)  # type: ignore[arg-type]
+                insert_many(session, Client.__table__,  # type: ignore[arg-type]
+                            (*CLIENT_FIELDS, "name_key"), inserts,
+                            same={"created_at": created_at})
             if updates:
                 session.execute(update(Client), updates)
         tick(len(chunk))
