@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from clinicctl.models import AuditEvent, Staff, utcnow
@@ -58,16 +58,23 @@ def record_many(session: Session, events: list[dict[str, Any]]) -> None:
     """Append many events at once, chained in the order given (one bulk statement).
 
     Each event has the keyword arguments of ``record``. Batch commands use it so that ten
-    thousand shares cost one insert of their events, not ten thousand round trips.
+    thousand shares cost one bulk insert of their events, not ten thousand round trips. The
+    events of one call carry one time, the moment they are written.
     """
     if not events:
         return
+    from clinicctl.db import insert_many
+
     session.flush()  # events queued before these are written first, so the chain is in order
     prev = _lock_chain(session)
+    at = utcnow()
+    at_text = at.isoformat(timespec="microseconds")
+    columns = ("actor_id", "action", "object_type", "object_id", "client_id", "outcome",
+               "details", "prev_hash", "hash")
     rows = []
     for event in events:
-        row = {
-            "at": utcnow(),
+        fields = {
+            "at": at_text,
             "actor_id": event["actor_id"],
             "action": event["action"],
             "object_type": event["object_type"],
@@ -76,11 +83,14 @@ def record_many(session: Session, events: list[dict[str, Any]]) -> None:
             "outcome": event.get("outcome", "ok"),
             "details": json.dumps(event.get("details") or {}, sort_keys=True,
                                   separators=(",", ":")),
-            "prev_hash": prev,
         }
-        row["hash"] = prev = _event_hash(prev, _hashed_fields(row))
-        rows.append(row)
-    session.execute(insert(AuditEvent), rows)
+        new_hash = _event_hash(prev, fields)
+        rows.append((fields["actor_id"], fields["action"], fields["object_type"],
+                     fields["object_id"], fields["client_id"], fields["outcome"],
+                     fields["details"], prev, new_hash))
+        prev = new_hash
+    insert_many(session, AuditEvent.__table__,  # type: ignore[arg-type]
+                columns, rows, same={"at": at})
 
 
 def record(

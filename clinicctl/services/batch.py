@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import IO, Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from clinicctl.db import insert_many
 from clinicctl.errors import ClinicError, Conflict, Denied, ExitCode, InvalidInput, NotFound
 from clinicctl.models import Assignment, ChartShare, Client, Staff, utcnow
 from clinicctl.services import audit, sharing
@@ -309,19 +310,35 @@ class BulkShareStore(sharing.ShareStore):
             # Before the inserts: a pair has at most one active chart share (unique index).
             self.session.execute(update(ChartShare), self._ended)
             self._ended = []
+        # Inserted at the driver's speed, then the new ids read back by their unique keys
+        # (a client is once in a provider's list; a pair has one active chart share).
         if self._new_assignments:
-            new_ids = self.session.scalars(
-                insert(Assignment).returning(Assignment.id, sort_by_parameter_order=True),
-                [values for values, _ in self._new_assignments]).all()
-            for (_, assignment), new_id in zip(self._new_assignments, new_ids, strict=True):
-                assignment.id = new_id
+            columns = list(self._new_assignments[0][0])
+            insert_many(self.session, Assignment.__table__,  # type: ignore[arg-type]
+                        columns, [list(values.values()) for values, _ in self._new_assignments])
+            clients = list({values["client_id"] for values, _ in self._new_assignments})
+            ids = {(client_id, provider_id): assignment_id
+                   for assignment_id, client_id, provider_id in self.session.execute(
+                       select(Assignment.id, Assignment.client_id, Assignment.provider_id)
+                       .where(Assignment.client_id.in_(bindparam("ids", expanding=True))),
+                       {"ids": clients})}
+            for values, assignment in self._new_assignments:
+                assignment.id = ids[values["client_id"], values["provider_id"]]
             self._new_assignments = []
         if self._new_shares:
-            new_ids = self.session.scalars(
-                insert(ChartShare).returning(ChartShare.id, sort_by_parameter_order=True),
-                [values for values, _ in self._new_shares]).all()
-            for (_, chart_share), new_id in zip(self._new_shares, new_ids, strict=True):
-                chart_share.id = new_id
+            columns = list(self._new_shares[0][0])
+            insert_many(self.session, ChartShare.__table__,  # type: ignore[arg-type]
+                        columns, [list(values.values()) for values, _ in self._new_shares])
+            clients = list({values["client_id"] for values, _ in self._new_shares})
+            share_ids = {(client_id, from_id, to_id): share_id
+                   for share_id, client_id, from_id, to_id in self.session.execute(
+                       select(ChartShare.id, ChartShare.client_id, ChartShare.from_provider_id,
+                              ChartShare.to_provider_id)
+                       .where(ChartShare.client_id.in_(bindparam("ids", expanding=True)),
+                              ChartShare.ended_at.is_(None)), {"ids": clients})}
+            for values, chart_share in self._new_shares:
+                chart_share.id = share_ids[values["client_id"], values["from_provider_id"],
+                                           values["to_provider_id"]]
             self._new_shares = []
         for event in self._events:
             subject = event.pop("subject", None)
