@@ -286,6 +286,7 @@ class AuditEvent(Base):
     __table_args__ = (
         CheckConstraint(_in("outcome", AUDIT_OUTCOMES), name="outcome"),
         Index("ix_audit_event_client_id", "client_id"),
+        Index("ix_audit_event_at", "at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -398,6 +399,7 @@ class Appointment(Base):
         Index("ix_appointment_provider_id_start_at", "provider_id", "start_at"),
         Index("ix_appointment_client_id_start_at", "client_id", "start_at"),
         Index("ix_appointment_series_id", "series_id"),
+        Index("ix_appointment_start_at", "start_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
