@@ -269,3 +269,16 @@ def insert_many(session: Session, table: Table, columns: Sequence[str],
 def _converted(row: Sequence[Any], processors: Sequence[Any]) -> list[Any]:
     return [value if convert is None or value is None else convert(value)
             for value, convert in zip(row, processors, strict=True)]
+
+
+def one_of(session: Session, column: Any, name: str) -> Any:
+    """``column`` is one of the values of parameter ``name``: a chunk's keys bound at once.
+
+    PostgreSQL takes them as one array (``= ANY``); an expanding ``IN`` would be rendered and
+    parsed with one placeholder per key for every chunk, which costs more than the lookup.
+    """
+    from sqlalchemy import ARRAY, any_, bindparam
+
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import IO, Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from clinicctl.db import insert_many
+from clinicctl.db import insert_many, one_of
 from clinicctl.errors import ClinicError, Conflict, Denied, ExitCode, InvalidInput, NotFound
 from clinicctl.models import Assignment, ChartShare, Client, Staff, utcnow
 from clinicctl.services import audit, sharing
@@ -203,8 +203,11 @@ class BulkShareStore(sharing.ShareStore):
         # than the shares themselves.
         found = [_ClientKey(*row) for row in self.session.execute(
             select(Client.id, Client.external_id, Client.name_key).where(or_(
-                Client.id.in_(ids), Client.external_id.in_(others),
-                Client.name_key.in_({name_key(r) for r in others}))))] if refs else []
+                one_of(self.session, Client.id, "ids"),
+                one_of(self.session, Client.external_id, "externals"),
+                one_of(self.session, Client.name_key, "names"))),
+            {"ids": list(ids), "externals": list(others),
+             "names": list({name_key(r) for r in others})})] if refs else []
         by_id = {c.id: c for c in found}
         by_external = {c.external_id: c for c in found if c.external_id}
         by_name: dict[str, list[_ClientKey]] = {}
@@ -223,14 +226,17 @@ class BulkShareStore(sharing.ShareStore):
         client_ids = {c.id for c in self._clients.values()}
         if not client_ids:
             return
+        chunk_clients = {"clients": list(client_ids)}
         for client_id, provider_id, status, assignment_id in self.session.execute(
                 select(Assignment.client_id, Assignment.provider_id, Assignment.status,
-                       Assignment.id).where(Assignment.client_id.in_(client_ids))):
+                       Assignment.id).where(one_of(self.session, Assignment.client_id,
+                                                   "clients")), chunk_clients):
             self._assignments[client_id, provider_id] = _AssignmentFact(status, assignment_id)
         for share_id, client_id, from_id, to_id, private in self.session.execute(
                 select(ChartShare.id, ChartShare.client_id, ChartShare.from_provider_id,
                        ChartShare.to_provider_id, ChartShare.include_private_notes)
-                .where(ChartShare.client_id.in_(client_ids), ChartShare.ended_at.is_(None))):
+                .where(one_of(self.session, ChartShare.client_id, "clients"),
+                       ChartShare.ended_at.is_(None)), chunk_clients):
             self._shares[client_id, from_id, to_id] = _ChartShareFact(
                 client_id, from_id, to_id, private, share_id)
 
@@ -320,7 +326,7 @@ class BulkShareStore(sharing.ShareStore):
             ids = {(client_id, provider_id): assignment_id
                    for assignment_id, client_id, provider_id in self.session.execute(
                        select(Assignment.id, Assignment.client_id, Assignment.provider_id)
-                       .where(Assignment.client_id.in_(bindparam("ids", expanding=True))),
+                       .where(one_of(self.session, Assignment.client_id, "ids")),
                        {"ids": clients})}
             for values, assignment in self._new_assignments:
                 assignment.id = ids[values["client_id"], values["provider_id"]]
@@ -334,7 +340,7 @@ class BulkShareStore(sharing.ShareStore):
                    for share_id, client_id, from_id, to_id in self.session.execute(
                        select(ChartShare.id, ChartShare.client_id, ChartShare.from_provider_id,
                               ChartShare.to_provider_id)
-                       .where(ChartShare.client_id.in_(bindparam("ids", expanding=True)),
+                       .where(one_of(self.session, ChartShare.client_id, "ids"),
                               ChartShare.ended_at.is_(None)), {"ids": clients})}
             for values, chart_share in self._new_shares:
                 chart_share.id = share_ids[values["client_id"], values["from_provider_id"],

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from clinicctl.csvio import restore
-from clinicctl.db import insert_many
+from clinicctl.db import insert_many, one_of
 from clinicctl.errors import ClinicError, Conflict, Denied, ExitCode, InvalidInput, NotFound
 from clinicctl.models import (
     APPOINTMENT_STATUSES,
@@ -309,10 +309,8 @@ def _import_clients(session: Session, actor: Staff, rows: Iterable[Row], tick: A
     fields = [c for c in Client.__table__.columns if c.name in (*CLIENT_FIELDS, "id",
                                                                   "name_key")]
     created_at = utcnow()
-    # Expanding parameters: the 2,000 keys of a chunk are bound, not compiled into the query.
-    by_external_id = select(*fields).where(
-        Client.external_id.in_(bindparam("keys", expanding=True)))
-    by_name_key = select(*fields).where(Client.name_key.in_(bindparam("keys", expanding=True)))
+    by_external_id = select(*fields).where(one_of(session, Client.external_id, "keys"))
+    by_name_key = select(*fields).where(one_of(session, Client.name_key, "keys"))
     read: _ClientReader | None = None
     for chunk in _chunks(rows, CHUNK):
         total += len(chunk)
