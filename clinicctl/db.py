@@ -17,7 +17,13 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+)
 from sqlalchemy.orm import Session
 
 from clinicctl.errors import Conflict, DatabaseError, Denied, InvalidInput
@@ -180,6 +186,11 @@ def session_scope(
             raise Conflict(
                 CONSTRAINT_MESSAGES.get(name, f"the change conflicts with existing data ({name})")
             ) from None
+        except DataError as exc:
+            # A value the column cannot hold (PostgreSQL checks lengths; SQLite does not).
+            session.rollback()
+            reason = str(exc.orig).splitlines()[0] if exc.orig else "invalid value"
+            raise InvalidInput(f"a value does not fit the database: {reason}") from None
         except OperationalError as exc:
             session.rollback()
             raise _unavailable(exc) from None

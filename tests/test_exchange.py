@@ -462,3 +462,78 @@ def test_rows_that_change_different_details_each_keep_their_changes(cli, db_url,
     shown = {c["external_id"]: (c["phone"], c["address"])
              for c in cli("export", "clients", "-o", "json").json()}
     assert shown == {"A1": ("999", "Elm"), "B2": ("222", "Pine"), "C3": ("333", None)}
+
+
+# --- what the review found: imports keep the single commands' limits ----------------------
+
+def test_only_the_owner_changes_who_owns_a_providers_records(cli, cast, db_url, tmp_path):
+    path = write(tmp_path, "s.csv", f"email,records_owner\n{cast.provider_own},group\n")
+    refused = cli("import", "staff", path, actor=cast.manager)
+    assert refused.exit_code == 4, refused.output
+    assert "only the owner changes who owns Kim Novak's records" in refused.stderr
+    chart = cli("client", "share", cast.own_client, "--from", cast.provider_own, "--to",
+                cast.provider_b, "--chart", actor=cast.manager)
+    assert chart.exit_code == 4, chart.output  # still Kim's alone to share
+    done = cli("import", "staff", path, "-o", "json")
+    assert done.exit_code == 0, done.output
+    assert done.json() == {"created": 0, "updated": 1, "unchanged": 0}
+
+
+def test_a_manager_cannot_reactivate_or_rename_a_records_custodian(cli, cast, db_url,
+                                                                    tmp_path):
+    assert cli("staff", "deactivate", cast.custodian).exit_code == 0
+    for text in (f"email,active\n{cast.custodian},true\n",
+                 f"email,name\n{cast.owner},Someone Else\n"):
+        result = cli("import", "staff", write(tmp_path, "s.csv", text), actor=cast.manager)
+        assert result.exit_code == 4, result.output
+        assert "only the owner grants the owner or records-custodian role" in result.stderr
+
+
+def test_a_refused_export_says_nothing_about_who_exists(cli, cast, db_url):
+    result = cli("export", "clients", "--provider", "nobody@riverside.example",
+                 actor=cast.provider_a)
+    assert result.exit_code == 4, result.output
+    assert result.stderr.startswith("Error: export.clients: requires one of the roles")
+
+
+def test_every_imported_client_has_its_own_audit_event(cli, db_url, tmp_path):
+    first = write(tmp_path, "c.csv", "external_id,first_name,last_name,dob,phone\n"
+                  "A1,Ann,One,1970-01-01,111\nB2,Bob,Two,1971-01-01,222\n")
+    assert cli("import", "clients", first).exit_code == 0
+    second = write(tmp_path, "d.csv", "external_id,first_name,last_name,dob,phone\n"
+                   "A1,Ann,One,1970-01-01,999\n")
+    assert cli("import", "clients", second).exit_code == 0
+    ann = cli("client", "show", "A1", "-o", "json").json()["id"]
+    events = cli("audit", "list", "--client", "A1", "-o", "json").json()
+    assert [(e["action"], e["details"]) for e in events
+            if e["action"].startswith("client.")] == [
+        ("client.add", {"by": "import"}),
+        ("client.edit", {"by": "import", "fields": ["phone"]}),
+    ]
+    assert {e["client_id"] for e in events} == {ann}
+    assert cli("audit", "verify").exit_code == 0
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("external_id,first_name,last_name,dob\n" + "X" * 70 + ",A,B,1990-01-01\n",
+     "Error: row 2, column external_id: longer than 64 characters\n"),
+    ("first_name,first_name,last_name,dob\nA,A,B,1990-01-01\n",
+     "Error: row 1: column 'first_name' appears more than once\n"),
+])
+def test_values_the_database_cannot_hold_are_named(cli, db_url, tmp_path, text, expected):
+    before = snapshot(db_url)
+    result = cli("import", "clients", write(tmp_path, "c.csv", text))
+    assert result.exit_code == 2, result.output
+    assert result.stderr == expected
+    assert snapshot(db_url) == before
+
+
+def test_out_of_range_ids_and_years_are_input_errors(cli, practice, tmp_path):
+    path = appointment_file(tmp_path, f"Maya,Chen,1990-04-12,#{'9' * 25},{at(MON, '11:00')},,")
+    result = cli("import", "appointments", path)
+    assert result.exit_code == 2, result.output
+    assert "too large" in result.stderr
+    path = appointment_file(tmp_path, f"Maya,Chen,1990-04-12,{ANA},9999-12-31 23:30,,")
+    result = cli("import", "appointments", path)
+    assert result.exit_code == 2, result.output
+    assert "the year is out of range" in result.stderr

@@ -168,6 +168,14 @@ def authorize_staff_admin(actor: Staff, action: str, *, roles: list[str] = ()) -
                     object_type="staff")
 
 
+def authorize_records_owner_change(actor: Staff, staff: Staff) -> None:
+    """Who owns a provider's records decides who may share their chart, so only the owner of
+    the practice changes it once the provider exists."""
+    if not actor.has_role("owner"):
+        raise _deny(actor, "staff.update", f"only the owner changes who owns {staff.name}'s "
+                    "records", object_type="staff", object_id=staff.id)
+
+
 def profile_grant(session: Session, actor: Staff, client: Client) -> str | None:
     """Why ``actor`` may see the client profile and non-clinical documents, or None."""
     if not actor.active:

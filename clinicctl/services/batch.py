@@ -38,6 +38,9 @@ def read_rows(handle: IO[str], *, required: tuple[str, ...], optional: tuple[str
     except csv.Error as exc:
         raise InvalidInput(f"row 1: malformed CSV: {exc}") from None
     columns = [name.strip().lstrip("\ufeff").lower() for name in header]
+    repeated = sorted({name for name in columns if columns.count(name) > 1})
+    if repeated:
+        raise InvalidInput(f"row 1: column {repeated[0]!r} appears more than once")
     missing = [name for name in required if name not in columns]
     if missing:
         raise InvalidInput(f"row 1: missing column {missing[0]!r} "

@@ -50,6 +50,16 @@ def validate_dob(value: str | dt.date) -> dt.date:
     return dob
 
 
+def check_lengths(values: dict[str, Any]) -> None:
+    """Refuse a detail longer than its column holds (PostgreSQL would refuse it at the end of
+    the command; SQLite would keep it), naming the field."""
+    columns = Client.__table__.columns
+    for name, value in values.items():
+        limit = getattr(columns[name].type, "length", None) if name in columns else None
+        if isinstance(value, str) and limit is not None and len(value) > limit:
+            raise InvalidInput(f"{name.replace('_', ' ')} is longer than {limit} characters")
+
+
 def clean_name(value: str, what: str) -> str:
     value = " ".join(value.split())
     if not value:
@@ -122,6 +132,9 @@ def add_client(
             )
         return AddResult(existing, created=False)
 
+    check_lengths({"first_name": first_name, "last_name": last_name,
+                   "preferred_name": preferred_name, "sex": sex, "email": email,
+                   "phone": phone, "address": address, "external_id": external_id})
     client = Client(
         first_name=first_name,
         last_name=last_name,
@@ -272,6 +285,7 @@ def edit_client(session: Session, actor: Staff, ref: str, changes: dict[str, Any
     for what in ("preferred_name", "sex", "email", "phone", "address", "external_id"):
         if what in changes:
             changes[what] = _clean_optional(changes[what])
+    check_lengths(changes)
     client = resolve_client(session, ref)
     access.authorize_client_edit(session, actor, client, "client.edit")
     if changes.get("external_id"):

@@ -115,9 +115,11 @@ def export(
         window.start = dt.datetime.combine(days[0], dt.time(), tzinfo=zone)
     if days[1]:
         window.end = dt.datetime.combine(days[1] + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    # The role first: a refused actor learns nothing about which staff exist.
+    scope = access.authorize_export(session, actor, kind)
     if provider_ref:
         window.provider = resolve_provider(session, provider_ref)
-    scope = access.authorize_export(session, actor, kind, provider=window.provider)
+        scope = access.authorize_export(session, actor, kind, provider=window.provider)
     rows = _PRODUCERS[kind](session, actor, window, scope)
     filters: dict[str, Any] = {k: v for k, v in asked.items() if v is not None}
     if window.provider is not None:

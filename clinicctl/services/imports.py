@@ -250,6 +250,8 @@ class _ClientReader:
         present = set(columns)
         self.fields = [f for f in CLIENT_FIELDS if f in present]
         self.today = access.today()
+        self.limits = {f: getattr(Client.__table__.columns[f].type, "length", None)
+                       for f in self.fields}
 
     def __call__(self, number: int, row: dict[str, str]) -> _ClientRecord:
         column = None
@@ -259,6 +261,9 @@ class _ClientReader:
                 value = row[column]
                 if value[:1] == "'":
                     value = restore(value)
+                limit = self.limits.get(column)
+                if limit is not None and len(value) > limit:
+                    raise InvalidInput(f"longer than {limit} characters")
                 if column == "first_name" or column == "last_name":
                     value = " ".join(value.split())
                     if not value:
@@ -358,13 +363,31 @@ def _import_clients(session: Session, actor: Staff, rows: Iterable[Row], tick: A
             except ClinicError as exc:
                 failures.add(RowFailure(record.number, None, exc))
         if not failures.count:
-            # Core statements in bulk: one executemany per chunk, not a query per row.
+            # Bulk statements: one per chunk, not a query per row. Every client added or
+            # changed still gets its own audit event, as `client add` / `client edit` give.
+            events: list[dict[str, Any]] = []
             if inserts:
+                newest = session.scalar(select(func.max(Client.id))) or 0
                 insert_many(session, Client.__table__,  # type: ignore[arg-type]
                             (*CLIENT_FIELDS, "name_key"), inserts,
                             same={"created_at": created_at})
+                # Writers are serialised (BEGIN IMMEDIATE, the PostgreSQL advisory lock), so
+                # the ids above the newest are this chunk's.
+                events += [{"actor_id": actor.id, "action": "client.add",
+                            "object_type": "client", "object_id": new_id, "client_id": new_id,
+                            "details": {"by": "import"}}
+                           for new_id in session.scalars(select(Client.id).where(
+                               Client.id > newest).order_by(Client.id))]
             if updates:
                 session.execute(update(Client), updates)
+                events += [{"actor_id": actor.id, "action": "client.edit",
+                            "object_type": "client", "object_id": values["id"],
+                            "client_id": values["id"],
+                            "details": {"by": "import",
+                                        "fields": sorted(k for k in values
+                                                         if k not in ("id", "name_key"))}}
+                           for values in updates]
+            audit.record_many(session, events)
         tick(len(chunk))
     failures.raise_if_any(total)
     return summary
@@ -470,7 +493,10 @@ def _staff_row(context: _Context, cells: _Cells) -> str:
     if records_owner is not None and records_owner != existing.records_owner:
         fields["records_owner"] = records_owner
     if fields:
-        access.authorize_staff_admin(actor, "staff.update")
+        # As for their roles, a manager may not change the owner or a records custodian.
+        access.authorize_staff_admin(actor, "staff.update", roles=existing.roles)
+        if "records_owner" in fields:
+            access.authorize_records_owner_change(actor, existing)
         for key, value in fields.items():
             setattr(existing, key, value)
         session.flush()
@@ -478,7 +504,7 @@ def _staff_row(context: _Context, cells: _Cells) -> str:
         changed = True
     if active != existing.active:
         if active:
-            access.authorize_staff_admin(actor, "staff.reactivate")
+            access.authorize_staff_admin(actor, "staff.reactivate", roles=existing.roles)
             existing.active = True
             session.flush()
             _changed(context, "staff.reactivate", "staff", existing.id, {"active": True})

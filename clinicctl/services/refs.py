@@ -30,6 +30,8 @@ def _id_ref(ref: str) -> int | None:
         digits = ref[1:]
         if not digits.isdigit():
             raise InvalidInput(f"invalid id {ref!r}: expected # followed by digits")
+        if len(digits) > 18:  # beyond any id the database hands out (and its integer range)
+            raise InvalidInput(f"invalid id {ref!r}: too large")
         return int(digits)
     return None
 

@@ -77,6 +77,8 @@ def parse_local_datetime(value: str, zone: ZoneInfo, what: str = "time") -> dt.d
         raise InvalidInput(
             f"invalid {what} {value!r}: expected YYYY-MM-DD HH:MM in {zone.key} time"
         ) from None
+    if not 1900 <= parsed.year <= 2200:
+        raise InvalidInput(f"invalid {what} {value!r}: the year is out of range")
     if parsed.tzinfo is not None:
         return parsed.astimezone(zone)
     if len(text) <= 10:
