@@ -72,7 +72,11 @@ def record_many(session: Session, events: list[dict[str, Any]]) -> None:
     columns = ("actor_id", "action", "object_type", "object_id", "client_id", "outcome",
                "details", "prev_hash", "hash")
     rows = []
+    encoded: dict[int, str] = {}  # events of one batch often share one details object
     for event in events:
+        details = event.get("details") or {}
+        if id(details) not in encoded:
+            encoded[id(details)] = json.dumps(details, sort_keys=True, separators=(",", ":"))
         fields = {
             "at": at_text,
             "actor_id": event["actor_id"],
@@ -81,8 +85,7 @@ def record_many(session: Session, events: list[dict[str, Any]]) -> None:
             "object_id": event.get("object_id"),
             "client_id": event.get("client_id"),
             "outcome": event.get("outcome", "ok"),
-            "details": json.dumps(event.get("details") or {}, sort_keys=True,
-                                  separators=(",", ":")),
+            "details": encoded[id(details)],
         }
         new_hash = _event_hash(prev, fields)
         rows.append((fields["actor_id"], fields["action"], fields["object_type"],

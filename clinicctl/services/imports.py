@@ -314,6 +314,7 @@ def _import_clients(session: Session, actor: Staff, rows: Iterable[Row], tick: A
     fields = [c for c in Client.__table__.columns if c.name in (*CLIENT_FIELDS, "id",
                                                                   "name_key")]
     created_at = utcnow()
+    by_import = {"by": "import"}
     by_external_id = select(*fields).where(one_of(session, Client.external_id, "keys"))
     by_name_key = select(*fields).where(one_of(session, Client.name_key, "keys"))
     read: _ClientReader | None = None
@@ -375,7 +376,7 @@ def _import_clients(session: Session, actor: Staff, rows: Iterable[Row], tick: A
                 # the ids above the newest are this chunk's.
                 events += [{"actor_id": actor.id, "action": "client.add",
                             "object_type": "client", "object_id": new_id, "client_id": new_id,
-                            "details": {"by": "import"}}
+                            "details": by_import}
                            for new_id in session.scalars(select(Client.id).where(
                                Client.id > newest).order_by(Client.id))]
             if updates:
