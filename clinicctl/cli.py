@@ -6,6 +6,7 @@ Only typer, the standard library and small local modules are imported here: ``--
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from typing import Annotated, Any
@@ -14,18 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from clinicctl import __version__, output
-from clinicctl.commands import appointment as appointment_commands
-from clinicctl.commands import audit as audit_commands
-from clinicctl.commands import availability as availability_commands
-from clinicctl.commands import client as client_commands
-from clinicctl.commands import config as config_commands
-from clinicctl.commands import db as db_commands
-from clinicctl.commands import doc as doc_commands
-from clinicctl.commands import exchange as exchange_commands
-from clinicctl.commands import location as location_commands
-from clinicctl.commands import note as note_commands
 from clinicctl.commands import setup as setup_commands
-from clinicctl.commands import staff as staff_commands
 from clinicctl.commands._common import AppState
 from clinicctl.errors import EXIT_CODE_HELP, ClinicError, ExitCode
 
@@ -103,27 +93,12 @@ def report(exc: ClinicError) -> None:
         print(f"  {detail}", file=sys.stderr)
 
 
-app = typer.Typer(
-    cls=ClinicGroup,
-    name="clinicctl",
-    help="Administer a group therapy practice: share clients between providers without "
-    "sharing chart notes, manage staff, clients, notes and the audit trail.",
-    epilog=EXIT_CODES_EPILOG,
-    no_args_is_help=True,
-    rich_markup_mode=None,  # plain help: no rich tables loaded, brackets printed as written
-    pretty_exceptions_show_locals=False,
-    add_completion=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
 def _version(value: bool) -> None:
     if value:
         print(f"clinicctl {__version__}")
         raise typer.Exit(int(ExitCode.OK))
 
 
-@app.callback()
 def root(
     ctx: typer.Context,
     db: Annotated[str | None, typer.Option(
@@ -154,21 +129,76 @@ def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-setup_commands.register(app)
-app.add_typer(db_commands.app, name="db")
-app.add_typer(config_commands.app, name="config")
-app.add_typer(staff_commands.app, name="staff")
-app.add_typer(client_commands.app, name="client")
-app.add_typer(note_commands.app, name="note")
-app.add_typer(doc_commands.app, name="doc")
-app.add_typer(location_commands.app, name="location")
-app.add_typer(location_commands.service_app, name="service")
-app.add_typer(availability_commands.app, name="availability")
-app.add_typer(appointment_commands.app, name="appointment")
-app.add_typer(audit_commands.app, name="audit")
-app.add_typer(exchange_commands.import_app, name="import")
-app.add_typer(exchange_commands.export_app, name="export")
+# The command groups, in the order of --help: name -> (module, Typer app in it).
+GROUPS = {
+    "db": ("clinicctl.commands.db", "app"),
+    "config": ("clinicctl.commands.config", "app"),
+    "staff": ("clinicctl.commands.staff", "app"),
+    "client": ("clinicctl.commands.client", "app"),
+    "note": ("clinicctl.commands.note", "app"),
+    "doc": ("clinicctl.commands.doc", "app"),
+    "location": ("clinicctl.commands.location", "app"),
+    "service": ("clinicctl.commands.location", "service_app"),
+    "availability": ("clinicctl.commands.availability", "app"),
+    "appointment": ("clinicctl.commands.appointment", "app"),
+    "audit": ("clinicctl.commands.audit", "app"),
+    "import": ("clinicctl.commands.exchange", "import_app"),
+    "export": ("clinicctl.commands.exchange", "export_app"),
+}
+_OPTIONS_WITH_VALUES = ("--db", "--config", "--as")
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The root app with every command group, or with only the group ``only``.
+
+    Turning a group's commands into click commands costs a few milliseconds each; a data
+    command run from a script needs only its own group, so ``main`` builds just that one.
+    """
+    app = typer.Typer(
+        cls=ClinicGroup,
+        name="clinicctl",
+        help="Administer a group therapy practice: share clients between providers without "
+        "sharing chart notes, manage staff, clients, notes and the audit trail.",
+        epilog=EXIT_CODES_EPILOG,
+        no_args_is_help=True,
+        rich_markup_mode=None,  # plain help: no rich tables loaded, brackets printed as written
+        pretty_exceptions_show_locals=False,
+        add_completion=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(root)
+    setup_commands.register(app)
+    for name, (module, attribute) in GROUPS.items():
+        if only is None or name == only:
+            app.add_typer(getattr(importlib.import_module(module), attribute), name=name)
+    return app
+
+
+def group_named(args: list[str]) -> str | None:
+    """The command group the arguments run (after the global options), if it is one."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in _OPTIONS_WITH_VALUES:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg if arg in GROUPS else None
+    return None
+
+
+_full_app: typer.Typer | None = None
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``clinicctl.cli.app``: the root app with every group (tests, ``--help``)."""
+    global _full_app
+    if name != "app":
+        raise AttributeError(name)
+    if _full_app is None:
+        _full_app = build_app()
+    return _full_app
 
 
 def main() -> None:
-    app()
+    build_app(only=group_named(sys.argv[1:]))(prog_name="clinicctl")

@@ -119,3 +119,33 @@ def test_the_console_script_runs_the_app():  # type: ignore[no-untyped-def]
                           text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Usage: ")
+
+
+@pytest.mark.parametrize("args,group", [
+    (["client", "list"], "client"),
+    (["--db", "sqlite:///x", "--as", "client", "staff", "list"], "staff"),
+    (["--db=sqlite:///x", "-q", "export", "clients"], "export"),
+    (["--help"], None), (["demo", "--force"], None), (["clinet", "list"], None), ([], None),
+])
+def test_the_group_a_command_line_runs(args, group):  # type: ignore[no-untyped-def]
+    from clinicctl.cli import group_named
+
+    assert group_named(args) == group
+
+
+def test_a_data_command_builds_only_its_own_group(tmp_path, db_url):  # type: ignore[no-untyped-def]
+    code = ("import sys\n"
+            "sys.argv = ['clinicctl', '--as', sys.argv[1], 'client', 'list', '-o', 'json']\n"
+            "from clinicctl.console import main\n"
+            "try:\n"
+            "    main()\n"
+            "except SystemExit:\n"
+            "    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('clinicctl.commands.')))")
+    done = subprocess.run([sys.executable, "-c", code, OWNER_EMAIL], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    data, loaded = done.stdout.rsplit("\n", 2)[0], done.stdout.splitlines()[-1]
+    assert json.loads(data) == []
+    assert loaded == str(["clinicctl.commands._common", "clinicctl.commands.client",
+                          "clinicctl.commands.setup"])
