@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from clinicctl import output
-from clinicctl.errors import ExitCode, InvalidInput
+from clinicctl.errors import ExitCode
 from tests.conftest import OWNER_EMAIL
 
 
@@ -276,30 +276,6 @@ def test_commands_never_wait_for_an_answer(db_url, tmp_path, args, stdin_text, c
     assert stdout == ""
     assert stderr.startswith(error), stderr
     assert stderr.count("\n") == 1, stderr
-
-
-def test_confirm_refuses_without_a_terminal(monkeypatch):  # type: ignore[no-untyped-def]
-    from clinicctl.commands._common import confirm
-
-    monkeypatch.setattr(sys, "stdin", io.StringIO("y\n"))
-    with pytest.raises(InvalidInput) as refused:
-        confirm("Replace demo.sqlite3?", hint="pass --force")
-    assert refused.value.exit_code == ExitCode.INVALID_INPUT
-    assert refused.value.message == ("cannot ask 'Replace demo.sqlite3?': standard input is "
-                                     "not a terminal")
-    assert refused.value.hint == "pass --force"
-
-
-@pytest.mark.parametrize(("answer", "expected"), [("y\n", True), (" Yes\n", True),
-                                                  ("\n", False), ("n\n", False), ("", False)])
-def test_confirm_asks_on_a_terminal(monkeypatch, capsys, answer, expected):  # type: ignore[no-untyped-def]
-    from clinicctl.commands._common import confirm
-
-    monkeypatch.setattr(sys, "stdin", FakeTerminal(answer))
-    assert confirm("Replace demo.sqlite3?", hint="pass --force") is expected
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert captured.err == "Replace demo.sqlite3? [y/N]: "
 
 
 # --- a locked database -----------------------------------------------------------------------

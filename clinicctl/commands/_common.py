@@ -180,20 +180,3 @@ def output_file(path: Path | None, *, newline: str | None = None) -> Iterator[Te
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-
-
-def confirm(question: str, *, hint: str) -> bool:
-    """Ask a yes/no question on stderr. Without a terminal on stdin (cron, pipes, CI) refuse
-    with exit 2 instead of waiting for an answer that never comes; ``hint`` says how to give
-    the answer up front, e.g. "pass --force"."""
-    try:
-        interactive = sys.stdin is not None and sys.stdin.isatty()
-    except ValueError:  # closed
-        interactive = False
-    if not interactive:
-        raise InvalidInput(f"cannot ask {question!r}: standard input is not a terminal",
-                           hint=hint)
-    # Not typer.confirm: click's prompt writes a space to stdout, which carries only data.
-    sys.stderr.write(f"{question} [y/N]: ")
-    sys.stderr.flush()
-    return sys.stdin.readline().strip().lower() in ("y", "yes")

@@ -304,12 +304,13 @@ def _single(client: str | None, from_: str | None, to: str | None) -> tuple[str,
 def _share_csv(ctx: typer.Context, path: Path, *, unshare: bool, dry_run: bool,
                fmt: OutputFormat | None) -> None:
     """Read the whole batch, apply it in one transaction, print one result per row."""
+    from clinicctl.csvio import read_rows
     from clinicctl.progress import progress
     from clinicctl.services import batch
 
     with open_csv(path) as handle, session(ctx, dry_run=dry_run) as (db, actor):
-        rows = batch.read_rows(handle, required=batch.SHARE_COLUMNS,
-                               optional=() if unshare else ("mode",))
+        rows = read_rows(handle, required=batch.SHARE_COLUMNS,
+                         optional=() if unshare else ("mode",))
         with progress("Unsharing" if unshare else "Sharing") as advance:
             results = batch.share_rows(db, actor, rows, unshare=unshare, advance=advance)
     render_list([r.as_dict() for r in results], SHARE_COLUMNS, output_format(ctx, fmt))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -42,7 +41,7 @@ FileArg = Annotated[Path, typer.Argument(
     "stdin).", show_default=False)]
 ExportFormatOption = Annotated[ExportFormat | None, typer.Option(
     "--format", "-o", case_sensitive=False, show_default=False,
-    help="csv (default) or json [env CLINICCTL_FORMAT when it is csv or json].")]
+    help="csv (default) or json [env CLINICCTL_FORMAT, config format, when csv or json].")]
 OutputOption = Annotated[Path | None, typer.Option(
     "--output", metavar="FILE", help="Write to FILE (created with mode 0600) instead of "
     "stdout.")]
@@ -56,13 +55,14 @@ ToFilter = Annotated[str | None, typer.Option("--to", help="To this day, inclusi
 
 def _import(ctx: typer.Context, kind: str, path: Path, dry_run: bool,
             fmt: OutputFormat | None) -> None:
+    from clinicctl.csvio import read_rows
     from clinicctl.progress import progress
-    from clinicctl.services import batch, imports
+    from clinicctl.services import imports
 
     with (open_csv(path) as handle, session(ctx, dry_run=dry_run) as (db, actor),
           progress(f"Importing {kind}") as advance):
-        rows = batch.read_rows(handle, required=imports.REQUIRED[kind],
-                               optional=imports.OPTIONAL[kind])
+        rows = read_rows(handle, required=imports.REQUIRED[kind],
+                         optional=imports.OPTIONAL[kind])
         summary = imports.import_rows(db, actor, kind, rows, advance=advance)
     render_object(summary.as_dict(), [("created", "Created"), ("updated", "Updated"),
                                       ("unchanged", "Unchanged")], output_format(ctx, fmt))
@@ -157,7 +157,8 @@ def _export(ctx: typer.Context, kind: str, fmt: ExportFormat | None, output: Pat
     from clinicctl.csvio import write_csv_stream, write_json_stream
     from clinicctl.services import exchange
 
-    chosen = fmt.value if fmt is not None else _format_from_environment()
+    # The setting (flag > CLINICCTL_FORMAT > config file) applies when it is a file format.
+    chosen = fmt.value if fmt is not None else output_format(ctx, None)
     write = write_json_stream if chosen == "json" else write_csv_stream
     with session(ctx) as (db, actor):
         result = exchange.export(db, actor, kind, provider_ref=provider, first_day=first_day,
@@ -166,11 +167,6 @@ def _export(ctx: typer.Context, kind: str, fmt: ExportFormat | None, output: Pat
             count = write(result.rows, result.columns, out)
     if output is not None and str(output) != "-":
         message(f"Exported {count} row{'s' if count != 1 else ''} of {kind} to {output}.")
-
-
-def _format_from_environment() -> str:
-    value = os.environ.get("CLINICCTL_FORMAT", "").strip().lower()
-    return value if value in ("csv", "json") else "csv"
 
 
 @export_app.command("staff")

@@ -160,7 +160,7 @@ class BookingResult:
     changed: bool = True  # False when a reschedule asks for the time it already has
 
 
-def _format_local(value: dt.datetime, zone: ZoneInfo) -> str:
+def format_local(value: dt.datetime, zone: ZoneInfo) -> str:
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
@@ -173,8 +173,12 @@ def check_occurrences(
     zone: ZoneInfo,
     outside_availability: bool,
     exclude_appointment_id: int | None = None,
+    outside_hint: str | None = "add --outside-availability to book anyway",
 ) -> list[AvailabilityBlock | None]:
-    """Check every occurrence; raise one Conflict listing each failing one."""
+    """Check every occurrence; raise one Conflict listing each failing one.
+
+    ``outside_hint`` tells the caller's user how to book outside availability anyway (an
+    option of the command, a column of the file), or nothing when they cannot."""
     window_start = min(s for s, _ in spans)
     window_end = max(e for _, e in spans)
     existing = list(session.scalars(
@@ -193,7 +197,7 @@ def check_occurrences(
     failures: list[str] = []
     fitted: list[AvailabilityBlock | None] = []
     for index, (start, end) in enumerate(spans):
-        when = _format_local(start, zone)
+        when = format_local(start, zone)
         reasons = []
         for other in existing:
             if other.start_at < end and other.end_at > start:
@@ -201,7 +205,7 @@ def check_occurrences(
                          else "the client's")
                 reasons.append(
                     f"overlaps {whose} appointment #{other.id} "
-                    f"({_format_local(other.start_at, zone)}-"
+                    f"({format_local(other.start_at, zone)}-"
                     f"{other.end_at.astimezone(zone):%H:%M})")
         for other_start, other_end in spans[:index]:
             if other_start < end and other_end > start:
@@ -211,8 +215,8 @@ def check_occurrences(
         block = fits_availability(blocks, start, end, zone)
         fitted.append(block)
         if block is None and not outside_availability and not off.overlaps(start, end):
-            reasons.append(f"outside {provider.name}'s availability "
-                           "(add --outside-availability to book anyway)")
+            reasons.append(f"outside {provider.name}'s availability"
+                           + (f" ({outside_hint})" if outside_hint else ""))
         if reasons:
             failures.append(f"{when}: {'; '.join(reasons)}")
     if failures:

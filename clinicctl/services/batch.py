@@ -7,15 +7,14 @@ column, and if any row fails nothing is written.
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import islice
-from typing import IO, Any
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from clinicctl.csvio import MAX_REPORTED, RowError, chunks
 from clinicctl.db import insert_many, one_of
 from clinicctl.errors import ClinicError, Conflict, Denied, ExitCode, InvalidInput, NotFound
 from clinicctl.models import Assignment, ChartShare, Client, Staff, utcnow
@@ -26,58 +25,7 @@ SHARE_COLUMNS = ("client", "from", "to")
 SHARE_MODES = ("demographics", "chart")
 
 
-def read_rows(handle: IO[str], *, required: tuple[str, ...], optional: tuple[str, ...]
-              ) -> Iterator[tuple[int, dict[str, str]]]:
-    """Rows of a header-driven CSV as (row number, cells); row 1 is the header."""
-    reader = csv.reader(handle)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InvalidInput("the CSV file is empty: expected a header row "
-                           f"{','.join(required)}") from None
-    except csv.Error as exc:
-        raise InvalidInput(f"row 1: malformed CSV: {exc}") from None
-    columns = [name.strip().lstrip("\ufeff").lower() for name in header]
-    repeated = sorted({name for name in columns if columns.count(name) > 1})
-    if repeated:
-        raise InvalidInput(f"row 1: column {repeated[0]!r} appears more than once")
-    missing = [name for name in required if name not in columns]
-    if missing:
-        raise InvalidInput(f"row 1: missing column {missing[0]!r} "
-                           f"(expected {','.join(required + optional)})")
-    unknown = [name for name in columns if name not in required + optional]
-    if unknown:
-        raise InvalidInput(f"row 1: unknown column {unknown[0]!r} "
-                           f"(expected {','.join(required + optional)})")
-    number = 1
-    try:
-        width = len(columns)
-        for number, cells in enumerate(reader, start=2):
-            stripped = [cell.strip() for cell in cells]
-            if not any(stripped):
-                continue
-            if len(stripped) != width:
-                raise InvalidInput(f"row {number}: expected {width} cells, "
-                                   f"found {len(stripped)}")
-            yield number, dict(zip(columns, stripped, strict=True))
-    except csv.Error as exc:
-        raise InvalidInput(f"row {number + 1}: malformed CSV: {exc}") from None
-
-
-class RowError(Exception):
-    def __init__(self, number: int, column: str | None, error: ClinicError) -> None:
-        super().__init__(str(error))
-        self.number = number
-        self.column = column
-        self.error = error
-
-    def __str__(self) -> str:
-        where = f"row {self.number}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: {self.error.message}"
-
-
 CHUNK = 1000
-MAX_REPORTED = 50  # failing rows named in the error; the count covers them all
 
 
 def share_rows(
@@ -99,8 +47,7 @@ def share_rows(
     failures: list[RowError] = []
     failed = 0
     store = BulkShareStore(session)
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, CHUNK)):
+    for chunk in chunks(rows, CHUNK):
         store.preload(chunk)
         for number, row in chunk:
             try:
@@ -313,42 +260,37 @@ class BulkShareStore(sharing.ShareStore):
     def record(self, **event: Any) -> None:
         self._events.append(event)
 
+    def _insert(self, model: Any, queue: list[tuple[dict[str, Any], Any]],
+                key: tuple[str, ...], *current: Any) -> None:
+        """Insert the queued rows at the driver's speed, then give each fact its new id, read
+        back by the row's unique ``key`` among the ``current`` rows (a client is once in a
+        provider's list; a pair has one active chart share). SQLite cannot hand back ids in
+        order from a bulk insert."""
+        if not queue:
+            return
+        columns = list(queue[0][0])
+        insert_many(self.session, model.__table__, columns,
+                    [list(values.values()) for values, _ in queue])
+        clients = list({values["client_id"] for values, _ in queue})
+        key_columns = [getattr(model, name) for name in key]
+        ids = {tuple(row[1:]): row[0] for row in self.session.execute(
+            select(model.id, *key_columns).where(
+                one_of(self.session, model.client_id, "ids"), *current), {"ids": clients})}
+        for values, fact in queue:
+            fact.id = ids[tuple(values[name] for name in key)]
+
     def write(self) -> None:
         """Make the queued writes: one statement per kind, then the audit events in order."""
         if self._ended:
             # Before the inserts: a pair has at most one active chart share (unique index).
             self.session.execute(update(ChartShare), self._ended)
             self._ended = []
-        # Inserted at the driver's speed, then the new ids read back by their unique keys
-        # (a client is once in a provider's list; a pair has one active chart share).
-        if self._new_assignments:
-            columns = list(self._new_assignments[0][0])
-            insert_many(self.session, Assignment.__table__,  # type: ignore[arg-type]
-                        columns, [list(values.values()) for values, _ in self._new_assignments])
-            clients = list({values["client_id"] for values, _ in self._new_assignments})
-            ids = {(client_id, provider_id): assignment_id
-                   for assignment_id, client_id, provider_id in self.session.execute(
-                       select(Assignment.id, Assignment.client_id, Assignment.provider_id)
-                       .where(one_of(self.session, Assignment.client_id, "ids")),
-                       {"ids": clients})}
-            for values, assignment in self._new_assignments:
-                assignment.id = ids[values["client_id"], values["provider_id"]]
-            self._new_assignments = []
-        if self._new_shares:
-            columns = list(self._new_shares[0][0])
-            insert_many(self.session, ChartShare.__table__,  # type: ignore[arg-type]
-                        columns, [list(values.values()) for values, _ in self._new_shares])
-            clients = list({values["client_id"] for values, _ in self._new_shares})
-            share_ids = {(client_id, from_id, to_id): share_id
-                   for share_id, client_id, from_id, to_id in self.session.execute(
-                       select(ChartShare.id, ChartShare.client_id, ChartShare.from_provider_id,
-                              ChartShare.to_provider_id)
-                       .where(one_of(self.session, ChartShare.client_id, "ids"),
-                              ChartShare.ended_at.is_(None)), {"ids": clients})}
-            for values, chart_share in self._new_shares:
-                chart_share.id = share_ids[values["client_id"], values["from_provider_id"],
-                                           values["to_provider_id"]]
-            self._new_shares = []
+        self._insert(Assignment, self._new_assignments, ("client_id", "provider_id"))
+        self._new_assignments = []
+        self._insert(ChartShare, self._new_shares,
+                     ("client_id", "from_provider_id", "to_provider_id"),
+                     ChartShare.ended_at.is_(None))
+        self._new_shares = []
         for event in self._events:
             subject = event.pop("subject", None)
             if subject is not None:

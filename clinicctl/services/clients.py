@@ -41,23 +41,38 @@ def validate_diagnosis(codes: list[str]) -> list[str]:
     return cleaned
 
 
-def validate_dob(value: str | dt.date) -> dt.date:
+def validate_dob(value: str | dt.date, *, today: dt.date | None = None) -> dt.date:
+    """A real date, not in the future, not before 1900. A batch passes ``today`` once."""
     dob = value if isinstance(value, dt.date) else parse_date(value, "date of birth")
-    if dob > access.today():
+    if dob > (today or access.today()):
         raise InvalidInput(f"date of birth {dob.isoformat()} is in the future")
     if dob.year < 1900:
         raise InvalidInput(f"date of birth {dob.isoformat()} is before 1900")
     return dob
 
 
+def length_limits() -> dict[str, int]:
+    """The longest text each client detail may hold, from the model."""
+    lengths = {column.name: getattr(column.type, "length", None)
+               for column in Client.__table__.columns}
+    return {name: length for name, length in lengths.items() if length is not None}
+
+
 def check_lengths(values: dict[str, Any]) -> None:
     """Refuse a detail longer than its column holds (PostgreSQL would refuse it at the end of
     the command; SQLite would keep it), naming the field."""
-    columns = Client.__table__.columns
+    limits = length_limits()
     for name, value in values.items():
-        limit = getattr(columns[name].type, "length", None) if name in columns else None
+        limit = limits.get(name)
         if isinstance(value, str) and limit is not None and len(value) > limit:
             raise InvalidInput(f"{name.replace('_', ' ')} is longer than {limit} characters")
+
+
+def clean_email(value: str | None) -> str | None:
+    email = _clean_optional(value)
+    if email is not None and "@" not in email:
+        raise InvalidInput(f"invalid email {email!r}")
+    return email
 
 
 def clean_name(value: str, what: str) -> str:
@@ -142,7 +157,7 @@ def add_client(
         name_key=key,
         dob=born,
         sex=_clean_optional(sex),
-        email=_clean_optional(email),
+        email=clean_email(email),
         phone=_clean_optional(phone),
         address=_clean_optional(address),
         external_id=external_id,
@@ -282,7 +297,9 @@ def edit_client(session: Session, actor: Staff, ref: str, changes: dict[str, Any
     for what in ("first_name", "last_name"):
         if what in changes:
             changes[what] = clean_name(changes[what], what.replace("_", " "))
-    for what in ("preferred_name", "sex", "email", "phone", "address", "external_id"):
+    if "email" in changes:
+        changes["email"] = clean_email(changes["email"])
+    for what in ("preferred_name", "sex", "phone", "address", "external_id"):
         if what in changes:
             changes[what] = _clean_optional(changes[what])
     check_lengths(changes)

@@ -9,9 +9,7 @@ handover is one transaction: any refusal or conflict leaves nothing written.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,14 +17,12 @@ from sqlalchemy.orm import Session
 from clinicctl.errors import Conflict, InvalidInput
 from clinicctl.models import Appointment, Assignment, Client, Staff, utcnow
 from clinicctl.services import access, audit, sharing
-from clinicctl.services.appointments import check_occurrences
+from clinicctl.services.appointments import check_occurrences, format_local
 from clinicctl.services.practice import practice_zone
 from clinicctl.services.refs import resolve_provider
 
 ACTIVE_STATUSES = ("new", "active")
 APPOINTMENT_SCOPES = ("future",)
-# check_occurrences speaks to someone booking; a handover has no such option.
-_BOOKING_HINT = " (add --outside-availability to book anyway)"
 
 
 @dataclass
@@ -151,10 +147,6 @@ def plan(session: Session, clients: list[Client], targets: list[Staff]) -> dict[
     return chosen
 
 
-def _format_local(value: dt.datetime, zone: ZoneInfo) -> str:
-    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
-
-
 def _future_appointments(session: Session, provider: Staff, client_ids: list[int]
                          ) -> list[Appointment]:
     if not client_ids:
@@ -255,14 +247,15 @@ def _move(session: Session, actor: Staff, source: Staff, clients: dict[int, Clie
         client = clients[appointment.client_id]
         target = chosen[client.id]
         access.authorize_booking(session, actor, client, target, "appointment.reassign")
-        when = _format_local(appointment.start_at, zone)
+        when = format_local(appointment.start_at, zone)
         reasons: list[str] = []
         try:
             check_occurrences(session, client=client, provider=target,
                               spans=[(appointment.start_at, appointment.end_at)], zone=zone,
-                              outside_availability=False, exclude_appointment_id=appointment.id)
+                              outside_availability=False, exclude_appointment_id=appointment.id,
+                              outside_hint=None)  # a handover has no way round it
         except Conflict as exc:
-            reasons.append(exc.message.removeprefix(f"{when}: ").replace(_BOOKING_HINT, ""))
+            reasons.append(exc.message.removeprefix(f"{when}: "))
         for other in accepted.get(target.id, []):
             if other.start_at < appointment.end_at and other.end_at > appointment.start_at:
                 reasons.append(f"overlaps appointment #{other.id}, also moving to {target.name}")

@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from clinicctl.csvio import restore
+from clinicctl.csvio import MAX_REPORTED, RowError, chunks, restore
 from clinicctl.db import insert_many, one_of
 from clinicctl.errors import ClinicError, Conflict, Denied, ExitCode, InvalidInput, NotFound
 from clinicctl.models import (
@@ -56,7 +55,6 @@ from clinicctl.services.refs import name_key, parse_date, resolve_provider
 from clinicctl.services.timeutil import parse_local_datetime, parse_time, parse_weekdays
 
 CHUNK = 2000
-MAX_REPORTED = 50  # rows named in the error; the count covers them all
 # In the order a whole practice is imported: each kind refers only to kinds before it.
 KINDS = ("staff", "locations", "services", "clients", "availability", "assignments",
          "appointments")
@@ -93,26 +91,14 @@ class ImportSummary:
         return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
 
 
-class RowFailure(Exception):
-    """One bad row: where it is and what is wrong with it."""
-
-    def __init__(self, number: int, column: str | None, error: ClinicError) -> None:
-        super().__init__(error.message)
-        self.number, self.column, self.error = number, column, error
-
-    def __str__(self) -> str:
-        where = f"row {self.number}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: {self.error.message}"
-
-
 class _Failures:
     """Bad rows so far; turns them into one error for the whole file."""
 
     def __init__(self) -> None:
         self.count = 0
-        self.reported: list[RowFailure] = []
+        self.reported: list[RowError] = []
 
-    def add(self, failure: RowFailure) -> None:
+    def add(self, failure: RowError) -> None:
         self.count += 1
         if len(self.reported) < MAX_REPORTED:
             self.reported.append(failure)
@@ -250,8 +236,7 @@ class _ClientReader:
         present = set(columns)
         self.fields = [f for f in CLIENT_FIELDS if f in present]
         self.today = access.today()
-        self.limits = {f: getattr(Client.__table__.columns[f].type, "length", None)
-                       for f in self.fields}
+        self.limits = clients.length_limits()
 
     def __call__(self, number: int, row: dict[str, str]) -> _ClientRecord:
         column = None
@@ -265,41 +250,23 @@ class _ClientReader:
                 if limit is not None and len(value) > limit:
                     raise InvalidInput(f"longer than {limit} characters")
                 if column == "first_name" or column == "last_name":
-                    value = " ".join(value.split())
-                    if not value:
-                        raise InvalidInput(f"{column.replace('_', ' ')} is empty")
-                    values[column] = value
+                    values[column] = clients.clean_name(value, column.replace("_", " "))
                 elif column == "dob":
-                    values[column] = self._dob(value)
+                    if not value:
+                        raise InvalidInput("date of birth is empty")
+                    values[column] = clients.validate_dob(value, today=self.today)
                 elif column == "external_id":
                     if value:
                         values[column] = value  # never cleared by an import: the match key
-                elif column == "email" and value and "@" not in value:
-                    raise InvalidInput(f"invalid email {value!r}")
+                elif column == "email":
+                    values[column] = clients.clean_email(value)
                 else:
                     values[column] = value or None
             column = None
             values["name_key"] = name_key(values["first_name"], values["last_name"])
             return _ClientRecord(number, values)
         except ClinicError as exc:
-            raise RowFailure(number, column, exc) from None
-
-    def _dob(self, value: str) -> dt.date:
-        if not value:
-            raise InvalidInput("date of birth is empty")
-        try:
-            born = dt.date.fromisoformat(value)
-        except ValueError:
-            return clients.validate_dob(value)  # raises the single command's message
-        if born > self.today or born.year < 1900:
-            return clients.validate_dob(born)
-        return born
-
-
-def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
+            raise RowError(number, column, exc) from None
 
 
 def _import_clients(session: Session, actor: Staff, rows: Iterable[Row], tick: Advance
@@ -318,14 +285,14 @@ def _import_clients(session: Session, actor: Staff, rows: Iterable[Row], tick: A
     by_external_id = select(*fields).where(one_of(session, Client.external_id, "keys"))
     by_name_key = select(*fields).where(one_of(session, Client.name_key, "keys"))
     read: _ClientReader | None = None
-    for chunk in _chunks(rows, CHUNK):
+    for chunk in chunks(rows, CHUNK):
         total += len(chunk)
         records: list[_ClientRecord] = []
         read = read or _ClientReader(chunk[0][1])
         for number, row in chunk:
             try:
                 records.append(read(number, row))
-            except RowFailure as failure:
+            except RowError as failure:
                 failures.add(failure)
         external_ids = [r.external_id for r in records if r.external_id]
         by_external = {c.external_id: c for c in session.execute(
@@ -362,7 +329,7 @@ def _import_clients(session: Session, actor: Staff, rows: Iterable[Row], tick: A
                 else:
                     summary.unchanged += 1
             except ClinicError as exc:
-                failures.add(RowFailure(record.number, None, exc))
+                failures.add(RowError(record.number, None, exc))
         if not failures.count:
             # Bulk statements: one per chunk, not a query per row. Every client added or
             # changed still gets its own audit event, as `client add` / `client edit` give.
@@ -431,7 +398,7 @@ def _import_each(session: Session, actor: Staff, kind: str, rows: Iterable[Row],
             raise  # a refusal is about the actor, not the row: the whole import is refused
         except ClinicError as exc:
             savepoint.rollback()
-            failures.add(RowFailure(number, cells.column, exc))
+            failures.add(RowError(number, cells.column, exc))
         tick(1)
     failures.raise_if_any(total)
     return summary
@@ -486,9 +453,9 @@ def _staff_row(context: _Context, cells: _Cells) -> str:
                            remove=[r for r in existing.roles if r not in roles])
         changed = True
     fields: dict[str, Any] = {}
-    if name is not None and staff.validate_name(name) != existing.name:
-        fields["name"] = staff.validate_name(name)
-        fields["name_key"] = name_key(fields["name"])
+    if name is not None and (cleaned := staff.validate_name(name)) != existing.name:
+        fields["name"] = cleaned
+        fields["name_key"] = name_key(cleaned)
     if "credentials" in cells and credentials != existing.credentials:
         fields["credentials"] = credentials
     if records_owner is not None and records_owner != existing.records_owner:
@@ -695,7 +662,8 @@ def _appointment_row(context: _Context, cells: _Cells) -> str:
         # A future booking gets every check a booking gets, availability included.
         fitted = check_occurrences(session, client=client, provider=provider,
                                    spans=[(start, end)], zone=zone,
-                                   outside_availability=outside)
+                                   outside_availability=outside,
+                                   outside_hint="set outside_availability to true to keep it")
         wanted["outside_availability"] = fitted[0] is None
     elif status not in CANCELLED_STATUSES:
         _refuse_overlap(context, client, provider, start, end, None)
