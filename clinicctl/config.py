@@ -25,10 +25,12 @@ KEYS: dict[str, tuple[str, str]] = {
     "db": ("CLINICCTL_DB", "database URL: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"),
     "actor": ("CLINICCTL_ACTOR", "staff member the commands run as: email, #ID or full name"),
     "format": ("CLINICCTL_FORMAT", "default output format: table, json or csv"),
-    "bind_actor_to_login": (
-        "CLINICCTL_BIND_ACTOR_TO_LOGIN",
-        "PostgreSQL only: the actor's email must equal the database login (true/false)",
-    ),
+}
+# Keys earlier versions read. A file that still sets one works, with a warning: nothing a
+# user sets may decide who a PostgreSQL login is (a bound login is always its staff member).
+RETIRED_KEYS = {
+    "bind_actor_to_login": "bind_actor_to_login is no longer read: on PostgreSQL a login "
+    "bound with `clinicctl staff login` is always its staff member",
 }
 
 
@@ -64,20 +66,11 @@ class Settings:
     def format(self) -> str:
         return str(self.values.get("format") or "table")
 
-    @property
-    def bind_actor_to_login(self) -> bool:
-        return bool(self.values.get("bind_actor_to_login"))
 
+def _warn(text: str) -> None:
+    from clinicctl.output import warning
 
-def _parse_bool(raw: Any, key: str) -> bool:
-    if isinstance(raw, bool):
-        return raw
-    text = str(raw).strip().lower()
-    if text in {"1", "true", "yes", "on"}:
-        return True
-    if text in {"0", "false", "no", "off", ""}:
-        return False
-    raise InvalidInput(f"invalid value for {key}: {raw!r} (expected true or false)")
+    warning(text)
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -90,6 +83,9 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise InvalidInput(f"config file {path} is not valid TOML: {exc}") from None
     except OSError as exc:
         raise InvalidInput(f"cannot read config file {path}: {exc.strerror}") from None
+    for key in sorted(set(data) & set(RETIRED_KEYS)):
+        _warn(f"Warning: config file {path}: {RETIRED_KEYS[key]}")
+        del data[key]
     unknown = sorted(set(data) - set(KEYS))
     if unknown:
         raise InvalidInput(f"config file {path}: unknown key {unknown[0]!r}")
@@ -118,7 +114,6 @@ def load_settings(
         "db": None,
         "actor": None,
         "format": "table",
-        "bind_actor_to_login": False,
     }
     for key, (env_name, _) in KEYS.items():
         if flags.get(key) is not None:
@@ -133,9 +128,9 @@ def load_settings(
         settings.sources[key] = source
     if settings.values["db"] is None:
         settings.values["db"] = default_db_url()
-    settings.values["bind_actor_to_login"] = _parse_bool(
-        settings.values["bind_actor_to_login"], "bind_actor_to_login"
-    )
+    if os.environ.get("CLINICCTL_BIND_ACTOR_TO_LOGIN"):
+        _warn("Warning: CLINICCTL_BIND_ACTOR_TO_LOGIN is set: "
+              f"{RETIRED_KEYS['bind_actor_to_login']}")
     fmt = settings.values["format"]
     if fmt not in FORMATS:
         raise InvalidInput(f"invalid format {fmt!r} (from {settings.sources['format']}); "

@@ -122,6 +122,13 @@ def check_schema(session: Session) -> None:
     try:
         version = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except (OperationalError, DBAPIError) as exc:
+        if _is_permission_denied(exc):
+            # A PostgreSQL login that is not a member of clinicctl_staff (bound to nobody).
+            session.rollback()
+            from clinicctl.services.logins import not_bound
+
+            raise not_bound(str(session.execute(text("SELECT session_user")).scalar())
+                            ) from None
         if _is_missing_table(exc):
             raise DatabaseError(
                 "database is not initialised",
@@ -136,6 +143,10 @@ def check_schema(session: Session) -> None:
             f"database schema is at revision {version}, this clinicctl needs {SCHEMA_HEAD}",
             hint="run `clinicctl db upgrade`",
         )
+
+
+def _is_permission_denied(exc: Exception) -> bool:
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) == "42501"
 
 
 def _is_missing_table(exc: Exception) -> bool:

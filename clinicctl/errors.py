@@ -77,8 +77,9 @@ class Denied(ClinicError):
     exit_code = ExitCode.DENIED
 
     def __init__(self, message: str, *, audit: dict[str, Any] | None = None,
-                 more_audits: list[dict[str, Any]] | None = None) -> None:
-        super().__init__(message)
+                 more_audits: list[dict[str, Any]] | None = None,
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
         self.audit = audit
         # Further refused attempts of the same command (rows of a batch), each audited too.
         self.more_audits = more_audits or []

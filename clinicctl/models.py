@@ -113,6 +113,9 @@ class Staff(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     records_owner: Mapped[str] = mapped_column(String(16), default="group")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # PostgreSQL: the database login that *is* this staff member (``staff login``); set
+    # explicitly, never inferred from the email.
+    db_login: Mapped[str | None] = mapped_column(String(63), unique=True)
 
     role_rows: Mapped[list[StaffRole]] = relationship(
         back_populates="staff", cascade="all, delete-orphan", order_by="StaffRole.role"

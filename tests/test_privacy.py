@@ -562,3 +562,18 @@ def test_deactivated_provider_is_refused_by_the_services_too(cast, open_session)
             as_staff(open_session, cast.provider_b, read)
         denied = new_events(before, snapshot(open_session))
         assert [(e[0], e[2]) for e in denied] == [(ids_of(before)[cast.provider_b], "denied")]
+
+
+@pytest.mark.parametrize("command", [("note", "show"), ("doc", "get")])
+def test_a_missing_record_is_answered_like_an_unreadable_one(cli, cast, tmp_path, command):
+    """Record ids cannot be probed: `note show` / `doc get` of an id that does not exist and
+    of one the actor may not read give the same refusal (exit 4)."""
+    hidden = cast.private_note_id if command[0] == "note" else cast.clinical_doc_id
+    extra = ("--output", str(tmp_path / "out.bin")) if command[0] == "doc" else ()
+    unreadable = cli(*command, str(hidden), *extra, actor=cast.provider_b)
+    missing = cli(*command, "99999", *extra, actor=cast.provider_b)
+    assert (unreadable.exit_code, missing.exit_code) == (4, 4), (unreadable.output,
+                                                                 missing.output)
+    assert unreadable.stderr == missing.stderr
+    assert unreadable.stderr.startswith(f"Error: {command[0]}.read: no access to this ")
+    assert not (tmp_path / "out.bin").exists()

@@ -71,7 +71,9 @@ def session(ctx: typer.Context, *, write: bool = True, dry_run: bool = False,
     from clinicctl.db import make_engine, session_scope
 
     settings = state(ctx).settings
-    if not settings.actor:
+    if not settings.actor and settings.db.startswith("sqlite"):
+        # Known before connecting: on SQLite only --as says who acts. (On PostgreSQL a
+        # login bound to a staff member needs no --as.)
         raise InvalidInput("no actor: every data command runs as a staff member", hint=ACTOR_HINT)
     engine = make_engine(settings.db)
     try:
@@ -97,28 +99,30 @@ def plain_session(ctx: typer.Context, *, write: bool = True, create: bool = Fals
 
 
 def _resolve_actor(db_session: Session, settings: Settings) -> Staff:
+    """The staff member the command runs as: on PostgreSQL the login's own (``--as`` may not
+    name anyone else), for the administrator login and on SQLite whoever ``--as`` names."""
     from clinicctl.errors import Ambiguous, Denied, NotFound
+    from clinicctl.services import logins
+    from clinicctl.services.access import Action
     from clinicctl.services.refs import resolve_staff
 
-    try:
-        actor = resolve_staff(db_session, settings.actor or "", what="actor")
-    except Ambiguous:
-        raise  # keeps the candidates, which say how to pick one
-    except NotFound as exc:
-        raise NotFound(str(exc), hint=ACTOR_HINT) from None
+    found = logins.identity(db_session)
+    logins.refuse_unbound(found)
+    requested = None
+    if settings.actor:
+        try:
+            requested = resolve_staff(db_session, settings.actor, what="actor")
+        except Ambiguous:
+            raise  # keeps the candidates, which say how to pick one
+        except NotFound as exc:
+            raise NotFound(str(exc), hint=ACTOR_HINT) from None
+    actor = logins.check_actor(db_session, requested, found)
+    if actor is None:
+        raise InvalidInput("no actor: every data command runs as a staff member", hint=ACTOR_HINT)
     if not actor.active:
         raise Denied(f"{actor.email} is deactivated",
-                     audit={"actor_id": actor.id, "action": "actor.check",
+                     audit={"actor_id": actor.id, "action": Action.ACTOR_CHECK,
                             "object_type": "staff", "object_id": actor.id})
-    if settings.bind_actor_to_login and db_session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy import text
-
-        login = db_session.execute(text("SELECT current_user")).scalar()
-        if login not in (actor.email, actor.email.split("@")[0]):
-            raise Denied(f"database login {login!r} may not act as {actor.email}",
-                         audit={"actor_id": actor.id, "action": "actor.check",
-                                "object_type": "staff", "object_id": actor.id,
-                                "details": {"bound_to_login": True}})
     return actor
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from clinicctl.commands._common import FormatOption, command_group, output_format, session
-from clinicctl.output import message, render_list, render_object
+from clinicctl.output import message, render_list, render_object, warning
 
 app = command_group(help="The audit trail: list events, verify the hash chain.")
 
@@ -45,20 +46,69 @@ def list_events(
 
 
 @app.command()
-def verify(ctx: typer.Context, fmt: FormatOption = None) -> None:
-    """Check the hash chain; exits 5 and names the first broken link if it is broken.
+def verify(
+    ctx: typer.Context,
+    anchor: Annotated[list[str] | None, typer.Option(
+        "--anchor", metavar="FILE", help="An anchor written by `audit anchor` (repeat for "
+        "several; - reads standard input).")] = None,
+    fmt: FormatOption = None,
+) -> None:
+    """Check the hash chain, and that each anchored event is still there unchanged.
 
-    Example: clinicctl audit verify
+    Exits 5 and names the first broken link, or the first anchor the trail no longer
+    matches. Without an anchor this proves the events are consistent with each other, not
+    that none were removed from the end or the whole chain recomputed: keep anchors outside
+    the database. Example: clinicctl audit verify --anchor /srv/anchors/2026-12-01.json
     """
     from clinicctl.errors import Conflict
     from clinicctl.services import audit
 
-    with session(ctx) as (db, me):
-        result = audit.verify_for(db, me)
+    anchors = [audit.load_anchor(path) for path in anchor or []]
+    with session(ctx, write=False) as (db, me):
+        result = audit.verify_for(db, me, anchors)
     render_object({"events": result.events, "ok": result.ok, "broken_at": result.broken_at,
-                   "reason": result.reason},
+                   "reason": result.reason,
+                   "anchors": [check.as_dict() for check in result.anchors]},
                   [("events", "Events"), ("ok", "OK"), ("broken_at", "Broken at"),
                    ("reason", "Reason")], output_format(ctx, fmt))
-    if not result.ok:
+    for check in result.anchors:
+        where = f"Anchor {check.anchor.source} (event #{check.anchor.event_id})"
+        if check.ok:
+            message(f"{where}: intact, {check.events_after} events after it.")
+        else:
+            warning(f"{where}: {check.reason}.")
+    if not result.chain_ok:
         raise Conflict(f"audit chain broken at event #{result.broken_at}: {result.reason}")
+    first = result.first_broken_anchor
+    if first is not None:
+        raise Conflict(f"audit trail does not match anchor {first.anchor.source}: "
+                       f"{first.reason}")
     message(f"Audit chain intact ({result.events} events).")
+
+
+@app.command()
+def anchor(
+    ctx: typer.Context,
+    output: Annotated[Path | None, typer.Option(
+        "--output", metavar="FILE", help="Write the anchor here (mode 0600) instead of "
+        "stdout.")] = None,
+) -> None:
+    """Print the chain's head as JSON (event_id, hash, at, count), to keep outside the database.
+
+    `audit verify --anchor FILE` later proves that every event up to this one is still there
+    and unchanged. Mail it or store it on another machine every night, e.g. from cron:
+    clinicctl audit anchor | mail -s "clinicctl anchor" audit@riverside.example
+    Example: clinicctl audit anchor --output anchors/$(date +%F).json
+    """
+    import json
+
+    from clinicctl.commands._common import output_file
+    from clinicctl.services import audit
+    from clinicctl.services.practice import practice_zone
+
+    with session(ctx, write=False) as (db, me):
+        head = audit.anchor_for(db, me, practice_zone(db))
+    with output_file(output) as handle:
+        handle.write(json.dumps(head.as_dict()) + "\n")
+    if output is not None:
+        message(f"Anchored event #{head.event_id} ({head.count} events) in {output}.")

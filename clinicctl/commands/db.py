@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from clinicctl.commands._common import FormatOption, command_group, output_format, state
@@ -46,6 +48,7 @@ def status(ctx: typer.Context, fmt: FormatOption = None) -> None:
     engine = make_engine(settings.db)
     try:
         current = migrate.status(engine)
+        security = _security(engine) if current.at_head else None
     finally:
         engine.dispose()
     if current.current is None:
@@ -55,12 +58,35 @@ def status(ctx: typer.Context, fmt: FormatOption = None) -> None:
                             "--owner-name NAME --owner-email EMAIL`")
     from clinicctl.config import redact
 
+    row = {"database": redact(normalise_url(settings.db)), "current": current.current,
+           "head": current.head, "at_head": current.at_head}
+    if security is not None:
+        row.update(security)
+    fmt_name = output_format(ctx, fmt)
+    if fmt_name != "json" and security is not None:
+        row["bound_logins"] = ", ".join(
+            f"{b['login']} = {b['staff']} (#{b['staff_id']})"
+            + ("" if b["active"] else ", deactivated") for b in security["bound_logins"]
+        ) or "none"
     render_object(
-        {"database": redact(normalise_url(settings.db)), "current": current.current,
-         "head": current.head, "at_head": current.at_head},
+        row,
         [("database", "Database"), ("current", "Current revision"), ("head", "Head"),
-         ("at_head", "At head")],
-        output_format(ctx, fmt),
+         ("at_head", "At head"), ("row_level_security", "Row-level security"),
+         ("bound_logins", "Bound logins")],
+        fmt_name,
     )
     if not current.at_head:
         raise DatabaseError("schema is not at head", hint="run `clinicctl db upgrade`")
+
+
+def _security(engine: Any) -> dict[str, Any]:
+    """Whether row-level security guards the tables (PostgreSQL) and which logins are bound."""
+    from clinicctl.db import session_scope
+    from clinicctl.services import logins
+
+    with session_scope(engine, write=False) as session:
+        if not logins.is_postgresql(session):
+            return {"row_level_security": False, "bound_logins": []}
+        return {"row_level_security": logins.row_security_installed(session),
+                "bound_logins": [{"login": b.login, "staff_id": b.staff_id, "staff": b.staff,
+                                  "active": b.active} for b in logins.bound_logins(session)]}

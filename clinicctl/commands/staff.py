@@ -100,9 +100,10 @@ def show(
 
     with session(ctx, write=False) as (db, actor):
         member = staff_service.show_staff(db, actor, ref)
-        row = staff_row(member, custodian_scope=staff_service.custodian_description(db, member))
-    render_object(row, [*COLUMNS, ("custodian_scope", "Custodian scope")],
-                  output_format(ctx, fmt))
+        row = staff_row(member, custodian_scope=staff_service.custodian_description(db, member),
+                        db_login=member.db_login)
+    render_object(row, [*COLUMNS, ("custodian_scope", "Custodian scope"),
+                        ("db_login", "Database login")], output_format(ctx, fmt))
 
 
 @app.command()
@@ -150,6 +151,56 @@ def deactivate(
         report_change(f"Deactivated {row['name']}.", dry_run=dry_run)
     else:
         message(f"{row['name']} is already inactive.")
+
+
+@app.command()
+def login(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Email, #ID or full name.")],
+    set_login: Annotated[str | None, typer.Option(
+        "--set", metavar="LOGIN", help="Bind this PostgreSQL login to the staff member.")
+    ] = None,
+    create: Annotated[bool, typer.Option(
+        "--create", help="With --set: create the login (no password) first.")] = False,
+    clear: Annotated[bool, typer.Option(
+        "--clear", help="Unbind the staff member's login.")] = False,
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Bind a staff member to their own PostgreSQL login, or clear it (owner only).
+
+    A bound login always acts as its staff member: --as can be left out and may not name
+    anyone else, and row-level security gives it in psql no more than clinicctl would.
+    --set makes the login a member of the group role clinicctl_staff; --create creates it
+    first, without a password (set one in PostgreSQL: ALTER ROLE ... PASSWORD, or use your
+    server's authentication); --clear takes it out of the group again. PostgreSQL only.
+    Example: clinicctl staff login sam@riverside.example --set sam --create
+    """
+    from clinicctl.errors import InvalidInput
+    from clinicctl.services import logins
+
+    if (set_login is None) == (not clear):
+        raise InvalidInput("give either --set LOGIN or --clear")
+    if create and set_login is None:
+        raise InvalidInput("--create needs --set LOGIN")
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        if set_login is not None:
+            change = logins.bind(db, actor, ref, set_login, create=create)
+        else:
+            change = logins.unbind(db, actor, ref)
+        row = staff_row(change.staff, db_login=change.staff.db_login)
+    render_object(row, [*COLUMNS, ("db_login", "Database login")], output_format(ctx, fmt))
+    name = row["name"]
+    if not change.changed:
+        message(f"{name} is already bound to login {change.login!r}; nothing changed."
+                if change.login else f"{name} has no database login; nothing changed.")
+    elif set_login is not None:
+        created = "created login and " if change.created else ""
+        report_change(f"Bound {name} to database login {change.login!r} ({created}added it "
+                      "to clinicctl_staff).", dry_run=dry_run)
+    else:
+        report_change(f"Cleared {name}'s database login {change.login!r} (removed from "
+                      "clinicctl_staff).", dry_run=dry_run)
 
 
 @app.command()

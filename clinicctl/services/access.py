@@ -10,18 +10,107 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from clinicctl.errors import Denied
-from clinicctl.models import Assignment, ChartShare, Client, CustodianGrant, Staff
+from clinicctl.models import Assignment, ChartShare, Client, CustodianGrant, Practice, Staff
 
 CUSTODIAN = "records-custodian"
 
 
+class Action(StrEnum):
+    """Every action the checks authorise and the audit trail records, named once.
+
+    The values are what audit events store and what `audit list --action` matches.
+    """
+
+    ACTOR_CHECK = "actor.check"
+    APPOINTMENT_BOOK = "appointment.book"
+    APPOINTMENT_CANCEL = "appointment.cancel"
+    APPOINTMENT_COMPLETE = "appointment.complete"
+    APPOINTMENT_IMPORT = "appointment.import"
+    APPOINTMENT_LIST = "appointment.list"
+    APPOINTMENT_REASSIGN = "appointment.reassign"
+    APPOINTMENT_RESCHEDULE = "appointment.reschedule"
+    APPOINTMENT_SHOW = "appointment.show"
+    APPOINTMENT_UPDATE = "appointment.update"
+    ASSIGNMENT_CREATE = "assignment.create"
+    ASSIGNMENT_REMOVE = "assignment.remove"
+    ASSIGNMENT_UPDATE = "assignment.update"
+    AUDIT_ANCHOR = "audit.anchor"
+    AUDIT_LIST = "audit.list"
+    AUDIT_VERIFY = "audit.verify"
+    AVAILABILITY_ADD = "availability.add"
+    AVAILABILITY_FIND = "availability.find"
+    AVAILABILITY_LIST = "availability.list"
+    AVAILABILITY_REMOVE = "availability.remove"
+    AVAILABILITY_TIMEOFF = "availability.timeoff"
+    AVAILABILITY_UPDATE = "availability.update"
+    CHART_SHARE_END = "chart_share.end"
+    CHART_SHARE_START = "chart_share.start"
+    CLIENT_ACCESS = "client.access"
+    CLIENT_ADD = "client.add"
+    CLIENT_DIAGNOSIS = "client.diagnosis"
+    CLIENT_EDIT = "client.edit"
+    CLIENT_LIST = "client.list"
+    CLIENT_SHARE = "client.share"
+    CLIENT_SHARING = "client.sharing"
+    CLIENT_SHOW = "client.show"
+    CLIENT_STATUS = "client.status"
+    CLIENT_UNSHARE = "client.unshare"
+    DOC_ADD = "doc.add"
+    DOC_LIST = "doc.list"
+    DOC_READ = "doc.read"
+    LOCATION_ADD = "location.add"
+    LOCATION_LIST = "location.list"
+    NOTE_ADD = "note.add"
+    NOTE_LIST = "note.list"
+    NOTE_READ = "note.read"
+    SERVICE_ADD = "service.add"
+    SERVICE_LIST = "service.list"
+    STAFF_ADD = "staff.add"
+    STAFF_CUSTODIAN = "staff.custodian"
+    STAFF_DEACTIVATE = "staff.deactivate"
+    STAFF_LIST = "staff.list"
+    STAFF_LOGIN = "staff.login"
+    STAFF_REACTIVATE = "staff.reactivate"
+    STAFF_REASSIGN = "staff.reassign"
+    STAFF_ROLES = "staff.roles"
+    STAFF_SHOW = "staff.show"
+    STAFF_UPDATE = "staff.update"
+    EXPORT_LOCATIONS = "export.locations"
+    EXPORT_SERVICES = "export.services"
+    EXPORT_CLIENTS = "export.clients"
+    EXPORT_STAFF = "export.staff"
+    EXPORT_ASSIGNMENTS = "export.assignments"
+    EXPORT_SHARES = "export.shares"
+    EXPORT_AVAILABILITY = "export.availability"
+    EXPORT_AUDIT = "export.audit"
+    EXPORT_APPOINTMENTS = "export.appointments"
+    EXPORT_CALENDAR = "export.calendar"
+    IMPORT_LOCATIONS = "import.locations"
+    IMPORT_SERVICES = "import.services"
+    IMPORT_CLIENTS = "import.clients"
+    IMPORT_STAFF = "import.staff"
+    IMPORT_AVAILABILITY = "import.availability"
+    IMPORT_ASSIGNMENTS = "import.assignments"
+    IMPORT_APPOINTMENTS = "import.appointments"
+
+
 def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
+
+
+def practice_today(session: Session) -> dt.date:
+    """The practice's date: custodian grants expire at the end of the practice's day (the
+    row-level security policies use the same date, ``clinicctl_today()``)."""
+    zone_name = session.scalar(select(Practice.timezone).order_by(Practice.id).limit(1))
+    zone = ZoneInfo(zone_name) if zone_name else dt.UTC
+    return dt.datetime.now(zone).date()
 
 
 def is_assigned(session: Session, provider_id: int, client_id: int) -> bool:
@@ -43,7 +132,8 @@ def custodian_scope(session: Session, custodian: Staff) -> set[int] | None:
     ).all()
     if not grants:
         return None
-    current = [g for g in grants if g.expires_on is None or g.expires_on >= today()]
+    day = practice_today(session)
+    current = [g for g in grants if g.expires_on is None or g.expires_on >= day]
     if any(g.provider_id is None for g in current):
         return None
     return {g.provider_id for g in current if g.provider_id is not None}
@@ -56,6 +146,8 @@ def client_provider_ids(session: Session, client_id: int) -> set[int]:
 
 
 def custodian_covers_client(session: Session, custodian: Staff, client_id: int) -> bool:
+    """The custodian's scope covers a provider who has the client (all providers: every
+    client)."""
     scope = custodian_scope(session, custodian)
     return scope is None or bool(scope & client_provider_ids(session, client_id))
 
@@ -85,14 +177,30 @@ class Facts:
         return self._scopes[custodian.id]
 
 
+@dataclass(frozen=True)
+class ChartGrant:
+    """One reason an actor reads chart notes of a client: ``client access`` prints these."""
+
+    why: str  # "own notes", "chart share", "owner", "records custodian"
+    author_id: int | None = None
+    since: dt.datetime | None = None
+    private_notes: bool = False
+
+
 @dataclass
 class ChartAccess:
-    """Which authors' chart notes and clinical documents one actor may read for one client."""
+    """Which authors' chart notes and clinical documents one actor may read for one client.
+
+    This is the chart-read rule; the row-level security policies of migration 0004
+    (``clinicctl_can_read_chart``) state it again for the database, and
+    ``tests/test_row_security.py`` proves the two agree.
+    """
 
     # author id -> whether private notes are included
     authors: dict[int, bool] = field(default_factory=dict)
     # owner and records custodians read non-private notes of these authors (None: all)
     nonprivate_authors: set[int] | None = field(default_factory=set)
+    grants: list[ChartGrant] = field(default_factory=list)
 
     def can_read(self, author_id: int, kind: str = "progress") -> bool:
         if author_id in self.authors and (kind != "private" or self.authors[author_id]):
@@ -100,6 +208,9 @@ class ChartAccess:
         if kind == "private":
             return False
         return self.nonprivate_authors is None or author_id in self.nonprivate_authors
+
+    def granted(self, why: str) -> bool:
+        return any(grant.why == why for grant in self.grants)
 
 
 def active_shares_to(session: Session, provider_id: int, client_id: int) -> list[ChartShare]:
@@ -109,26 +220,51 @@ def active_shares_to(session: Session, provider_id: int, client_id: int) -> list
                 ChartShare.client_id == client_id,
                 ChartShare.to_provider_id == provider_id,
                 ChartShare.ended_at.is_(None),
-            )
+            ).order_by(ChartShare.id)
         )
     )
 
 
 def chart_access(session: Session, actor: Staff, client_id: int) -> ChartAccess:
+    """An active provider reads their own notes, and the notes of each provider with an
+    active chart share to them (private ones only if the share includes them); the owner
+    reads every non-private note; a records custodian whose scope covers the client reads
+    the non-private notes of the providers in their scope. Nobody else reads any."""
     access = ChartAccess()
     if not actor.active:
         return access
     if actor.has_role("provider"):
         access.authors[actor.id] = True
+        access.grants.append(ChartGrant("own notes", actor.id))
         for share in active_shares_to(session, actor.id, client_id):
             access.authors[share.from_provider_id] = (
                 access.authors.get(share.from_provider_id, False) or share.include_private_notes
             )
+            access.grants.append(ChartGrant("chart share", share.from_provider_id,
+                                            share.started_at, share.include_private_notes))
     if actor.has_role("owner"):
         access.nonprivate_authors = None
+        access.grants.append(ChartGrant("owner"))
     elif actor.has_role(CUSTODIAN):
-        access.nonprivate_authors = custodian_scope(session, actor)
+        scope = custodian_scope(session, actor)
+        if scope is None or scope & client_provider_ids(session, client_id):
+            access.nonprivate_authors = scope
+            access.grants.append(ChartGrant("records custodian"))
     return access
+
+
+def authorize_chart_listing(session: Session, actor: Staff, client: Client, action: str
+                            ) -> ChartAccess:
+    """Listing a chart needs a reason to look at it at all: the owner, a custodian whose scope
+    covers the client, or a provider who has the client or an incoming chart share."""
+    audit_info = {"client_id": client.id}
+    require_roles(actor, action, ("owner", CUSTODIAN, "provider"), **audit_info)
+    chart = chart_access(session, actor, client.id)
+    if (chart.granted("owner") or chart.granted("records custodian")
+            or chart.granted("chart share")
+            or (actor.has_role("provider") and is_assigned(session, actor.id, client.id))):
+        return chart
+    raise _deny(actor, action, "the client is not in your list or scope", **audit_info)
 
 
 def _deny(actor: Staff, action: str, why: str, **audit: object) -> Denied:
@@ -313,6 +449,11 @@ def authorize_document_add(
             "owner", "manager", "scheduler", CUSTODIAN, "provider"
         ):
             raise _deny(actor, action, "billers do not add documents", client_id=client.id)
+
+
+def authorize_login_binding(actor: Staff) -> None:
+    """Binding staff members to database logins decides who each login is: owner only."""
+    require_roles(actor, Action.STAFF_LOGIN, ("owner",), object_type="staff")
 
 
 def authorize_audit_read(actor: Staff, action: str) -> None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from clinicctl.models import AuditEvent, Staff, utcnow
@@ -44,14 +45,48 @@ def _hashed_fields(values: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _lock_chain(session: Session) -> str:
-    """Serialise appends (PostgreSQL) and return the hash the next event chains onto."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_AUDIT_LOCK})
+def _on_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _chain_head(session: Session) -> str:
+    """The hash the next event chains onto (SQLite: writers are serialised already)."""
     last = session.execute(
         select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ).scalar()
     return last or GENESIS_HASH
+
+
+def _details_text(details: dict[str, Any] | None) -> str:
+    # ensure_ascii (json's default) keeps every event printable ASCII, which is what lets
+    # PostgreSQL compute the very same hash (migration 0004, clinicctl_audit_payload).
+    return json.dumps(details or {}, sort_keys=True, separators=(",", ":"))
+
+
+def _append_in_database(session: Session, events: list[dict[str, Any]]) -> None:
+    """PostgreSQL: the database appends the events (``clinicctl_audit_append``): it takes the
+    actor from the login (only the administrator names one), takes the chain lock and
+    computes every hash itself. Staff logins cannot write the table in any other way."""
+    session.flush()  # events queued before these are written first, so the chain is in order
+    encoded: dict[int, str] = {}  # events of one batch often share one details object
+    columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [])
+    for event in events:
+        details = event.get("details") or {}
+        if id(details) not in encoded:
+            encoded[id(details)] = _details_text(details)
+        for column, value in zip(columns, (
+                event.get("actor_id"), str(event["action"]), event["object_type"],
+                event.get("object_id"), event.get("client_id"), event.get("outcome", "ok"),
+                encoded[id(details)]), strict=True):
+            column.append(value)
+    session.execute(
+        text("SELECT clinicctl_audit_append(CAST(:actors AS integer[]), "
+             "CAST(:actions AS text[]), CAST(:object_types AS text[]), "
+             "CAST(:object_ids AS integer[]), CAST(:client_ids AS integer[]), "
+             "CAST(:outcomes AS text[]), CAST(:details AS text[]))"),
+        dict(zip(("actors", "actions", "object_types", "object_ids", "client_ids", "outcomes",
+                  "details"), columns, strict=True)),
+    )
 
 
 def record_many(session: Session, events: list[dict[str, Any]]) -> None:
@@ -63,10 +98,13 @@ def record_many(session: Session, events: list[dict[str, Any]]) -> None:
     """
     if not events:
         return
+    if _on_postgresql(session):
+        _append_in_database(session, events)
+        return
     from clinicctl.db import insert_many
 
     session.flush()  # events queued before these are written first, so the chain is in order
-    prev = _lock_chain(session)
+    prev = _chain_head(session)
     at = utcnow()
     at_text = at.isoformat(timespec="microseconds")
     columns = ("actor_id", "action", "object_type", "object_id", "client_id", "outcome",
@@ -76,11 +114,11 @@ def record_many(session: Session, events: list[dict[str, Any]]) -> None:
     for event in events:
         details = event.get("details") or {}
         if id(details) not in encoded:
-            encoded[id(details)] = json.dumps(details, sort_keys=True, separators=(",", ":"))
+            encoded[id(details)] = _details_text(details)
         fields = {
             "at": at_text,
             "actor_id": event["actor_id"],
-            "action": event["action"],
+            "action": str(event["action"]),
             "object_type": event["object_type"],
             "object_id": event.get("object_id"),
             "client_id": event.get("client_id"),
@@ -106,23 +144,28 @@ def record(
     client_id: int | None = None,
     outcome: str = "ok",
     details: dict[str, Any] | None = None,
-) -> AuditEvent:
-    last = _lock_chain(session)
-    event = AuditEvent(
+) -> None:
+    """Append one event to the chain."""
+    event = {"actor_id": actor_id, "action": action, "object_type": object_type,
+             "object_id": object_id, "client_id": client_id, "outcome": outcome,
+             "details": details}
+    if _on_postgresql(session):
+        _append_in_database(session, [event])
+        return
+    row = AuditEvent(
         at=utcnow(),
         actor_id=actor_id,
-        action=action,
+        action=str(action),
         object_type=object_type,
         object_id=object_id,
         client_id=client_id,
         outcome=outcome,
-        details=json.dumps(details or {}, sort_keys=True, separators=(",", ":")),
-        prev_hash=last or GENESIS_HASH,
+        details=_details_text(details),
+        prev_hash=_chain_head(session),
     )
-    event.hash = _event_hash(event.prev_hash, _fields(event))
-    session.add(event)
+    row.hash = _event_hash(row.prev_hash, _fields(row))
+    session.add(row)
     session.flush()
-    return event
 
 
 @dataclass
@@ -160,27 +203,182 @@ def list_events(session: Session, flt: AuditFilter, *, client_ids: set[int] | No
 
 
 @dataclass
+class ChainLink:
+    """One event as the chain check sees it: its links and the hash its content gives."""
+
+    id: int
+    at: dt.datetime
+    prev_hash: str
+    hash: str
+    computed_hash: str
+
+
+def chain(session: Session) -> Iterator[ChainLink]:
+    """Every event in order, streamed. On PostgreSQL the database recomputes the hashes
+    (``clinicctl_audit_chain``) and returns no content, so an auditor who may list only some
+    events still checks the whole chain."""
+    if _on_postgresql(session):
+        rows = session.execute(
+            text("SELECT id, at, prev_hash, hash, computed_hash FROM clinicctl_audit_chain()"),
+            execution_options={"yield_per": 5000},
+        )
+        for row in rows:
+            yield ChainLink(row.id, row.at, row.prev_hash, row.hash, row.computed_hash)
+        return
+    events = session.execute(select(AuditEvent).order_by(AuditEvent.id),
+                             execution_options={"yield_per": 5000}).scalars()
+    for event in events:
+        yield ChainLink(event.id, event.at, event.prev_hash, event.hash,
+                        _event_hash(event.prev_hash, _fields(event)))
+        session.expunge(event)  # memory stays flat however long the chain
+
+
+@dataclass
+class Anchor:
+    """The chain's head at one moment, kept outside the database (``audit anchor``)."""
+
+    event_id: int
+    hash: str
+    at: str
+    count: int
+    source: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"event_id": self.event_id, "hash": self.hash, "at": self.at,
+                "count": self.count}
+
+
+def head(session: Session, zone: dt.tzinfo | None = None) -> Anchor | None:
+    """The newest event and how many there are; None for an empty trail."""
+    if _on_postgresql(session):
+        row = session.execute(text("SELECT id, at, hash, events FROM clinicctl_audit_head()")
+                              ).first()
+        if row is None:
+            return None
+        event_id, at, hash_, count = row.id, row.at, row.hash, row.events
+    else:
+        last = session.execute(select(AuditEvent.id, AuditEvent.at, AuditEvent.hash)
+                               .order_by(AuditEvent.id.desc()).limit(1)).first()
+        if last is None:
+            return None
+        event_id, at, hash_ = last
+        count = session.scalar(select(func.count()).select_from(AuditEvent))
+    at = at.astimezone(zone) if zone is not None else at
+    return Anchor(int(event_id), str(hash_), at.isoformat(), int(count or 0))
+
+
+def anchor_for(session: Session, actor: Staff, zone: dt.tzinfo | None = None) -> Anchor:
+    from clinicctl.errors import Conflict
+    from clinicctl.services import access
+
+    access.authorize_audit_read(actor, "audit.anchor")
+    found = head(session, zone)
+    if found is None:
+        raise Conflict("the audit trail is empty: there is nothing to anchor")
+    return found
+
+
+def load_anchor(path: str) -> Anchor:
+    """An anchor file written by ``audit anchor`` (``-`` reads standard input)."""
+    import sys
+
+    from clinicctl.errors import InvalidInput
+
+    try:
+        text_ = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read anchor {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"anchor {path} is not UTF-8 text") from None
+    try:
+        data = json.loads(text_)
+    except ValueError:
+        raise InvalidInput(f"anchor {path} is not JSON (write it with `clinicctl audit "
+                           "anchor --output FILE`)") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"anchor {path} is not a JSON object")
+    event_id, hash_, count = data.get("event_id"), data.get("hash"), data.get("count")
+    if (not isinstance(event_id, int) or isinstance(event_id, bool) or event_id < 1
+            or not isinstance(count, int) or isinstance(count, bool) or count < 1
+            or not isinstance(hash_, str) or len(hash_) != 64):
+        raise InvalidInput(f"anchor {path} needs event_id, hash and count as `audit anchor` "
+                           "writes them")
+    return Anchor(event_id, hash_, str(data.get("at", "")), count, source=path)
+
+
+@dataclass
+class AnchorCheck:
+    anchor: Anchor
+    ok: bool
+    events_after: int | None
+    reason: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"event_id": self.anchor.event_id, "source": self.anchor.source,
+                "ok": self.ok, "events_after": self.events_after, "reason": self.reason}
+
+
+@dataclass
 class VerifyResult:
     events: int
     broken_at: int | None
     reason: str | None
+    anchors: list[AnchorCheck] = field(default_factory=list)
+
+    @property
+    def chain_ok(self) -> bool:
+        return self.broken_at is None
 
     @property
     def ok(self) -> bool:
-        return self.broken_at is None
+        return self.chain_ok and all(check.ok for check in self.anchors)
+
+    @property
+    def first_broken_anchor(self) -> AnchorCheck | None:
+        failed = [check for check in self.anchors if not check.ok]
+        return min(failed, key=lambda check: check.anchor.event_id) if failed else None
 
 
-def verify(session: Session) -> VerifyResult:
+def verify(session: Session, anchors: list[Anchor] | None = None) -> VerifyResult:
+    """Check every link of the chain and, for each anchor, that its event is still there with
+    the anchored hash and the anchored number of events up to it."""
+    anchors = anchors or []
+    wanted = {anchor.event_id for anchor in anchors}
+    seen: dict[int, tuple[int, str]] = {}  # event id -> (position, hash)
     prev = GENESIS_HASH
     count = 0
-    for event in session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars():
+    broken: tuple[int, int, str] | None = None  # (position, event id, reason)
+    for link in chain(session):
         count += 1
-        if event.prev_hash != prev:
-            return VerifyResult(count, event.id, "previous-hash link does not match")
-        if _event_hash(prev, _fields(event)) != event.hash:
-            return VerifyResult(count, event.id, "event content does not match its hash")
-        prev = event.hash
-    return VerifyResult(count, None, None)
+        if broken is None:
+            if link.prev_hash != prev:
+                broken = (count, link.id, "previous-hash link does not match")
+            elif link.computed_hash != link.hash:
+                broken = (count, link.id, "event content does not match its hash")
+            if broken is not None and not wanted:
+                break
+        if link.id in wanted:
+            seen[link.id] = (count, link.hash)
+        prev = link.hash
+    checks = [_check_anchor(anchor, seen.get(anchor.event_id), count) for anchor in anchors]
+    if broken is None:
+        return VerifyResult(count, None, None, checks)
+    return VerifyResult(broken[0], broken[1], broken[2], checks)
+
+
+def _check_anchor(anchor: Anchor, found: tuple[int, str] | None, total: int) -> AnchorCheck:
+    event = f"event #{anchor.event_id}"
+    if found is None:
+        return AnchorCheck(anchor, False, None, f"{event} is gone: the trail was truncated or "
+                           "emptied")
+    position, hash_ = found
+    if hash_ != anchor.hash:
+        return AnchorCheck(anchor, False, None, f"{event} no longer has the anchored hash: the "
+                           "chain was rewritten up to it")
+    if position != anchor.count:
+        return AnchorCheck(anchor, False, None, f"{position} events up to {event}, the anchor "
+                           f"counted {anchor.count}: events before it were removed or added")
+    return AnchorCheck(anchor, True, total - position, None)
 
 
 def event_row(event: AuditEvent, zone: dt.tzinfo | None = None) -> dict[str, Any]:
@@ -246,8 +444,9 @@ def _custodian_client_ids(session: Session, custodian: Staff) -> set[int]:
     return set(session.scalars(query))
 
 
-def verify_for(session: Session, actor: Staff) -> VerifyResult:
+def verify_for(session: Session, actor: Staff, anchors: list[Anchor] | None = None
+               ) -> VerifyResult:
     from clinicctl.services import access
 
     access.authorize_audit_read(actor, "audit.verify")
-    return verify(session)
+    return verify(session, anchors)

@@ -8,25 +8,21 @@ reads any. Invisible notes are neither listed nor counted. Every read is audited
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinicctl.errors import InvalidInput, NotFound
-from clinicctl.models import NOTE_KINDS, ChartNote, Client, Document, Practice, Staff
+from clinicctl.errors import InvalidInput
+from clinicctl.models import NOTE_KINDS, ChartNote, Client, Document, Staff
 from clinicctl.services import access, audit
+from clinicctl.services.access import Action
 from clinicctl.services.refs import parse_date, resolve_client
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 
 
-def practice_today(session: Session) -> dt.date:
-    practice = session.scalar(select(Practice).limit(1))
-    zone = ZoneInfo(practice.timezone) if practice else dt.UTC
-    return dt.datetime.now(zone).date()
+practice_today = access.practice_today
 
 
 def add_note(
@@ -58,6 +54,8 @@ def add_note(
             raise access._deny(actor, "note.add", "no access to the note being amended",
                                client_id=client.id, object_type="chart_note",
                                object_id=addendum_to)
+        # An addendum is part of the note it amends: a private note's addendum is private.
+        kind = first.kind
     note = ChartNote(client_id=client.id, author_id=actor.id, date_of_service=when, kind=kind,
                      body=body, addendum_to_id=addendum_to)
     session.add(note)
@@ -68,29 +66,9 @@ def add_note(
     return note
 
 
-def _require_some_chart_access(session: Session, actor: Staff, client: Client, action: str
-                               ) -> access.ChartAccess:
-    """Listing needs a reason to look at this client's chart at all: the owner, a custodian
-    in scope, or a provider who has the client or an incoming chart share."""
-    audit_info = {"client_id": client.id}
-    access.require_roles(actor, action, ("owner", access.CUSTODIAN, "provider"), **audit_info)
-    chart = access.chart_access(session, actor, client.id)
-    allowed = (
-        actor.has_role("owner")
-        or (actor.has_role(access.CUSTODIAN)
-            and access.custodian_covers_client(session, actor, client.id))
-        or (actor.has_role("provider")
-            and (access.is_assigned(session, actor.id, client.id) or len(chart.authors) > 1))
-    )
-    if not allowed:
-        raise access._deny(actor, action, "the client is not in your list or scope",
-                           **audit_info)
-    return chart
-
-
 def list_notes(session: Session, actor: Staff, client_ref: str) -> list[ChartNote]:
     client = resolve_client(session, client_ref)
-    chart = _require_some_chart_access(session, actor, client, "note.list")
+    chart = access.authorize_chart_listing(session, actor, client, Action.NOTE_LIST)
     notes = [
         n for n in session.scalars(
             select(ChartNote).where(ChartNote.client_id == client.id)
@@ -106,10 +84,11 @@ def list_notes(session: Session, actor: Staff, client_ref: str) -> list[ChartNot
 
 def show_note(session: Session, actor: Staff, note_id: int) -> ChartNote:
     note = session.get(ChartNote, note_id)
-    if note is None:
-        raise NotFound(f"no note with id {note_id}")
-    client = session.get(Client, note.client_id)
-    assert client is not None
+    client = session.get(Client, note.client_id) if note is not None else None
+    if note is None or client is None:
+        # The same answer as for a note the actor may not read, so ids cannot be probed
+        # (on PostgreSQL row-level security hides such a note as if it were missing).
+        raise _no_access(actor, Action.NOTE_READ, "chart_note", note_id)
     access.authorize_clinical_read(session, actor, client, note.author_id, note.kind,
                                    "note.read", "chart_note", note.id)
     audit.record(session, actor_id=actor.id, action="note.read", object_type="chart_note",
@@ -163,12 +142,17 @@ def list_documents(session: Session, actor: Staff, client_ref: str) -> list[Docu
     return documents
 
 
+def _no_access(actor: Staff, action: str, object_type: str, object_id: int) -> Exception:
+    return access._deny(actor, action, f"no access to this {object_type.replace('_', ' ')}",
+                        object_type=object_type, object_id=object_id)
+
+
 def get_document(session: Session, actor: Staff, document_id: int) -> Document:
     document = session.get(Document, document_id)
-    if document is None:
-        raise NotFound(f"no document with id {document_id}")
-    client = session.get(Client, document.client_id)
-    assert client is not None
+    client = session.get(Client, document.client_id) if document is not None else None
+    if document is None or client is None:
+        # As for notes: a missing document and a hidden clinical one get the same answer.
+        raise _no_access(actor, Action.DOC_READ, "document", document_id)
     if document.clinical:
         access.authorize_clinical_read(session, actor, client, document.uploaded_by_id,
                                        "progress", "doc.read", "document", document.id)

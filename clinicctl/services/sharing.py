@@ -207,19 +207,22 @@ def unshare(
         result.chart_share = "ended"
         result.changed = True
     if remove and target_assignment is not None:
-        for other in session.scalars(
+        others = list(session.scalars(
             select(ChartShare).where(
                 ChartShare.client_id == client.id,
                 ChartShare.to_provider_id == target.id,
                 ChartShare.ended_at.is_(None),
-            )
-        ):
-            _end(session, actor, other)
+            ).order_by(ChartShare.id)
+        ))
         session.delete(target_assignment)
         session.flush()
         audit.record(session, actor_id=actor.id, action="assignment.remove",
                      object_type="assignment", object_id=target_assignment.id,
                      client_id=client.id, details={"provider_id": target.id})
+        # The client has left the target's list, so no chart share into it stands (ending
+        # them after the removal is also what the row-level security policy allows).
+        for other in others:
+            _end(session, actor, other)
         result.assignment = "removed"
         result.changed = True
     if result.changed:
@@ -343,17 +346,22 @@ def _describe(session: Session, person: Staff, client: Client,
 
     chart = access.chart_access(session, person, client.id)
     readable = [a for a in authors if chart.can_read(a)]
+    # The reasons are the grants chart_access itself used, so the report never claims an
+    # access the checks would refuse.
     reasons: list[str] = []
-    if person.has_role("provider") and person.id in written:
-        reasons.append("their own notes")
-    for share in access.active_shares_to(session, person.id, client.id):
-        private = " incl. private notes" if share.include_private_notes else ""
-        reasons.append(f"chart share from {names.get(share.from_provider_id, '#?')} since "
-                       f"{share.started_at.date().isoformat()}{private}")
-    if person.has_role("owner"):
-        reasons.append("owner (not private notes)")
-    elif person.has_role(access.CUSTODIAN):
-        reasons.append("records custodian in scope (not private notes)")
+    for reason in chart.grants:
+        if reason.why == "own notes":
+            if person.id in written:
+                reasons.append("their own notes")
+        elif reason.why == "chart share":
+            private = " incl. private notes" if reason.private_notes else ""
+            since = reason.since.date().isoformat() if reason.since else "?"
+            author = names.get(reason.author_id or 0, f"#{reason.author_id}")
+            reasons.append(f"chart share from {author} since {since}{private}")
+        elif reason.why == "owner":
+            reasons.append("owner (not private notes)")
+        elif reason.why == "records custodian":
+            reasons.append("records custodian in scope (not private notes)")
     others = [a for a in readable if a != person.id]
     if not readable:
         summary = "none"

@@ -1,0 +1,589 @@
+"""PostgreSQL: the database keeps the permission table for staff logins (SPEC section 8).
+
+Every test here runs as real login roles, created with unique names through
+`staff login --set LOGIN --create` and dropped afterwards. The differential matrix proves the
+one rule has two enforcers that agree: what `note list` / `doc list` show a staff member
+equals what raw SQL returns under the same login, for every role x note kind x sharing state.
+The attacks go straight to the database as the login, as someone opening `psql` would.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from tests.conftest import OWNER_EMAIL, Backend, Run, populate_cast
+
+pytestmark = pytest.mark.skipif(
+    "os.environ.get('CLINICCTL_TEST_DB', 'sqlite').strip() in ('', 'sqlite')",
+    reason="database logins and row-level security are PostgreSQL's",
+)
+
+
+def login_url(url: str, login: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(username=login, password=None).render_as_string(
+        hide_password=False)
+
+
+def raw_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+@dataclass
+class Logins:
+    """Login roles for one database, bound through clinicctl; dropped at the end."""
+
+    url: str
+    created: list[str] = field(default_factory=list)
+    by_email: dict[str, str] = field(default_factory=dict)
+
+    def bind(self, email: str) -> str:
+        from typer.testing import CliRunner
+
+        from clinicctl.cli import app
+
+        login = f"ct_{uuid.uuid4().hex[:10]}"
+        self.created.append(login)
+        result = CliRunner().invoke(app, ["--db", self.url, "--as", OWNER_EMAIL, "staff",
+                                          "login", email, "--set", login, "--create"])
+        assert result.exit_code == 0, result.output
+        self.by_email[email] = login
+        return login
+
+    def url_of(self, email: str) -> str:
+        return login_url(self.url, self.by_email[email])
+
+    def drop(self) -> None:
+        import psycopg
+
+        with psycopg.connect(raw_url(self.url), autocommit=True) as conn:
+            for login in self.created:
+                conn.execute(f'DROP ROLE IF EXISTS "{login}"')
+
+
+@contextmanager
+def logins_for(url: str) -> Iterator[Logins]:
+    made = Logins(url)
+    try:
+        yield made
+    finally:
+        made.drop()
+
+
+def run_as(url: str, *args: str, actor: str | None = None) -> Run:
+    """The CLI in-process with ``--db`` at a login's URL (no --as unless given)."""
+    from typer.testing import CliRunner
+
+    from clinicctl.cli import app
+
+    argv = ["--db", url] + (["--as", actor] if actor else []) + list(args)
+    result = CliRunner().invoke(app, argv)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def sql(url: str, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """One statement through psycopg as the login, committed; errors propagate."""
+    import psycopg
+
+    with psycopg.connect(raw_url(url), autocommit=True) as conn:
+        cursor = conn.execute(query, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def refused(url: str, query: str, params: tuple[Any, ...] = ()) -> str:
+    """The database's refusal of a statement (the test fails if it goes through)."""
+    import psycopg
+
+    with pytest.raises(psycopg.Error) as caught:
+        sql(url, query, params)
+    return str(caught.value)
+
+
+@contextmanager
+def admin_session(url: str) -> Iterator[Any]:
+    from clinicctl.db import make_engine, session_scope
+
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+# --- the differential matrix ---------------------------------------------------------------
+
+# The staff of the matrix, besides the standard cast (tests/conftest.py):
+NIA = "nia@riverside.example"  # recipient of a chart share, then deactivated
+PAT = "pat@riverside.example"  # recipient of a chart share, then loses the provider role
+EVE = "eve@riverside.example"  # records custodian whose grant has expired
+
+# Sharing states, each its own client in Sam's list with one note of every kind by Sam, a
+# clinical and a non-clinical document.
+STATES = ("none", "demographics", "chart", "chart_private", "ended", "to_deactivated",
+          "to_former_provider", "two_providers")
+
+
+@dataclass
+class Matrix:
+    url: str
+    logins: Logins
+    viewers: dict[str, str]  # name -> email
+    clients: dict[str, int]  # state -> client id
+    notes: dict[tuple[str, str, str], int]  # (state, author key, kind) -> note id
+    documents: dict[tuple[str, str, bool], int]  # (state, author key, clinical) -> id
+
+
+def build_matrix(backend: Backend, logins: Logins, url: str) -> Matrix:
+    from sqlalchemy import text
+
+    from clinicctl.services import clients, records, sharing, staff
+    from clinicctl.services.refs import resolve_staff
+
+    @contextmanager
+    def opener():  # type: ignore[no-untyped-def]
+        with admin_session(url) as session:
+            yield session
+
+    cast = populate_cast(opener)
+    ids: dict[str, int] = {}
+    notes: dict[tuple[str, str, str], int] = {}
+    documents: dict[tuple[str, str, bool], int] = {}
+    with opener() as s:
+        owner = resolve_staff(s, OWNER_EMAIL)
+        staff.create_staff(s, name="Nia Brooks", email=NIA, roles=["provider"],
+                           created_by=owner)
+        staff.create_staff(s, name="Pat Moreno", email=PAT, roles=["provider", "scheduler"],
+                           created_by=owner)
+        staff.create_staff(s, name="Eve Hart", email=EVE, roles=["records-custodian"],
+                           created_by=owner)
+        staff.set_custodian_scope(s, owner, EVE, provider_refs=[cast.provider_c],
+                                  all_providers=False, expires_on=None)
+        for state in STATES:
+            first = f"State{state.replace('_', '').title()}"
+            ids[state] = clients.add_client(s, owner, first_name=first, last_name="Case",
+                                            dob="1988-02-03",
+                                            provider_ref=cast.provider_a).client.id
+        # Lee has the last client too, and writes on it (custodian Ivy covers Lee only).
+        sharing.share(s, owner, f"#{ids['two_providers']}", cast.provider_a, cast.provider_c)
+    authors = {"sam": cast.provider_a, "lee": cast.provider_c}
+    with opener() as s:
+        for state, client_id in ids.items():
+            for key in ("sam", "lee") if state == "two_providers" else ("sam",):
+                author = resolve_staff(s, authors[key])
+                for kind in ("progress", "intake", "private"):
+                    notes[(state, key, kind)] = records.add_note(
+                        s, author, f"#{client_id}", body=f"{key}'s {kind} note",
+                        kind=kind).id
+                for clinical in (True, False):
+                    documents[(state, key, clinical)] = records.add_document(
+                        s, author, f"#{client_id}", title=f"{key} {clinical}",
+                        content=b"x", clinical=clinical).id
+    with opener() as s:
+        owner = resolve_staff(s, OWNER_EMAIL)
+        ana, sam = cast.provider_b, cast.provider_a
+
+        def share(state: str, to: str, private: bool) -> None:
+            sharing.share(s, owner, f"#{ids[state]}", sam, to, chart=True, private_notes=private)
+
+        sharing.share(s, owner, f"#{ids['demographics']}", sam, ana)
+        share("chart", ana, False)
+        share("chart_private", ana, True)
+        share("ended", ana, True)
+        sharing.unshare(s, owner, f"#{ids['ended']}", sam, ana)
+        share("to_deactivated", NIA, True)
+        share("to_former_provider", PAT, True)
+        share("two_providers", ana, False)
+    with opener() as s:
+        owner = resolve_staff(s, OWNER_EMAIL)
+        clients.set_status(s, owner, f"#{ids['to_former_provider']}", PAT, "discharged")
+        staff.change_roles(s, owner, PAT, add=[], remove=["provider"])
+        staff.deactivate(s, owner, NIA)
+        # An expired grant: set_custodian_scope refuses dates in the past, so age it here.
+        s.execute(text("UPDATE custodian_grant SET expires_on = current_date - 2 "
+                       "WHERE custodian_id = (SELECT id FROM staff WHERE email = :e)"),
+                  {"e": EVE})
+    viewers = {"owner": OWNER_EMAIL, "manager": cast.manager, "author": cast.provider_a,
+               "recipient": cast.provider_b, "bystander": cast.provider_own,
+               "author_lee": cast.provider_c, "custodian": cast.custodian,
+               "custodian_scoped": cast.scoped_custodian, "custodian_expired": EVE,
+               "scheduler": cast.scheduler, "biller": cast.biller, "deactivated": NIA,
+               "former_provider": PAT}
+    for email in viewers.values():
+        logins.bind(email)
+    return Matrix(url, logins, viewers, ids, notes, documents)
+
+
+@pytest.fixture(scope="module")
+def matrix(backend: Backend) -> Iterator[Matrix]:
+    if not backend.is_postgres:
+        pytest.skip("PostgreSQL only")
+    url = backend.initialised()
+    with logins_for(url) as logins:
+        yield build_matrix(backend, logins, url)
+
+
+def cli_ids(matrix: Matrix, email: str, *args: str) -> set[int]:
+    """What clinicctl shows a login; a refusal (exit 4) shows nothing."""
+    result = run_as(matrix.logins.url_of(email), *args, "-o", "json")
+    if result.exit_code == 4:
+        return set()
+    assert result.exit_code == 0, result.output
+    return {row["id"] for row in result.json()}
+
+
+def sql_ids(matrix: Matrix, email: str, table: str, client_id: int) -> set[int]:
+    rows = sql(matrix.logins.url_of(email), f"SELECT id FROM {table} WHERE client_id = %s",
+               (client_id,))
+    return {row[0] for row in rows}
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_cli_and_raw_sql_show_the_same_notes_and_documents(matrix, state):
+    client = f"#{matrix.clients[state]}"
+    for viewer, email in matrix.viewers.items():
+        notes_cli = cli_ids(matrix, email, "note", "list", client)
+        notes_sql = sql_ids(matrix, email, "chart_note", matrix.clients[state])
+        assert notes_cli == notes_sql, (viewer, "notes")
+        docs_cli = cli_ids(matrix, email, "doc", "list", client)
+        docs_sql = sql_ids(matrix, email, "document", matrix.clients[state])
+        assert docs_cli == docs_sql, (viewer, "documents")
+
+
+def kinds_seen(matrix: Matrix, viewer: str, state: str, author: str = "sam") -> set[str]:
+    seen = sql_ids(matrix, matrix.viewers[viewer], "chart_note", matrix.clients[state])
+    return {kind for (s, a, kind), note in matrix.notes.items()
+            if s == state and a == author and note in seen}
+
+
+ALL_KINDS = {"progress", "intake", "private"}
+NOT_PRIVATE = {"progress", "intake"}
+
+
+@pytest.mark.parametrize("viewer, state, author, kinds", [
+    ("author", "none", "sam", ALL_KINDS),
+    ("recipient", "none", "sam", set()),
+    ("recipient", "demographics", "sam", set()),
+    ("recipient", "chart", "sam", NOT_PRIVATE),
+    ("recipient", "chart_private", "sam", ALL_KINDS),
+    ("recipient", "ended", "sam", set()),
+    ("recipient", "two_providers", "lee", set()),
+    ("deactivated", "to_deactivated", "sam", set()),
+    ("former_provider", "to_former_provider", "sam", set()),
+    ("owner", "chart_private", "sam", NOT_PRIVATE),
+    ("custodian", "none", "sam", NOT_PRIVATE),
+    ("custodian_scoped", "none", "sam", set()),
+    ("custodian_scoped", "two_providers", "lee", NOT_PRIVATE),
+    ("custodian_scoped", "two_providers", "sam", set()),
+    ("custodian_expired", "two_providers", "lee", set()),
+    ("manager", "chart_private", "sam", set()),
+    ("scheduler", "none", "sam", set()),
+    ("biller", "none", "sam", set()),
+    ("bystander", "chart_private", "sam", set()),
+    ("author_lee", "two_providers", "lee", ALL_KINDS),
+])
+def test_the_database_shows_what_the_permission_table_says(matrix, viewer, state, author,
+                                                           kinds):
+    assert kinds_seen(matrix, viewer, state, author) == kinds
+
+
+def test_clinical_documents_follow_the_chart_and_the_rest_the_profile(matrix):
+    def seen(viewer: str, state: str) -> set[bool]:
+        visible = sql_ids(matrix, matrix.viewers[viewer], "document", matrix.clients[state])
+        return {clinical for (s, _, clinical), doc in matrix.documents.items()
+                if s == state and doc in visible}
+
+    assert seen("recipient", "chart") == {True, False}
+    assert seen("recipient", "demographics") == {False}
+    assert seen("recipient", "none") == set()  # not in her list: no profile either
+    assert seen("scheduler", "none") == {False}
+    assert seen("biller", "none") == {False}
+    assert seen("custodian_scoped", "none") == set()
+    assert seen("deactivated", "to_deactivated") == set()
+
+
+# --- attacks as the login --------------------------------------------------------------------
+
+@pytest.fixture
+def practice(db_url, open_session):  # type: ignore[no-untyped-def]
+    """The standard cast with logins for Ana (provider), Morgan (manager), Bo (biller) and
+    Dana (owner)."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    cast = populate_cast(open_session)
+    with logins_for(db_url) as logins:
+        for email in (cast.provider_b, cast.manager, cast.biller, OWNER_EMAIL,
+                      cast.provider_a):
+            logins.bind(email)
+        yield cast, logins
+
+
+def staff_id(url: str, email: str) -> int:
+    return sql(url, "SELECT id FROM staff WHERE email = %s", (email,))[0][0]
+
+
+def test_a_login_reads_no_notes_it_may_not(practice, db_url):
+    cast, logins = practice
+    for email in (cast.provider_b, cast.manager, cast.biller):
+        assert sql(logins.url_of(email), "SELECT id, body FROM chart_note") == [], email
+        assert sql(logins.url_of(email), "SELECT id FROM document WHERE clinical") == [], email
+    assert len(sql(logins.url_of(cast.provider_a), "SELECT id FROM chart_note")) == 2
+
+
+def test_a_login_cannot_start_a_chart_share_to_itself(practice, db_url):
+    cast, logins = practice
+    ana, sam = staff_id(db_url, cast.provider_b), staff_id(db_url, cast.provider_a)
+    insert = ("INSERT INTO chart_share (client_id, from_provider_id, to_provider_id, "
+              "include_private_notes, started_at, started_by_id) "
+              "VALUES (%s, %s, %s, true, now(), %s)")
+    error = refused(logins.url_of(cast.provider_b), insert, (cast.client_id, sam, ana, ana))
+    assert "row-level security" in error
+    # Nor can a manager who gives themselves the provider role on the side.
+    manager = staff_id(db_url, cast.manager)
+    error = refused(logins.url_of(cast.manager), insert, (cast.client_id, sam, manager, manager))
+    assert "row-level security" in error
+    # Nor widen an existing share: only the columns that end a share may change.
+    sql(db_url, insert.replace("true", "false"), (cast.client_id, sam, ana, sam))
+    error = refused(logins.url_of(cast.provider_b),
+                    "UPDATE chart_share SET include_private_notes = true")
+    assert "permission denied" in error
+    assert sql(logins.url_of(cast.provider_b), "SELECT count(*) FROM chart_note") == [(1,)]
+
+
+def test_a_login_cannot_grant_itself_a_role_or_a_login(practice, db_url):
+    cast, logins = practice
+    ana, manager = staff_id(db_url, cast.provider_b), staff_id(db_url, cast.manager)
+    for role in ("owner", "manager", "records-custodian"):
+        assert "row-level security" in refused(
+            logins.url_of(cast.provider_b), "INSERT INTO staff_role VALUES (%s, %s)",
+            (ana, role))
+    for role in ("owner", "records-custodian", "provider"):
+        assert "row-level security" in refused(
+            logins.url_of(cast.manager), "INSERT INTO staff_role VALUES (%s, %s)",
+            (manager, role))
+    # A manager binds no logins and does not change who owns a provider's records.
+    assert "only the owner binds database logins" in refused(
+        logins.url_of(cast.manager), "UPDATE staff SET db_login = 'x' WHERE id = %s", (ana,))
+    assert "records" in refused(
+        logins.url_of(cast.manager), "UPDATE staff SET records_owner = 'provider' "
+        "WHERE id = %s", (ana,))
+    assert "only the owner changes the owner" in refused(
+        logins.url_of(cast.manager), "UPDATE staff SET email = 'me@x.example' WHERE id = 1")
+    # A provider changes no staff row at all (the policy hides them from UPDATE).
+    sql(logins.url_of(cast.provider_b), "UPDATE staff SET active = false")
+    assert sql(db_url, "SELECT count(*) FROM staff WHERE NOT active") == [(0,)]
+
+
+def test_the_audit_trail_is_appended_only_by_the_database(practice, db_url):
+    cast, logins = practice
+    ana_url = logins.url_of(cast.provider_b)
+    for statement in ("UPDATE audit_event SET outcome = 'ok'", "DELETE FROM audit_event",
+                      "TRUNCATE audit_event",
+                      "INSERT INTO audit_event (at, actor_id, action, object_type, outcome, "
+                      "details, prev_hash, hash) VALUES (now(), 1, 'x', 'staff', 'ok', '{}', "
+                      "'a', 'b')"):
+        assert "permission denied" in refused(ana_url, statement), statement
+    # The append function takes the actor from the login: claiming to be the owner fails.
+    sql(ana_url, "SELECT clinicctl_audit_append(ARRAY[1], ARRAY['staff.add'], "
+        "ARRAY['staff'], ARRAY[NULL::integer], ARRAY[NULL::integer], ARRAY['ok'], "
+        "ARRAY['{}'])")
+    last = sql(db_url, "SELECT actor_id, action FROM audit_event ORDER BY id DESC LIMIT 1")
+    assert last == [(staff_id(db_url, cast.provider_b), "staff.add")]
+    verified = run_as(db_url, "audit", "verify", "-o", "json", actor=OWNER_EMAIL)
+    assert verified.exit_code == 0, verified.output
+    # Ana may not list the trail either: as in clinicctl, a provider reads no audit events.
+    assert sql(ana_url, "SELECT count(*) FROM audit_event") == [(0,)]
+
+
+def test_a_bound_login_acts_only_as_its_staff_member_whatever_the_settings(
+        practice, db_url, tmp_path, monkeypatch):
+    cast, logins = practice
+    ana_url = logins.url_of(cast.provider_b)
+    config = tmp_path / "old.toml"
+    config.write_text("bind_actor_to_login = false\n")
+    monkeypatch.setenv("CLINICCTL_BIND_ACTOR_TO_LOGIN", "false")
+    result = run_as(ana_url, "--config", str(config), "note", "list", cast.client,
+                    actor=cast.provider_a)
+    assert result.exit_code == 4, result.output
+    assert result.stdout == ""
+    assert ("Error: database login " in result.stderr
+            and f"is {cast.provider_b}; it cannot act as {cast.provider_a}" in result.stderr)
+    assert "bind_actor_to_login is no longer read" in result.stderr
+    denied = run_as(db_url, "audit", "list", "--outcome", "denied", "-o", "json",
+                    actor=OWNER_EMAIL).json()
+    assert [(e["action"], e["actor_id"], e["object_id"]) for e in denied] == [
+        ("actor.check", staff_id(db_url, cast.provider_b), staff_id(db_url, cast.provider_a))]
+    # Naming herself is fine, and so is leaving --as out.
+    assert run_as(ana_url, "staff", "show", cast.provider_b, actor=cast.provider_b
+                  ).exit_code == 0
+    me = run_as(ana_url, "staff", "list", "-o", "json")
+    assert me.exit_code == 0, me.output
+
+
+def test_an_unbound_login_is_refused(practice, db_url):
+    cast, logins = practice
+    login = f"ct_{uuid.uuid4().hex[:10]}"
+    logins.created.append(login)
+    sql(db_url, f'CREATE ROLE "{login}" LOGIN')
+    url = login_url(db_url, login)
+    result = run_as(url, "client", "list", actor=OWNER_EMAIL)
+    assert result.exit_code == 4, result.output
+    assert result.stderr.startswith(f"Error: database login '{login}' is not bound to a staff "
+                                    "member")
+    assert "permission denied" in refused(url, "SELECT * FROM client")
+    # A member of the group that is bound to nobody here sees no row either.
+    sql(db_url, f'GRANT clinicctl_staff TO "{login}"')
+    assert sql(url, "SELECT count(*) FROM client") == [(0,)]
+    assert sql(url, "SELECT count(*) FROM staff") == [(0,)]
+
+
+def test_a_login_bound_in_another_practice_sees_nothing_here(practice, backend, db_url):
+    cast, logins = practice
+    other = backend.initialised()
+    ana_here = login_url(other, logins.by_email[cast.provider_b])
+    assert sql(ana_here, "SELECT count(*) FROM staff") == [(0,)]
+    assert sql(ana_here, "SELECT count(*) FROM client") == [(0,)]
+    result = run_as(ana_here, "client", "list", actor=cast.provider_b)
+    assert result.exit_code == 4, result.output
+    assert "is not bound to a staff member of this practice" in result.stderr
+
+
+def test_a_provider_writes_notes_only_as_themselves(practice, db_url):
+    cast, logins = practice
+    sam = staff_id(db_url, cast.provider_a)
+    assert "row-level security" in refused(
+        logins.url_of(cast.provider_b),
+        "INSERT INTO chart_note (client_id, author_id, date_of_service, kind, body, "
+        "created_at) VALUES (%s, %s, current_date, 'progress', 'x', now())",
+        (cast.client_id, sam))
+
+
+def test_an_ended_share_cannot_be_reopened(practice, db_url):
+    cast, logins = practice
+    shared = run_as(logins.url_of(cast.provider_a), "client", "share", cast.client, "--from",
+                    cast.provider_a, "--to", cast.provider_b, "--chart")
+    assert shared.exit_code == 0, shared.output
+    ended = run_as(logins.url_of(cast.provider_a), "client", "unshare", cast.client, "--from",
+                   cast.provider_a, "--to", cast.provider_b)
+    assert ended.exit_code == 0, ended.output
+    sql(logins.url_of(cast.provider_a), "UPDATE chart_share SET ended_at = NULL, "
+        "ended_by_id = NULL")
+    assert sql(db_url, "SELECT count(*) FROM chart_share WHERE ended_at IS NULL") == [(0,)]
+
+
+# --- everyday work as the logins ------------------------------------------------------------
+
+def test_every_role_does_its_everyday_work_through_its_own_login(db_url, open_session,
+                                                                 tmp_path):
+    """The grants are enough for what each role does in clinicctl (and no --as is needed)."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    cast = populate_cast(open_session)
+    with logins_for(db_url) as logins:
+        for email in (OWNER_EMAIL, cast.manager, cast.provider_a, cast.provider_b,
+                      cast.scheduler, cast.biller, cast.custodian, cast.provider_c):
+            logins.bind(email)
+
+        def ok(email: str, *args: str) -> Run:
+            result = run_as(logins.url_of(email), *args)
+            assert result.exit_code == 0, (email, args, result.output)
+            return result
+
+        ok(cast.manager, "staff", "add", "Tess Ward", "--email", "tess@riverside.example",
+           "--role", "provider")
+        ok(cast.manager, "staff", "roles", "tess@riverside.example", "--add", "scheduler")
+        ok(cast.manager, "location", "add", "Main office", "--pos", "11")
+        ok(cast.provider_a, "availability", "add", cast.provider_a, "--days", "mon,tue,wed,thu,fri",
+           "--start", "09:00", "--end", "17:00")
+        ok(cast.provider_a, "client", "add", "Ruth", "Lane", "--dob", "1970-05-06")
+        ok(cast.provider_a, "note", "add", "Ruth Lane", "--body", "first session")
+        first = ok(cast.provider_a, "note", "list", "Ruth Lane", "-o", "json").json()[0]["id"]
+        ok(cast.provider_a, "note", "add", "Ruth Lane", "--body", "addendum",
+           "--addendum-to", str(first))
+        (tmp_path / "scan.pdf").write_bytes(b"%PDF")
+        ok(cast.provider_a, "doc", "add", "Ruth Lane", str(tmp_path / "scan.pdf"), "--title",
+           "Scan", "--clinical")
+        ok(cast.provider_a, "client", "share", "Ruth Lane", "--from", cast.provider_a, "--to",
+           cast.provider_b, "--chart")
+        read = ok(cast.provider_b, "note", "list", "Ruth Lane", "-o", "json").json()
+        assert [n["body"] for n in read] == ["first session", "addendum"]
+        ok(cast.provider_b, "client", "status", "Ruth Lane", "--provider", cast.provider_b,
+           "--set", "active")
+        ok(cast.provider_a, "client", "unshare", "Ruth Lane", "--from", cast.provider_a,
+           "--to", cast.provider_b)
+        assert ok(cast.provider_b, "note", "list", "Ruth Lane", "-o", "json").json() == []
+        booked = ok(cast.scheduler, "appointment", "book", "--client", "Ruth Lane",
+                    "--provider", cast.provider_c, "--at", "2031-03-04 10:00",
+                    "--outside-availability", "-o", "json").json()
+        assert booked["new_provider"] is True
+        slot = ok(cast.provider_a, "availability", "find", "--client", "Ruth Lane",
+                  "--therapist", cast.provider_a, "--from", "2031-03-03", "--book-first")
+        assert "Booked" in slot.stderr
+        ok(cast.scheduler, "appointment", "cancel",
+           str(booked["appointments"][0]["id"]), "--reason", "moved")
+        ok(cast.biller, "export", "appointments", "-o", "json")
+        ok(cast.custodian, "export", "clients")
+        ok(cast.custodian, "audit", "list", "--client", "Ruth Lane")
+        (tmp_path / "clients.csv").write_text("first_name,last_name,dob,external_id\n"
+                                              "Noor,Aziz,1992-08-09,EXT-9\n")
+        ok(cast.manager, "import", "clients", str(tmp_path / "clients.csv"))
+        (tmp_path / "shares.csv").write_text(f"client,from,to\nRuth Lane,{cast.provider_a},"
+                                             f"{cast.provider_c}\n")
+        ok(cast.manager, "client", "share", "--csv", str(tmp_path / "shares.csv"))
+        ok(cast.provider_a, "client", "unshare", "Ruth Lane", "--from", cast.provider_a,
+           "--to", cast.provider_b, "--remove")
+        ok(cast.manager, "staff", "deactivate", "tess@riverside.example")
+        ok(OWNER_EMAIL, "staff", "custodian", cast.custodian, "--provider", cast.provider_a)
+        verified = ok(cast.manager, "audit", "verify", "-o", "json").json()
+        assert verified["ok"] is True
+        anchored = ok(cast.custodian, "audit", "anchor").json()
+        assert anchored["count"] == verified["events"]
+        # Every event of the work above names the login's own staff member.
+        actors = {row[0] for row in sql(db_url, "SELECT DISTINCT actor_id FROM audit_event")}
+        bound = {row[0] for row in sql(db_url, "SELECT id FROM staff")}
+        assert actors <= bound
+
+
+def test_db_status_reports_row_security_and_bound_logins(practice, db_url):
+    cast, logins = practice
+    result = run_as(db_url, "db", "status", "-o", "json")
+    assert result.exit_code == 0, result.output
+    data = result.json()
+    assert data["row_level_security"] is True
+    assert {b["login"]: b["staff_id"] for b in data["bound_logins"]} == {
+        logins.by_email[email]: staff_id(db_url, email) for email in logins.by_email}
+
+
+def test_audit_chain_hashes_agree_between_python_and_the_database(db_url, open_session):
+    """On PostgreSQL the database computes the hashes: they must be the ones services/audit.py
+    computes, for any details (quotes, backslashes, non-ASCII escapes)."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    from sqlalchemy import select
+
+    from clinicctl.models import AuditEvent
+    from clinicctl.services import audit
+
+    with open_session() as s:
+        audit.record(s, actor_id=1, action="staff.show", object_type="staff",
+                     details={"odd": 'quote " back \\ tab \t é ✓ \U0001f600', "n": [1, None]})
+        audit.record_many(s, [{"actor_id": 1, "action": "staff.list", "object_type": "staff",
+                               "details": {"i": i, "s": "\x7f\x01"}} for i in range(3)])
+    with open_session(write=False) as s:
+        events = s.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        prev = audit.GENESIS_HASH
+        for event in events:
+            assert event.prev_hash == prev
+            assert audit._event_hash(prev, audit._fields(event)) == event.hash
+            prev = event.hash
+        assert json.loads(events[-1].details) == {"i": 2, "s": "\x7f\x01"}
