@@ -636,9 +636,7 @@ def test_config_init_refuses_to_overwrite(cli, tmp_path):  # type: ignore[no-unt
     ('colour = "red"\n', "config file {path}: unknown key 'colour'"),
     ('format = "yaml"\n',
      "invalid format 'yaml' (from file {path}); expected one of table, json, csv"),
-    ("bind_actor_to_login = \"perhaps\"\n",
-     "invalid value for bind_actor_to_login: 'perhaps' (expected true or false)"),
-], ids=["not-toml", "unknown-key", "bad-format", "bad-bool"])
+], ids=["not-toml", "unknown-key", "bad-format"])
 @pytest.mark.parametrize("args", [("config", "show"), ("client", "list")], ids=_cmd_id)
 def test_bad_config_file(cli, plain, tmp_path, content, error, args
                          ):  # type: ignore[no-untyped-def]

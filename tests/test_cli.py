@@ -365,7 +365,7 @@ def test_config_precedence(cli, tmp_path, monkeypatch):  # type: ignore[no-untyp
     assert rows["db"] == ("sqlite:///file.sqlite3", where)
     assert rows["actor"] == ("file@riverside.example", where)
     assert rows["format"] == ("csv", where)
-    assert rows["bind_actor_to_login"] == (False, "default")
+    assert "bind_actor_to_login" not in rows
     assert rows["config"] == (str(config), "env CLINICCTL_CONFIG")
 
     monkeypatch.setenv("CLINICCTL_DB", "sqlite:///env.sqlite3")
@@ -395,7 +395,6 @@ def test_config_defaults(cli, tmp_path, monkeypatch):  # type: ignore[no-untyped
         "db": (f"sqlite:///{data_home / 'clinicctl' / 'clinic.sqlite3'}", "default"),
         "actor": (None, "default"),
         "format": ("table", "default"),
-        "bind_actor_to_login": (False, "default"),
     }
     other = tmp_path / "other.toml"
     other.write_text('actor = "other@riverside.example"\n')
@@ -676,3 +675,28 @@ def test_a_long_table_is_printed_as_plain_aligned_columns(monkeypatch, capsys):
         "22   [b]x",
         "333  Bo         false",
     ]
+
+
+@pytest.mark.parametrize("where", ["file", "env"])
+def test_retired_bind_actor_to_login_setting_warns_and_is_ignored(cli, db_url, tmp_path,
+                                                                  monkeypatch, where):
+    """A config file or environment from before explicit login bindings still works: one
+    warning line, and the setting changes nothing (on PostgreSQL a bound login is always its
+    staff member; see tests/test_row_security.py)."""
+    config = tmp_path / "config.toml"  # CLINICCTL_CONFIG points here (conftest)
+    if where == "file":
+        config.write_text("bind_actor_to_login = true\n")
+        expected = (f"Warning: config file {config}: bind_actor_to_login is no longer read: "
+                    "on PostgreSQL a login bound with `clinicctl staff login` is always its "
+                    "staff member\n")
+    else:
+        monkeypatch.setenv("CLINICCTL_BIND_ACTOR_TO_LOGIN", "true")
+        expected = ("Warning: CLINICCTL_BIND_ACTOR_TO_LOGIN is set: bind_actor_to_login is no "
+                    "longer read: on PostgreSQL a login bound with `clinicctl staff login` is "
+                    "always its staff member\n")
+    result = cli("staff", "list", "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == expected
+    assert [row["email"] for row in result.json()] == ["dana@riverside.example"]
+    shown = _config_rows(cli("config", "show", "-o", "json", actor=None))
+    assert "bind_actor_to_login" not in shown

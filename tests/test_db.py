@@ -63,25 +63,3 @@ def test_missing_sqlite_file_is_not_created_by_a_data_command(cli, tmp_path):
     assert result.exit_code == 6, result.output
     assert "clinicctl init" in result.stderr
     assert not target.exists()
-
-
-def test_bind_actor_to_login_on_postgresql(cli, db_url, monkeypatch):
-    if not db_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL logins")
-    monkeypatch.setenv("CLINICCTL_BIND_ACTOR_TO_LOGIN", "true")
-    added = cli("staff", "add", "Postgres Admin", "--email", "postgres@riverside.example",
-                "--role", "manager", actor="dana@riverside.example")
-    # The owner's email is not the login "postgres": refused before anything is written.
-    assert added.exit_code == 4, added.output
-    assert added.stderr == ("Error: database login 'postgres' may not act as "
-                            "dana@riverside.example\n")
-    monkeypatch.setenv("CLINICCTL_BIND_ACTOR_TO_LOGIN", "false")
-    assert cli("staff", "add", "Postgres Admin", "--email", "postgres@riverside.example",
-               "--role", "manager").exit_code == 0
-    monkeypatch.setenv("CLINICCTL_BIND_ACTOR_TO_LOGIN", "true")
-    listed = cli("staff", "list", "-o", "json", actor="postgres@riverside.example")
-    assert listed.exit_code == 0, listed.output
-    denied = cli("audit", "list", "--outcome", "denied", "-o", "json",
-                 actor="postgres@riverside.example").json()
-    assert [(e["action"], e["details"]) for e in denied] == [
-        ("actor.check", {"bound_to_login": True})]

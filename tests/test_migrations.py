@@ -62,8 +62,10 @@ def test_db_status_at_head(cli, db_url):  # type: ignore[no-untyped-def]
 
     result = cli("db", "status", "-o", "json", actor=None)
     assert result.exit_code == 0, result.output
+    on_postgres = db_url.startswith("postgresql")
     assert result.json() == {"database": normalise_url(db_url), "current": SCHEMA_HEAD,
-                             "head": SCHEMA_HEAD, "at_head": True}
+                             "head": SCHEMA_HEAD, "at_head": True,
+                             "row_level_security": on_postgres, "bound_logins": []}
     assert result.stderr == ""
 
 

@@ -414,7 +414,7 @@ def test_audit_read(cli, cast, open_session, command, actor_key, code):
     assert run.exit_code == 0, run.output
     if command == "verify":
         assert run.json() == {"events": len(before["audit"]), "ok": True, "broken_at": None,
-                              "reason": None}
+                              "reason": None, "anchors": []}
     elif actor_key == "scoped_custodian":
         assert run.json() == [], "provider C, the scope, has no clients in the cast"
     else:

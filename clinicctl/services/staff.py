@@ -135,6 +135,11 @@ def change_roles(
     current = set(staff.roles)
     added = [r for r in add if r not in current]
     removed = [r for r in remove if r in current]
+    if added and staff.id == actor.id and not actor.has_role("owner"):
+        # Nobody but the owner raises their own rights (a manager who made themselves a
+        # provider could then be given clinical access by nobody's decision but their own).
+        raise access._deny(actor, "staff.roles", "you cannot add roles to yourself; the owner "
+                           "or another manager must", object_type="staff", object_id=staff.id)
     if not (current | set(added)) - set(removed):
         raise Conflict(f"{staff.name} would have no role left; deactivate them instead")
     if "provider" in removed and _has_clients(session, staff.id):
