@@ -102,6 +102,8 @@ class Staff(Base):
     __tablename__ = "staff"
     __table_args__ = (
         CheckConstraint(_in("records_owner", RECORDS_OWNERS), name="records_owner"),
+        # One staff member per login (several NULLs: unbound).
+        Index("uq_staff_db_login", "db_login", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -115,7 +117,7 @@ class Staff(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # PostgreSQL: the database login that *is* this staff member (``staff login``); set
     # explicitly, never inferred from the email.
-    db_login: Mapped[str | None] = mapped_column(String(63), unique=True)
+    db_login: Mapped[str | None] = mapped_column(String(63))
 
     role_rows: Mapped[list[StaffRole]] = relationship(
         back_populates="staff", cascade="all, delete-orphan", order_by="StaffRole.role"

@@ -160,3 +160,19 @@ def test_audit_list_is_refused_to_roles_without_it(cli, cast, role_email):
     result = cli("audit", "list", actor=role_email)
     assert result.exit_code == 4, result.output
     assert result.stdout == ""
+
+
+def test_every_recorded_action_is_a_named_action(cli, cast, open_session, tmp_path):
+    """Actions are named once (access.Action): the checks and the trail use the same names."""
+    from clinicctl.services.access import Action
+
+    assert cli("client", "share", cast.client, "--from", cast.provider_a, "--to",
+               cast.provider_b, "--chart").exit_code == 0
+    assert cli("client", "unshare", cast.client, "--from", cast.provider_a, "--to",
+               cast.provider_b, "--remove").exit_code == 0
+    assert cli("note", "show", str(cast.private_note_id), actor=cast.provider_b).exit_code == 4
+    assert cli("export", "clients", "--output", str(tmp_path / "c.csv")).exit_code == 0
+    with open_session(write=False) as s:
+        actions = set(s.scalars(select(AuditEvent.action).distinct()))
+    assert len(actions) > 8
+    assert actions <= {action.value for action in Action}

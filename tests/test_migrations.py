@@ -99,3 +99,101 @@ def test_db_upgrade_of_empty_database_then_init(cli, backend, empty_db_url
     listed = cli("staff", "list", "-o", "json")
     assert listed.exit_code == 0, listed.output
     assert [s["email"] for s in listed.json()] == [OWNER_EMAIL]
+
+
+def test_upgrade_to_0004_keeps_every_row_and_the_chain(cli, empty_db_url):
+    """A database built by revision 0003, with a practice, staff, a client, a note and a
+    hash-chained trail written by that code: `db upgrade` keeps every row, the chain still
+    verifies, and work goes on (on PostgreSQL now appended by the database)."""
+    import datetime as dt
+    import json
+
+    from sqlalchemy import text
+
+    from clinicctl import migrate
+    from clinicctl.db import make_engine
+    from clinicctl.services import audit
+
+    engine = make_engine(empty_db_url, create=True)
+    try:
+        migrate.upgrade(engine, "0003")
+        now = dt.datetime(2026, 11, 30, 15, 0, tzinfo=dt.UTC)
+        with engine.begin() as conn:
+            def insert(table: str, **values: object) -> None:
+                names = ", ".join(values)
+                marks = ", ".join(f":{k}" for k in values)
+                conn.execute(text(f"INSERT INTO {table} ({names}) VALUES ({marks})"), values)
+
+            stamp = now.replace(tzinfo=None) if conn.dialect.name == "sqlite" else now
+            insert("practice", id=1, name="Riverside Counseling", timezone=PRACTICE_TZ,
+                   created_at=stamp)
+            for staff_id, name, email, role in ((1, "Dana Reyes", OWNER_EMAIL, "owner"),
+                                                (2, "Sam Okafor", "sam@riverside.example",
+                                                 "provider"),
+                                                (3, "Ana Ruiz", "ana@riverside.example",
+                                                 "provider")):
+                insert("staff", id=staff_id, name=name, name_key=name.lower(), email=email,
+                       active=True, records_owner="group", created_at=stamp)
+                insert("staff_role", staff_id=staff_id, role=role)
+            insert("client", id=1, first_name="Maya", last_name="Chen", name_key="maya chen",
+                   dob=dt.date(1990, 4, 12), created_at=stamp)
+            insert("assignment", id=1, client_id=1, provider_id=2, status="active",
+                   diagnosis="F41.1", origin="intake", created_by_id=1, created_at=stamp)
+            insert("chart_note", id=1, client_id=1, author_id=2,
+                   date_of_service=dt.date(2026, 11, 30), kind="progress", body="first",
+                   created_at=stamp)
+            prev = audit.GENESIS_HASH
+            for event_id, actor, action in ((1, 1, "staff.add"), (2, 1, "client.add"),
+                                            (3, 2, "note.add")):
+                fields = {"at": now.isoformat(timespec="microseconds"), "actor_id": actor,
+                          "action": action, "object_type": "staff", "object_id": None,
+                          "client_id": None, "outcome": "ok", "details": "{}"}
+                digest = audit._event_hash(prev, fields)
+                insert("audit_event", id=event_id, at=stamp, actor_id=actor, action=action,
+                       object_type="staff", object_id=None, client_id=None, outcome="ok",
+                       details="{}", prev_hash=prev, hash=digest)
+                prev = digest
+            if conn.dialect.name == "postgresql":
+                for table in ("staff", "client", "assignment", "chart_note", "audit_event",
+                              "practice"):
+                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', "
+                                      f"'id'), (SELECT max(id) FROM {table}))"))
+        before = snapshot_rows(engine)
+    finally:
+        engine.dispose()
+    upgraded = cli("db", "upgrade", actor=None)
+    assert upgraded.exit_code == 0, upgraded.output
+    assert upgraded.stderr == "Schema upgraded from 0003 to 0004.\n"
+    engine = make_engine(empty_db_url)
+    try:
+        after = snapshot_rows(engine)
+    finally:
+        engine.dispose()
+    assert {t: rows for t, rows in after.items() if t != "alembic_version"} == {
+        t: rows for t, rows in before.items() if t != "alembic_version"}
+    assert schema_differences(empty_db_url) == []
+    verified = cli("audit", "verify", "-o", "json")
+    assert verified.exit_code == 0, verified.output
+    assert verified.json()["events"] == 3
+    shared = cli("client", "share", "Maya Chen", "--from", "sam@riverside.example", "--to",
+                 "ana@riverside.example", "--chart")
+    assert shared.exit_code == 0, shared.output
+    notes = cli("note", "list", "Maya Chen", "-o", "json", actor="ana@riverside.example")
+    assert [n["body"] for n in notes.json()] == ["first"]
+    assert json.loads(cli("audit", "verify", "-o", "json").stdout)["ok"] is True
+
+
+def snapshot_rows(engine) -> dict[str, list[tuple[object, ...]]]:  # type: ignore[no-untyped-def]
+    """Every row of every table, without the column 0004 adds (so the two compare)."""
+    from sqlalchemy import inspect, text
+
+    with engine.connect() as conn:
+        tables = inspect(conn).get_table_names()
+        rows = {}
+        for name in tables:
+            columns = [c["name"] for c in inspect(conn).get_columns(name)
+                       if c["name"] != "db_login"]
+            listed = ", ".join(f'"{c}"' for c in columns)
+            rows[name] = sorted(tuple(str(v) for v in row) for row in
+                                conn.execute(text(f'SELECT {listed} FROM "{name}"')))
+        return rows

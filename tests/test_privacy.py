@@ -577,3 +577,29 @@ def test_a_missing_record_is_answered_like_an_unreadable_one(cli, cast, tmp_path
     assert unreadable.stderr == missing.stderr
     assert unreadable.stderr.startswith(f"Error: {command[0]}.read: no access to this ")
     assert not (tmp_path / "out.bin").exists()
+
+
+def test_client_access_gives_only_the_reasons_the_checks_use(cli, cast):
+    """A custodian whose scope does not cover the client is not "in scope" in the report, and
+    `note list` refuses them: the report prints the grants chart_access used."""
+    report = cli("client", "access", cast.client, "--staff", cast.scoped_custodian, "-o",
+                 "json")
+    assert report.exit_code == 0, report.output
+    (row,) = report.json()
+    assert row["chart_notes"] == "none"
+    assert "records custodian" not in row["chart_reason"]
+    refused = cli("note", "list", cast.client, actor=cast.scoped_custodian)
+    assert refused.exit_code == 4, refused.output
+    covered = cli("client", "access", cast.client, "--staff", cast.custodian, "-o", "json")
+    assert covered.json()[0]["chart_reason"] == "records custodian in scope (not private notes)"
+
+
+def test_nobody_but_the_owner_adds_roles_to_themselves(cli, cast, open_session):
+    result = cli("staff", "roles", cast.manager, "--add", "provider", actor=cast.manager)
+    assert result.exit_code == 4, result.output
+    assert result.stderr == ("Error: staff.roles: you cannot add roles to yourself; the owner "
+                             "or another manager must\n")
+    by_owner = cli("staff", "roles", cast.manager, "--add", "provider")
+    assert by_owner.exit_code == 0, by_owner.output
+    owner_self = cli("staff", "roles", cast.owner, "--add", "provider")
+    assert owner_self.exit_code == 0, owner_self.output

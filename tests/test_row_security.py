@@ -501,3 +501,15 @@ def test_audit_chain_hashes_agree_between_python_and_the_database(db_url, open_s
             assert audit._event_hash(prev, audit._fields(event)) == event.hash
             prev = event.hash
         assert json.loads(events[-1].details) == {"i": 2, "s": "\x7f\x01"}
+
+
+@pytest.mark.parametrize("viewer", ["owner", "manager", "custodian", "custodian_scoped",
+                                    "custodian_expired"])
+def test_cli_and_raw_sql_show_the_same_audit_events(matrix, viewer):
+    email = matrix.viewers[viewer]
+    seen_sql = {row[0] for row in sql(matrix.logins.url_of(email),
+                                      "SELECT id FROM audit_event")}
+    seen_cli = cli_ids(matrix, email, "audit", "list")
+    assert seen_cli == seen_sql
+    if viewer in ("owner", "custodian", "custodian_scoped"):
+        assert seen_sql, viewer

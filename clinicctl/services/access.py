@@ -308,7 +308,7 @@ def authorize_records_owner_change(actor: Staff, staff: Staff) -> None:
     """Who owns a provider's records decides who may share their chart, so only the owner of
     the practice changes it once the provider exists."""
     if not actor.has_role("owner"):
-        raise _deny(actor, "staff.update", f"only the owner changes who owns {staff.name}'s "
+        raise _deny(actor, Action.STAFF_UPDATE, f"only the owner changes who owns {staff.name}'s "
                     "records", object_type="staff", object_id=staff.id)
 
 
@@ -532,7 +532,7 @@ def authorize_export(session: Session, actor: Staff, kind: str, *,
     A records custodian exports only the clients of the providers in their scope (and
     ``provider``, when the export is for one provider, must be in it).
     """
-    action = f"export.{kind}"
+    action = Action(f"export.{kind}")
     audit = {"object_type": "export", "details": {"kind": kind}}
     require_roles(actor, action, EXPORTERS[kind], **audit)
     if actor.has_role("owner", "manager"):
@@ -550,5 +550,5 @@ def authorize_export(session: Session, actor: Staff, kind: str, *,
 
 def authorize_import(actor: Staff, kind: str) -> None:
     """Import one kind of data (rows are then checked like the single command they stand for)."""
-    require_roles(actor, f"import.{kind}", IMPORTERS[kind], object_type="import",
+    require_roles(actor, Action(f"import.{kind}"), IMPORTERS[kind], object_type="import",
                   details={"kind": kind})

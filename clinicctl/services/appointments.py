@@ -28,6 +28,7 @@ from clinicctl.models import (
 )
 from clinicctl.pos import DEFAULT_POS
 from clinicctl.services import access, audit
+from clinicctl.services.access import Action
 from clinicctl.services.availability import Intervals, busy_intervals, fits_availability
 from clinicctl.services.catalog import get_service, resolve_location, validate_pos
 from clinicctl.services.clients import assign, get_assignment
@@ -239,7 +240,7 @@ def ensure_in_list(session: Session, actor: Staff, result: BookingResult, action
     elif assignment.status in ("inactive", "discharged"):
         result.reactivated = assignment.status
         assignment.status = "active"
-        audit.record(session, actor_id=actor.id, action="client.status",
+        audit.record(session, actor_id=actor.id, action=Action.CLIENT_STATUS,
                      object_type="assignment", object_id=assignment.id, client_id=client.id,
                      details={"provider_id": provider.id, "from": result.reactivated,
                               "to": "active", "by": action})
@@ -270,7 +271,7 @@ def book(
     provider = resolve_provider(session, provider_ref)
     if not provider.active:
         raise InvalidInput(f"{provider.name} is deactivated; book with an active provider")
-    access.authorize_booking(session, actor, client, provider, "appointment.book")
+    access.authorize_booking(session, actor, client, provider, Action.APPOINTMENT_BOOK)
     location = resolve_location(session, location_ref) if location_ref else None
 
     local_first = start.astimezone(zone).replace(tzinfo=None)
@@ -285,7 +286,7 @@ def book(
                                zone=zone, outside_availability=outside_availability)
 
     result = BookingResult(client, provider, [], None, False)
-    ensure_in_list(session, actor, result, "appointment.book")
+    ensure_in_list(session, actor, result, Action.APPOINTMENT_BOOK)
 
     series = None
     if recurrence is not None:
@@ -309,7 +310,7 @@ def book(
         result.appointments.append(appointment)
     session.flush()
     result.outside_availability = outside
-    audit.record(session, actor_id=actor.id, action="appointment.book",
+    audit.record(session, actor_id=actor.id, action=Action.APPOINTMENT_BOOK,
                  object_type="appointment", object_id=result.appointments[0].id,
                  client_id=client.id,
                  details={"provider_id": provider.id,
@@ -339,7 +340,7 @@ def _authorize_existing(session: Session, actor: Staff, appointment: Appointment
 def visible_filter(session: Session, actor: Staff):  # type: ignore[no-untyped-def]
     """Providers see their own appointments and those of clients in their list; the other
     roles see the practice's schedule."""
-    access.require_active(actor, "appointment.list", object_type="appointment")
+    access.require_active(actor, Action.APPOINTMENT_LIST, object_type="appointment")
     if actor.has_role("owner", "manager", "scheduler", "biller", access.CUSTODIAN):
         return None
     from clinicctl.models import Assignment
@@ -394,7 +395,7 @@ def show_appointment(session: Session, actor: Staff, appointment_id: int) -> App
     if restriction is not None and session.scalar(
         select(Appointment.id).where(Appointment.id == appointment_id, restriction)
     ) is None:
-        raise access._deny(actor, "appointment.show", "not your appointment or client",
+        raise access._deny(actor, Action.APPOINTMENT_SHOW, "not your appointment or client",
                            client_id=appointment.client_id, object_type="appointment",
                            object_id=appointment_id)
     return appointment
@@ -415,7 +416,7 @@ def cancel(session: Session, actor: Staff, appointment_id: int, *, reason: str |
         raise InvalidInput(f"invalid --scope {scope!r}: expected this, future or series")
     new_status = "late-cancelled" if late else "no-show" if no_show else "cancelled"
     appointment = get_appointment(session, appointment_id)
-    _authorize_existing(session, actor, appointment, "appointment.cancel")
+    _authorize_existing(session, actor, appointment, Action.APPOINTMENT_CANCEL)
     if scope != "this" and appointment.series_id is None:
         raise InvalidInput(f"appointment #{appointment.id} is not part of a series")
     if no_show and scope != "this":
@@ -443,7 +444,7 @@ def cancel(session: Session, actor: Staff, appointment_id: int, *, reason: str |
         target.status = new_status
         target.cancellation_reason = (reason or "").strip() or None
     session.flush()
-    audit.record(session, actor_id=actor.id, action="appointment.cancel",
+    audit.record(session, actor_id=actor.id, action=Action.APPOINTMENT_CANCEL,
                  object_type="appointment", object_id=appointment.id,
                  client_id=appointment.client_id,
                  details={"status": new_status, "scope": scope,
@@ -454,7 +455,7 @@ def cancel(session: Session, actor: Staff, appointment_id: int, *, reason: str |
 def complete(session: Session, actor: Staff, appointment_id: int
              ) -> tuple[Appointment, bool]:
     appointment = get_appointment(session, appointment_id)
-    _authorize_existing(session, actor, appointment, "appointment.complete")
+    _authorize_existing(session, actor, appointment, Action.APPOINTMENT_COMPLETE)
     if appointment.status == "completed":
         return appointment, False
     if appointment.status != "scheduled":
@@ -464,7 +465,7 @@ def complete(session: Session, actor: Staff, appointment_id: int
         raise Conflict(f"appointment #{appointment.id} has not started yet")
     appointment.status = "completed"
     session.flush()
-    audit.record(session, actor_id=actor.id, action="appointment.complete",
+    audit.record(session, actor_id=actor.id, action=Action.APPOINTMENT_COMPLETE,
                  object_type="appointment", object_id=appointment.id,
                  client_id=appointment.client_id)
     return appointment, True
@@ -477,12 +478,12 @@ def reschedule(session: Session, actor: Staff, appointment_id: int, *, at: str,
     zone = practice_zone(session)
     start = parse_local_datetime(at, zone, "--at")
     appointment = get_appointment(session, appointment_id)
-    client = _authorize_existing(session, actor, appointment, "appointment.reschedule")
+    client = _authorize_existing(session, actor, appointment, Action.APPOINTMENT_RESCHEDULE)
     provider = resolve_provider(session, provider_ref) if provider_ref else appointment.provider
     if not provider.active:
         raise InvalidInput(f"{provider.name} is deactivated; book with an active provider")
     if provider.id != appointment.provider_id:
-        access.authorize_booking(session, actor, client, provider, "appointment.reschedule")
+        access.authorize_booking(session, actor, client, provider, Action.APPOINTMENT_RESCHEDULE)
     if appointment.status != "scheduled":
         raise Conflict(f"appointment #{appointment.id} is {appointment.status}; only scheduled "
                        "appointments can be rescheduled")
@@ -496,7 +497,7 @@ def reschedule(session: Session, actor: Staff, appointment_id: int, *, at: str,
                                outside_availability=outside_availability,
                                exclude_appointment_id=appointment.id)
     result = BookingResult(client, provider, [appointment], appointment.series_id, False)
-    ensure_in_list(session, actor, result, "appointment.reschedule")
+    ensure_in_list(session, actor, result, Action.APPOINTMENT_RESCHEDULE)
     old = {"start": appointment.start_at.isoformat(), "provider_id": appointment.provider_id}
     appointment.start_at = begin
     appointment.end_at = begin + length
@@ -509,7 +510,7 @@ def reschedule(session: Session, actor: Staff, appointment_id: int, *, at: str,
     session.flush()
     session.refresh(appointment)
     result.outside_availability = fitted[0] is None
-    audit.record(session, actor_id=actor.id, action="appointment.reschedule",
+    audit.record(session, actor_id=actor.id, action=Action.APPOINTMENT_RESCHEDULE,
                  object_type="appointment", object_id=appointment.id, client_id=client.id,
                  details={"from": old, "provider_id": provider.id,
                           "new_provider": result.new_provider,

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from clinicctl.models import AuditEvent, Staff, utcnow
+from clinicctl.services.access import Action
 
 GENESIS_HASH = "0" * 64
 # Serialises appends on PostgreSQL so two writers never chain onto the same event.
@@ -179,7 +180,8 @@ class AuditFilter:
     limit: int | None = None
 
 
-def list_events(session: Session, flt: AuditFilter, *, client_ids: set[int] | None = None
+def list_events(session: Session, flt: AuditFilter, *, client_ids: set[int] | None = None,
+                about_clients_only: bool = False
                 ) -> list[AuditEvent]:
     query = select(AuditEvent).order_by(AuditEvent.id)
     if flt.actor_id is not None:
@@ -196,6 +198,8 @@ def list_events(session: Session, flt: AuditFilter, *, client_ids: set[int] | No
         query = query.where(AuditEvent.at < flt.until)
     if client_ids is not None:
         query = query.where(AuditEvent.client_id.in_(client_ids))
+    if about_clients_only:
+        query = query.where(AuditEvent.client_id.is_not(None))
     if flt.limit:
         query = query.order_by(None).order_by(AuditEvent.id.desc()).limit(flt.limit)
         return list(reversed(session.scalars(query).all()))
@@ -271,7 +275,7 @@ def anchor_for(session: Session, actor: Staff, zone: dt.tzinfo | None = None) ->
     from clinicctl.errors import Conflict
     from clinicctl.services import access
 
-    access.authorize_audit_read(actor, "audit.anchor")
+    access.authorize_audit_read(actor, Action.AUDIT_ANCHOR)
     found = head(session, zone)
     if found is None:
         raise Conflict("the audit trail is empty: there is nothing to anchor")
@@ -419,12 +423,14 @@ def list_for(
         flt.actor_id = resolve_staff(session, actor_ref).id
     if client_ref:
         flt.client_id = resolve_client(session, client_ref).id
-    access.authorize_audit_read(actor, "audit.list")
+    access.authorize_audit_read(actor, Action.AUDIT_LIST)
     client_ids = None
-    if not actor.has_role("owner", "manager"):
+    about_clients_only = not actor.has_role("owner", "manager")
+    if about_clients_only:
         client_ids = _custodian_client_ids(session, actor)
-    events = list_events(session, flt, client_ids=client_ids)
-    record(session, actor_id=actor.id, action="audit.list", object_type="audit",
+    events = list_events(session, flt, client_ids=client_ids,
+                         about_clients_only=about_clients_only)
+    record(session, actor_id=actor.id, action=Action.AUDIT_LIST, object_type="audit",
            details={"events": len(events)})
     return events
 
@@ -433,20 +439,23 @@ def _start_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
-def _custodian_client_ids(session: Session, custodian: Staff) -> set[int]:
+def _custodian_client_ids(session: Session, custodian: Staff) -> set[int] | None:
+    """The clients whose events a records custodian reads: those a provider in their scope
+    has (None: every event about a client, for a custodian of all providers). The policy
+    on ``audit_event`` (migration 0004) says the same."""
     from clinicctl.models import Assignment
     from clinicctl.services import access
 
     scope = access.custodian_scope(session, custodian)
-    query = select(Assignment.client_id).distinct()
-    if scope is not None:
-        query = query.where(Assignment.provider_id.in_(scope))
-    return set(session.scalars(query))
+    if scope is None:
+        return None
+    return set(session.scalars(select(Assignment.client_id).distinct()
+                               .where(Assignment.provider_id.in_(scope))))
 
 
 def verify_for(session: Session, actor: Staff, anchors: list[Anchor] | None = None
                ) -> VerifyResult:
     from clinicctl.services import access
 
-    access.authorize_audit_read(actor, "audit.verify")
+    access.authorize_audit_read(actor, Action.AUDIT_VERIFY)
     return verify(session, anchors)

@@ -29,6 +29,7 @@ from clinicctl.models import (
     utcnow,
 )
 from clinicctl.services import access, audit
+from clinicctl.services.access import Action
 from clinicctl.services.catalog import resolve_location
 from clinicctl.services.practice import practice_zone
 from clinicctl.services.refs import parse_date, resolve_client, resolve_provider
@@ -69,7 +70,7 @@ def add_block(
     if first and last and last < first:
         raise InvalidInput(f"--until {last.isoformat()} is before --from {first.isoformat()}")
     provider = resolve_provider(session, provider_ref)
-    access.authorize_availability(actor, provider, "availability.add")
+    access.authorize_availability(actor, provider, Action.AVAILABILITY_ADD)
     location = resolve_location(session, location_ref) if location_ref else None
     block = AvailabilityBlock(
         provider_id=provider.id, weekdays=mask, start_time=start_time, end_time=end_time,
@@ -79,7 +80,7 @@ def add_block(
     )
     session.add(block)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="availability.add",
+    audit.record(session, actor_id=actor.id, action=Action.AVAILABILITY_ADD,
                  object_type="availability_block", object_id=block.id,
                  details={"provider_id": provider.id})
     return block
@@ -87,7 +88,7 @@ def add_block(
 
 def list_blocks(session: Session, actor: Staff, provider_ref: str | None = None
                 ) -> list[AvailabilityBlock]:
-    access.require_active(actor, "availability.list", object_type="availability_block")
+    access.require_active(actor, Action.AVAILABILITY_LIST, object_type="availability_block")
     query = select(AvailabilityBlock).order_by(AvailabilityBlock.provider_id,
                                                AvailabilityBlock.id)
     if provider_ref:
@@ -100,10 +101,10 @@ def remove_block(session: Session, actor: Staff, block_id: int) -> AvailabilityB
     block = session.get(AvailabilityBlock, block_id)
     if block is None:
         raise NotFound(f"no availability block with id {block_id}")
-    access.authorize_availability(actor, block.provider, "availability.remove")
+    access.authorize_availability(actor, block.provider, Action.AVAILABILITY_REMOVE)
     session.delete(block)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="availability.remove",
+    audit.record(session, actor_id=actor.id, action=Action.AVAILABILITY_REMOVE,
                  object_type="availability_block", object_id=block_id,
                  details={"provider_id": block.provider_id})
     return block
@@ -117,12 +118,12 @@ def add_time_off(session: Session, actor: Staff, provider_ref: str, *, start: st
     if end_at <= start_at:
         raise InvalidInput(f"--end {end} is not after --start {start}")
     provider = resolve_provider(session, provider_ref)
-    access.authorize_availability(actor, provider, "availability.timeoff")
+    access.authorize_availability(actor, provider, Action.AVAILABILITY_TIMEOFF)
     time_off = TimeOff(provider_id=provider.id, start_at=start_at, end_at=end_at,
                        reason=(reason or "").strip() or None, created_by_id=actor.id)
     session.add(time_off)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="availability.timeoff",
+    audit.record(session, actor_id=actor.id, action=Action.AVAILABILITY_TIMEOFF,
                  object_type="time_off", object_id=time_off.id,
                  details={"provider_id": provider.id})
     return time_off
@@ -247,7 +248,7 @@ def find_slots(
     for provider in providers:
         if not provider.active:  # booking would refuse every slot offered
             raise InvalidInput(f"{provider.name} is deactivated; book with an active provider")
-        access.authorize_booking(session, actor, client, provider, "availability.find")
+        access.authorize_booking(session, actor, client, provider, Action.AVAILABILITY_FIND)
     location = resolve_location(session, location_ref) if location_ref else None
 
     window_start = dt.datetime.combine(first_day, dt.time(), tzinfo=zone)

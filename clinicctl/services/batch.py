@@ -19,6 +19,7 @@ from clinicctl.db import insert_many, one_of
 from clinicctl.errors import ClinicError, Conflict, Denied, ExitCode, InvalidInput, NotFound
 from clinicctl.models import Assignment, ChartShare, Client, Staff, utcnow
 from clinicctl.services import audit, sharing
+from clinicctl.services.access import Action
 from clinicctl.services.refs import name_key, resolve_client, resolve_provider
 
 SHARE_COLUMNS = ("client", "from", "to")
@@ -228,7 +229,7 @@ class BulkShareStore(sharing.ShareStore):
             "client_id": client.id, "provider_id": provider.id, "status": "new",
             "diagnosis": "", "origin": "share", "created_by_id": actor.id,
             "created_at": utcnow()}, fact))
-        self.record(actor_id=actor.id, action="assignment.create", object_type="assignment",
+        self.record(actor_id=actor.id, action=Action.ASSIGNMENT_CREATE, object_type="assignment",
                     subject=fact, client_id=client.id,
                     details={"provider_id": provider.id, "origin": "share"})
 
@@ -240,7 +241,7 @@ class BulkShareStore(sharing.ShareStore):
             "client_id": client.id, "from_provider_id": source.id, "to_provider_id": target.id,
             "include_private_notes": private_notes, "started_by_id": actor.id,
             "started_at": utcnow()}, fact))
-        self.record(actor_id=actor.id, action="chart_share.start", object_type="chart_share",
+        self.record(actor_id=actor.id, action=Action.CHART_SHARE_START, object_type="chart_share",
                     subject=fact, client_id=client.id,
                     details={"from_id": source.id, "to_id": target.id,
                              "include_private_notes": private_notes})
@@ -252,7 +253,7 @@ class BulkShareStore(sharing.ShareStore):
                          chart_share.to_provider_id]
         self._ended.append({"id": chart_share.id, "ended_at": utcnow(),
                             "ended_by_id": actor.id})
-        self.record(actor_id=actor.id, action="chart_share.end", object_type="chart_share",
+        self.record(actor_id=actor.id, action=Action.CHART_SHARE_END, object_type="chart_share",
                     object_id=chart_share.id, client_id=chart_share.client_id,
                     details={"from_id": chart_share.from_provider_id,
                              "to_id": chart_share.to_provider_id})

@@ -28,6 +28,7 @@ from clinicctl.models import (
     Staff,
 )
 from clinicctl.services import access, audit
+from clinicctl.services.access import Action
 from clinicctl.services.practice import get_practice, practice_zone
 from clinicctl.services.refs import parse_date, resolve_provider
 
@@ -71,7 +72,7 @@ def _reschedules(session: Session, appointment_ids: list[int]) -> dict[int, int]
         return {}
     rows = session.execute(
         select(AuditEvent.object_id, func.count())
-        .where(AuditEvent.action == "appointment.reschedule",
+        .where(AuditEvent.action == Action.APPOINTMENT_RESCHEDULE,
                AuditEvent.object_type == "appointment", AuditEvent.outcome == "ok",
                AuditEvent.object_id.in_(appointment_ids))
         .group_by(AuditEvent.object_id)
@@ -145,7 +146,7 @@ def export_calendar(session: Session, actor: Staff, provider_ref: str, *,
         first_day, last_day = _timezone_range(appointments, zone)
         cal.add_missing_timezones(first_date=first_day, last_date=last_day)
 
-    audit.record(session, actor_id=actor.id, action="export.calendar", object_type="staff",
+    audit.record(session, actor_id=actor.id, action=Action.EXPORT_CALENDAR, object_type="staff",
                  object_id=provider.id,
                  details={"events": len(appointments),
                           "from": first.isoformat() if first else None,

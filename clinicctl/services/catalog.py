@@ -9,6 +9,7 @@ from clinicctl.errors import Conflict, InvalidInput, NotFound
 from clinicctl.models import Location, ServiceCode, Staff
 from clinicctl.pos import POS_CODES
 from clinicctl.services import access, audit
+from clinicctl.services.access import Action
 from clinicctl.services.refs import name_key
 
 DEFAULT_SERVICE = "90834"
@@ -27,7 +28,7 @@ def add_location(session: Session, actor: Staff, name: str, pos: str) -> tuple[L
     if not name:
         raise InvalidInput("the location name is empty")
     pos = validate_pos(pos)
-    access.authorize_catalog_edit(actor, "location.add")
+    access.authorize_catalog_edit(actor, Action.LOCATION_ADD)
     existing = session.scalar(select(Location).where(Location.name_key == name_key(name)))
     if existing is not None:
         if existing.pos_code != pos:
@@ -36,13 +37,13 @@ def add_location(session: Session, actor: Staff, name: str, pos: str) -> tuple[L
     location = Location(name=name, name_key=name_key(name), pos_code=pos)
     session.add(location)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="location.add", object_type="location",
+    audit.record(session, actor_id=actor.id, action=Action.LOCATION_ADD, object_type="location",
                  object_id=location.id, details={"pos_code": pos})
     return location, True
 
 
 def list_locations(session: Session, actor: Staff) -> list[Location]:
-    access.require_active(actor, "location.list", object_type="catalog")
+    access.require_active(actor, Action.LOCATION_LIST, object_type="catalog")
     return list(session.scalars(select(Location).order_by(Location.name_key)))
 
 
@@ -68,7 +69,7 @@ def add_service(session: Session, actor: Staff, code: str, name: str, minutes: i
         raise InvalidInput("the service name is empty")
     if minutes <= 0 or minutes > 24 * 60:
         raise InvalidInput(f"invalid minutes {minutes}: expected 1 to 1440")
-    access.authorize_catalog_edit(actor, "service.add")
+    access.authorize_catalog_edit(actor, Action.SERVICE_ADD)
     existing = session.get(ServiceCode, code)
     if existing is not None:
         if (existing.name, existing.minutes) != (name, minutes):
@@ -77,13 +78,13 @@ def add_service(session: Session, actor: Staff, code: str, name: str, minutes: i
     service = ServiceCode(code=code, name=name, minutes=minutes, builtin=False)
     session.add(service)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="service.add", object_type="service",
+    audit.record(session, actor_id=actor.id, action=Action.SERVICE_ADD, object_type="service",
                  details={"code": code, "minutes": minutes})
     return service, True
 
 
 def list_services(session: Session, actor: Staff) -> list[ServiceCode]:
-    access.require_active(actor, "service.list", object_type="catalog")
+    access.require_active(actor, Action.SERVICE_LIST, object_type="catalog")
     return list(session.scalars(select(ServiceCode).order_by(ServiceCode.code)))
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from clinicctl.errors import Conflict, InvalidInput, NotFound
 from clinicctl.models import ASSIGNMENT_STATUSES, Assignment, Client, Staff
 from clinicctl.services import access, audit
+from clinicctl.services.access import Action
 from clinicctl.services.refs import (
     name_key,
     parse_date,
@@ -124,7 +125,7 @@ def add_client(
     external_id = _clean_optional(external_id)
     if codes and not provider_ref and not _acts_as_provider_only(actor):
         raise InvalidInput("--diagnosis needs --provider: a diagnosis belongs to one provider")
-    access.authorize_client_edit(session, actor, None, "client.add")
+    access.authorize_client_edit(session, actor, None, Action.CLIENT_ADD)
     provider = _first_provider(session, actor, provider_ref)
 
     key = name_key(first_name, last_name)
@@ -164,7 +165,7 @@ def add_client(
     )
     session.add(client)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="client.add", object_type="client",
+    audit.record(session, actor_id=actor.id, action=Action.CLIENT_ADD, object_type="client",
                  object_id=client.id, client_id=client.id)
     assignment = None
     if provider is not None:
@@ -181,7 +182,7 @@ def _first_provider(session: Session, actor: Staff, provider_ref: str | None) ->
         # A provider adds clients to their own list; otherwise they could not see them.
         provider = resolve_provider(session, provider_ref) if provider_ref else actor
         if provider.id != actor.id:
-            raise access._deny(actor, "client.add", "providers add clients to their own list",
+            raise access._deny(actor, Action.CLIENT_ADD, "providers add clients to their own list",
                                object_type="client")
         return provider
     if provider_ref is None:
@@ -212,7 +213,8 @@ def assign(
     )
     session.add(assignment)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="assignment.create", object_type="assignment",
+    audit.record(session, actor_id=actor.id, action=Action.ASSIGNMENT_CREATE,
+                 object_type="assignment",
                  object_id=assignment.id, client_id=client.id,
                  details={"provider_id": provider.id, "origin": origin})
     return assignment
@@ -235,7 +237,7 @@ def list_clients(
     search: str | None = None,
 ) -> list[Client]:
     """The client directory (name, id, date of birth), which every role may read."""
-    access.require_active(actor, "client.list", object_type="client")
+    access.require_active(actor, Action.CLIENT_LIST, object_type="client")
     statuses: tuple[str, ...] | None
     if status is None:
         statuses = DEFAULT_LIST_STATUSES if provider_ref else None
@@ -271,7 +273,7 @@ class ClientProfile:
 
 def client_profile(session: Session, actor: Staff, ref: str) -> ClientProfile:
     client = resolve_client(session, ref)
-    access.authorize_client_profile(session, actor, client, "client.show")
+    access.authorize_client_profile(session, actor, client, Action.CLIENT_SHOW)
     return ClientProfile(client, assignments_of(session, client.id))
 
 
@@ -304,7 +306,7 @@ def edit_client(session: Session, actor: Staff, ref: str, changes: dict[str, Any
             changes[what] = _clean_optional(changes[what])
     check_lengths(changes)
     client = resolve_client(session, ref)
-    access.authorize_client_edit(session, actor, client, "client.edit")
+    access.authorize_client_edit(session, actor, client, Action.CLIENT_EDIT)
     if changes.get("external_id"):
         other = session.scalar(
             select(Client.id).where(Client.external_id == changes["external_id"],
@@ -319,7 +321,7 @@ def edit_client(session: Session, actor: Staff, ref: str, changes: dict[str, Any
         client.name_key = name_key(client.first_name, client.last_name)
     session.flush()
     if changed:
-        audit.record(session, actor_id=actor.id, action="client.edit", object_type="client",
+        audit.record(session, actor_id=actor.id, action=Action.CLIENT_EDIT, object_type="client",
                      object_id=client.id, client_id=client.id, details={"fields": changed})
     return client, changed
 
@@ -338,13 +340,14 @@ def set_status(session: Session, actor: Staff, ref: str, provider_ref: str, stat
     client = resolve_client(session, ref)
     provider = resolve_provider(session, provider_ref)
     assignment = _assignment_for(session, client, provider)
-    access.authorize_assignment_edit(session, actor, assignment, "client.status", clinical=False)
+    access.authorize_assignment_edit(session, actor, assignment, Action.CLIENT_STATUS,
+                                     clinical=False)
     if assignment.status == status:
         return assignment, False
     old = assignment.status
     assignment.status = status
     session.flush()
-    audit.record(session, actor_id=actor.id, action="client.status", object_type="assignment",
+    audit.record(session, actor_id=actor.id, action=Action.CLIENT_STATUS, object_type="assignment",
                  object_id=assignment.id, client_id=client.id,
                  details={"provider_id": provider.id, "from": old, "to": status})
     return assignment, True
@@ -356,14 +359,15 @@ def set_diagnosis(session: Session, actor: Staff, ref: str, provider_ref: str, c
     client = resolve_client(session, ref)
     provider = resolve_provider(session, provider_ref)
     assignment = _assignment_for(session, client, provider)
-    access.authorize_assignment_edit(session, actor, assignment, "client.diagnosis",
+    access.authorize_assignment_edit(session, actor, assignment, Action.CLIENT_DIAGNOSIS,
                                      clinical=True)
     value = ",".join(cleaned)
     if assignment.diagnosis == value:
         return assignment, False
     assignment.diagnosis = value
     session.flush()
-    audit.record(session, actor_id=actor.id, action="client.diagnosis", object_type="assignment",
+    audit.record(session, actor_id=actor.id, action=Action.CLIENT_DIAGNOSIS,
+                 object_type="assignment",
                  object_id=assignment.id, client_id=client.id,
                  details={"provider_id": provider.id, "count": len(cleaned)})
     return assignment, True

@@ -34,6 +34,7 @@ from clinicctl.models import (
     StaffRole,
 )
 from clinicctl.services import access, audit
+from clinicctl.services.access import Action
 from clinicctl.services.practice import practice_zone
 from clinicctl.services.refs import parse_date, resolve_provider
 from clinicctl.services.timeutil import weekday_names
@@ -133,7 +134,8 @@ def _audited(session: Session, actor: Staff, kind: str, filters: dict[str, Any],
     for row in rows:
         count += 1
         yield row
-    audit.record(session, actor_id=actor.id, action=f"export.{kind}", object_type="export",
+    audit.record(session, actor_id=actor.id, action=Action(f"export.{kind}"),
+                 object_type="export",
                  details={"kind": kind, "rows": count, **filters})
 
 

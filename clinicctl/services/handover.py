@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from clinicctl.errors import Conflict, InvalidInput
 from clinicctl.models import Appointment, Assignment, Client, Staff, utcnow
 from clinicctl.services import access, audit, sharing
+from clinicctl.services.access import Action
 from clinicctl.services.appointments import check_occurrences, format_local
 from clinicctl.services.practice import practice_zone
 from clinicctl.services.refs import resolve_provider
@@ -195,7 +196,7 @@ def reassign(
     targets = _targets(session, source, to_refs)
     # The handover is a batch of shares: refuse the roles that may never share before
     # looking at the caseload, so the answer does not depend on whether it is empty.
-    access.require_roles(actor, "staff.reassign", access.SHARERS, object_type="staff",
+    access.require_roles(actor, Action.STAFF_REASSIGN, access.SHARERS, object_type="staff",
                          object_id=source.id)
     result = HandoverResult(source.id, source.name, [(t.id, t.name) for t in targets], chart,
                             appointments is not None)
@@ -227,7 +228,7 @@ def reassign(
         _move(session, actor, source, {c.id: c for c in clients}, chosen, upcoming, rows)
 
     if result.changed:
-        audit.record(session, actor_id=actor.id, action="staff.reassign", object_type="staff",
+        audit.record(session, actor_id=actor.id, action=Action.STAFF_REASSIGN, object_type="staff",
                      object_id=source.id,
                      details={"to_ids": [t.id for t in targets], "clients": result.clients,
                               "changed": result.changed,
@@ -246,7 +247,7 @@ def _move(session: Session, actor: Staff, source: Staff, clients: dict[int, Clie
     for appointment in upcoming:
         client = clients[appointment.client_id]
         target = chosen[client.id]
-        access.authorize_booking(session, actor, client, target, "appointment.reassign")
+        access.authorize_booking(session, actor, client, target, Action.APPOINTMENT_REASSIGN)
         when = format_local(appointment.start_at, zone)
         reasons: list[str] = []
         try:
@@ -276,7 +277,7 @@ def _move(session: Session, actor: Staff, source: Staff, clients: dict[int, Clie
         # It passed the target's availability check above.
         appointment.outside_availability = False
         session.flush()
-        audit.record(session, actor_id=actor.id, action="appointment.reassign",
+        audit.record(session, actor_id=actor.id, action=Action.APPOINTMENT_REASSIGN,
                      object_type="appointment", object_id=appointment.id,
                      client_id=appointment.client_id,
                      details={"from_id": source.id, "to_id": target.id})

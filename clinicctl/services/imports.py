@@ -41,6 +41,7 @@ from clinicctl.models import (
 )
 from clinicctl.pos import DEFAULT_POS
 from clinicctl.services import access, audit, availability, clients, staff
+from clinicctl.services.access import Action
 from clinicctl.services.appointments import BookingResult, check_occurrences, ensure_in_list
 from clinicctl.services.catalog import (
     add_location,
@@ -138,7 +139,7 @@ def import_rows(session: Session, actor: Staff, kind: str, rows: Iterable[Row], 
         summary = _import_each(session, actor, kind, rows, tick)
     if not summary.rows:
         raise InvalidInput("the CSV file has no data rows")
-    audit.record(session, actor_id=actor.id, action=f"import.{kind}", object_type="import",
+    audit.record(session, actor_id=actor.id, action=Action(f"import.{kind}"), object_type="import",
                  details={"kind": kind, **summary.as_dict()})
     return summary
 
@@ -341,14 +342,14 @@ def _import_clients(session: Session, actor: Staff, rows: Iterable[Row], tick: A
                             same={"created_at": created_at})
                 # Writers are serialised (BEGIN IMMEDIATE, the PostgreSQL advisory lock), so
                 # the ids above the newest are this chunk's.
-                events += [{"actor_id": actor.id, "action": "client.add",
+                events += [{"actor_id": actor.id, "action": Action.CLIENT_ADD,
                             "object_type": "client", "object_id": new_id, "client_id": new_id,
                             "details": by_import}
                            for new_id in session.scalars(select(Client.id).where(
                                Client.id > newest).order_by(Client.id))]
             if updates:
                 session.execute(update(Client), updates)
-                events += [{"actor_id": actor.id, "action": "client.edit",
+                events += [{"actor_id": actor.id, "action": Action.CLIENT_EDIT,
                             "object_type": "client", "object_id": values["id"],
                             "client_id": values["id"],
                             "details": {"by": "import",
@@ -462,20 +463,20 @@ def _staff_row(context: _Context, cells: _Cells) -> str:
         fields["records_owner"] = records_owner
     if fields:
         # As for their roles, a manager may not change the owner or a records custodian.
-        access.authorize_staff_admin(actor, "staff.update", roles=existing.roles)
+        access.authorize_staff_admin(actor, Action.STAFF_UPDATE, roles=existing.roles)
         if "records_owner" in fields:
             access.authorize_records_owner_change(actor, existing)
         for key, value in fields.items():
             setattr(existing, key, value)
         session.flush()
-        _changed(context, "staff.update", "staff", existing.id, fields)
+        _changed(context, Action.STAFF_UPDATE, "staff", existing.id, fields)
         changed = True
     if active != existing.active:
         if active:
-            access.authorize_staff_admin(actor, "staff.reactivate", roles=existing.roles)
+            access.authorize_staff_admin(actor, Action.STAFF_REACTIVATE, roles=existing.roles)
             existing.active = True
             session.flush()
-            _changed(context, "staff.reactivate", "staff", existing.id, {"active": True})
+            _changed(context, Action.STAFF_REACTIVATE, "staff", existing.id, {"active": True})
         else:
             staff.deactivate(session, actor, f"#{existing.id}")
         changed = True
@@ -525,7 +526,7 @@ def _availability_row(context: _Context, cells: _Cells) -> str:
                                session_minutes=session_minutes, break_minutes=break_minutes,
                                effective_from=first, effective_until=last)
         return "created"
-    access.authorize_availability(actor, provider, "availability.update")
+    access.authorize_availability(actor, provider, Action.AVAILABILITY_UPDATE)
     last_day = parse_date(last, "effective_until date") if last else None
     if last_day is not None and first_day is not None and last_day < first_day:
         raise InvalidInput(f"effective_until {last_day} is before effective_from {first_day}")
@@ -539,7 +540,7 @@ def _availability_row(context: _Context, cells: _Cells) -> str:
     for key, value in changes.items():
         setattr(existing, key, value)
     session.flush()
-    return _changed(context, "availability.update", "availability_block", existing.id, changes,
+    return _changed(context, Action.AVAILABILITY_UPDATE, "availability_block", existing.id, changes,
                     provider_id=provider.id)
 
 
@@ -589,7 +590,7 @@ def _assignment_row(context: _Context, cells: _Cells) -> str:
             assignment.status = status
             session.flush()
         return "created"
-    access.authorize_assignment_edit(session, actor, existing, "assignment.update",
+    access.authorize_assignment_edit(session, actor, existing, Action.ASSIGNMENT_UPDATE,
                                      clinical=codes is not None)
     wanted: dict[str, Any] = {}
     if status is not None:
@@ -602,7 +603,7 @@ def _assignment_row(context: _Context, cells: _Cells) -> str:
     for key, value in changes.items():
         setattr(existing, key, value)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="assignment.update",
+    audit.record(session, actor_id=actor.id, action=Action.ASSIGNMENT_UPDATE,
                  object_type="assignment", object_id=existing.id, client_id=client.id,
                  details={"fields": sorted(changes), "provider_id": provider.id,
                           "by": "import"})
@@ -633,7 +634,7 @@ def _appointment_row(context: _Context, cells: _Cells) -> str:
     outside = cells.flag("outside_availability", False)
     reason = cells.get("cancellation_reason")
     cells.done()
-    access.authorize_booking(session, actor, client, provider, "appointment.import")
+    access.authorize_booking(session, actor, client, provider, Action.APPOINTMENT_IMPORT)
     wanted = {"client_id": client.id, "end_at": end, "status": status,
               "service_code": service.code, "pos_code": pos,
               "location_id": location.id if location else None,
@@ -656,7 +657,7 @@ def _appointment_row(context: _Context, cells: _Cells) -> str:
         for key, value in changes.items():
             setattr(existing, key, value)
         session.flush()
-        return _changed(context, "appointment.update", "appointment", existing.id, changes)
+        return _changed(context, Action.APPOINTMENT_UPDATE, "appointment", existing.id, changes)
 
     if status == "scheduled" and start > utcnow():
         # A future booking gets every check a booking gets, availability included.
@@ -668,7 +669,7 @@ def _appointment_row(context: _Context, cells: _Cells) -> str:
     elif status not in CANCELLED_STATUSES:
         _refuse_overlap(context, client, provider, start, end, None)
     ensure_in_list(session, actor, BookingResult(client, provider, [], None, False),
-                   "appointment.import")
+                   Action.APPOINTMENT_IMPORT)
     series_ref = cells.get("series_id")
     series_id = None
     if series_ref is not None:

@@ -44,14 +44,14 @@ def add_note(
     if when > today:
         raise InvalidInput(f"date of service {when.isoformat()} is in the future")
     client = resolve_client(session, client_ref)
-    access.authorize_note_write(session, actor, client, "note.add")
+    access.authorize_note_write(session, actor, client, Action.NOTE_ADD)
     if addendum_to is not None:
         first = session.get(ChartNote, addendum_to)
         # A missing note and an unreadable one get the same refusal, so note ids of a chart
         # the actor cannot read cannot be probed.
         if first is None or first.client_id != client.id or not access.chart_access(
                 session, actor, client.id).can_read(first.author_id, first.kind):
-            raise access._deny(actor, "note.add", "no access to the note being amended",
+            raise access._deny(actor, Action.NOTE_ADD, "no access to the note being amended",
                                client_id=client.id, object_type="chart_note",
                                object_id=addendum_to)
         # An addendum is part of the note it amends: a private note's addendum is private.
@@ -60,7 +60,7 @@ def add_note(
                      body=body, addendum_to_id=addendum_to)
     session.add(note)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="note.add", object_type="chart_note",
+    audit.record(session, actor_id=actor.id, action=Action.NOTE_ADD, object_type="chart_note",
                  object_id=note.id, client_id=client.id,
                  details={"kind": kind, "addendum_to": addendum_to})
     return note
@@ -76,7 +76,7 @@ def list_notes(session: Session, actor: Staff, client_ref: str) -> list[ChartNot
         )
         if chart.can_read(n.author_id, n.kind)
     ]
-    audit.record(session, actor_id=actor.id, action="note.list", object_type="client",
+    audit.record(session, actor_id=actor.id, action=Action.NOTE_LIST, object_type="client",
                  object_id=client.id, client_id=client.id,
                  details={"note_ids": [n.id for n in notes]})
     return notes
@@ -90,8 +90,8 @@ def show_note(session: Session, actor: Staff, note_id: int) -> ChartNote:
         # (on PostgreSQL row-level security hides such a note as if it were missing).
         raise _no_access(actor, Action.NOTE_READ, "chart_note", note_id)
     access.authorize_clinical_read(session, actor, client, note.author_id, note.kind,
-                                   "note.read", "chart_note", note.id)
-    audit.record(session, actor_id=actor.id, action="note.read", object_type="chart_note",
+                                   Action.NOTE_READ, "chart_note", note.id)
+    audit.record(session, actor_id=actor.id, action=Action.NOTE_READ, object_type="chart_note",
                  object_id=note.id, client_id=client.id)
     return note
 
@@ -111,12 +111,12 @@ def add_document(
     if len(content) > MAX_DOCUMENT_BYTES:
         raise InvalidInput(f"the file is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB")
     client = resolve_client(session, client_ref)
-    access.authorize_document_add(session, actor, client, clinical=clinical, action="doc.add")
+    access.authorize_document_add(session, actor, client, clinical=clinical, action=Action.DOC_ADD)
     document = Document(client_id=client.id, title=title, clinical=clinical, content=content,
                         sha256=hashlib.sha256(content).hexdigest(), uploaded_by_id=actor.id)
     session.add(document)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="doc.add", object_type="document",
+    audit.record(session, actor_id=actor.id, action=Action.DOC_ADD, object_type="document",
                  object_id=document.id, client_id=client.id,
                  details={"clinical": clinical, "bytes": len(content)})
     return document
@@ -126,7 +126,7 @@ def list_documents(session: Session, actor: Staff, client_ref: str) -> list[Docu
     """Non-clinical documents for everyone with profile access; clinical ones only for those
     who may read the uploader's chart."""
     client = resolve_client(session, client_ref)
-    access.authorize_client_profile(session, actor, client, "doc.list")
+    access.authorize_client_profile(session, actor, client, Action.DOC_LIST)
     chart = access.chart_access(session, actor, client.id)
     documents = [
         d for d in session.scalars(
@@ -136,7 +136,7 @@ def list_documents(session: Session, actor: Staff, client_ref: str) -> list[Docu
     ]
     clinical_ids = [d.id for d in documents if d.clinical]
     if clinical_ids:
-        audit.record(session, actor_id=actor.id, action="doc.list", object_type="client",
+        audit.record(session, actor_id=actor.id, action=Action.DOC_LIST, object_type="client",
                      object_id=client.id, client_id=client.id,
                      details={"clinical_document_ids": clinical_ids})
     return documents
@@ -155,10 +155,10 @@ def get_document(session: Session, actor: Staff, document_id: int) -> Document:
         raise _no_access(actor, Action.DOC_READ, "document", document_id)
     if document.clinical:
         access.authorize_clinical_read(session, actor, client, document.uploaded_by_id,
-                                       "progress", "doc.read", "document", document.id)
+                                       "progress", Action.DOC_READ, "document", document.id)
     else:
-        access.authorize_client_profile(session, actor, client, "doc.read")
-    audit.record(session, actor_id=actor.id, action="doc.read", object_type="document",
+        access.authorize_client_profile(session, actor, client, Action.DOC_READ)
+    audit.record(session, actor_id=actor.id, action=Action.DOC_READ, object_type="document",
                  object_id=document.id, client_id=client.id,
                  details={"clinical": document.clinical})
     return document

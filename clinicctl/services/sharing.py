@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from clinicctl.errors import Conflict, InvalidInput
 from clinicctl.models import Assignment, ChartShare, Client, Staff, utcnow
 from clinicctl.services import access, audit
+from clinicctl.services.access import Action
 from clinicctl.services.clients import assign, assignments_of, get_assignment
 from clinicctl.services.refs import resolve_client, resolve_provider
 
@@ -87,7 +88,7 @@ class ShareStore(access.Facts):
                              started_by_id=actor.id)
         self.session.add(started)
         self.session.flush()
-        audit.record(self.session, actor_id=actor.id, action="chart_share.start",
+        audit.record(self.session, actor_id=actor.id, action=Action.CHART_SHARE_START,
                      object_type="chart_share", object_id=started.id, client_id=client.id,
                      details={"from_id": source.id, "to_id": target.id,
                               "include_private_notes": private_notes})
@@ -125,7 +126,7 @@ def share(
     client, source, target = _pair(store, client_ref, from_ref, to_ref)
     if not target.active:
         raise InvalidInput(f"{target.name} is deactivated; share with an active provider")
-    access.authorize_share(session, actor, client, source, chart=chart, action="client.share",
+    access.authorize_share(session, actor, client, source, chart=chart, action=Action.CLIENT_SHARE,
                            to_provider=target, facts=store)
     if store.assignment(client.id, source.id) is None:
         raise Conflict(f"client #{client.id} is not in {source.name}'s list; share from a "
@@ -160,7 +161,7 @@ def share(
     elif current is not None:
         result.chart_share = "active"
     if result.changed:
-        store.record(actor_id=actor.id, action="client.share", object_type="client",
+        store.record(actor_id=actor.id, action=Action.CLIENT_SHARE, object_type="client",
                      object_id=client.id, client_id=client.id,
                      details={"from_id": source.id, "to_id": target.id,
                               "assignment": result.assignment,
@@ -172,7 +173,8 @@ def _end(session: Session, actor: Staff, chart_share: ChartShare) -> None:
     chart_share.ended_at = utcnow()
     chart_share.ended_by_id = actor.id
     session.flush()
-    audit.record(session, actor_id=actor.id, action="chart_share.end", object_type="chart_share",
+    audit.record(session, actor_id=actor.id, action=Action.CHART_SHARE_END,
+                 object_type="chart_share",
                  object_id=chart_share.id, client_id=chart_share.client_id,
                  details={"from_id": chart_share.from_provider_id,
                           "to_id": chart_share.to_provider_id})
@@ -192,8 +194,8 @@ def unshare(
     client off the second provider's list (which ends every chart share into that list)."""
     store = store or ShareStore(session)
     client, source, target = _pair(store, client_ref, from_ref, to_ref)
-    access.authorize_share(session, actor, client, source, chart=False, action="client.unshare",
-                           facts=store)
+    access.authorize_share(session, actor, client, source, chart=False,
+                           action=Action.CLIENT_UNSHARE, facts=store)
     target_assignment = store.assignment(client.id, target.id)
     result = ShareResult(client.id, source.id, target.id,
                          "existing" if target_assignment else "none", "none", False,
@@ -216,7 +218,7 @@ def unshare(
         ))
         session.delete(target_assignment)
         session.flush()
-        audit.record(session, actor_id=actor.id, action="assignment.remove",
+        audit.record(session, actor_id=actor.id, action=Action.ASSIGNMENT_REMOVE,
                      object_type="assignment", object_id=target_assignment.id,
                      client_id=client.id, details={"provider_id": target.id})
         # The client has left the target's list, so no chart share into it stands (ending
@@ -226,7 +228,7 @@ def unshare(
         result.assignment = "removed"
         result.changed = True
     if result.changed:
-        store.record(actor_id=actor.id, action="client.unshare", object_type="client",
+        store.record(actor_id=actor.id, action=Action.CLIENT_UNSHARE, object_type="client",
                      object_id=client.id, client_id=client.id,
                      details={"from_id": source.id, "to_id": target.id,
                               "assignment": result.assignment,
@@ -260,7 +262,7 @@ def sharing_section(session: Session, actor: Staff, client_ref: str
                     ) -> tuple[Client, list[ProviderSharing]]:
     """The chart-sharing section: every provider of the client and their outgoing shares."""
     client = resolve_client(session, client_ref)
-    access.authorize_client_profile(session, actor, client, "client.sharing")
+    access.authorize_client_profile(session, actor, client, Action.CLIENT_SHARING)
     shares = session.scalars(
         select(ChartShare).where(ChartShare.client_id == client.id,
                                  ChartShare.ended_at.is_(None)).order_by(ChartShare.id)
@@ -299,7 +301,7 @@ def access_report(session: Session, actor: Staff, client_ref: str,
     from clinicctl.services.refs import resolve_staff
 
     client = resolve_client(session, client_ref)
-    access.authorize_client_profile(session, actor, client, "client.access")
+    access.authorize_client_profile(session, actor, client, Action.CLIENT_ACCESS)
     if staff_ref:
         people = [resolve_staff(session, staff_ref)]
     else:

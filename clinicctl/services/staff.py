@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from clinicctl.errors import Conflict, InvalidInput
 from clinicctl.models import RECORDS_OWNERS, ROLES, CustodianGrant, Staff, StaffRole
 from clinicctl.services import access, audit
+from clinicctl.services.access import Action
 from clinicctl.services.refs import name_key, resolve_staff
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -61,7 +62,7 @@ def create_staff(
     if records_owner not in RECORDS_OWNERS:
         raise InvalidInput(f"invalid records owner {records_owner!r}; expected group or provider")
     if created_by is not None:
-        access.authorize_staff_admin(created_by, "staff.add", roles=roles)
+        access.authorize_staff_admin(created_by, Action.STAFF_ADD, roles=roles)
         if "owner" in roles:
             raise Conflict("the practice already has its owner; there is exactly one")
     if _email_taken(session, email):
@@ -80,7 +81,7 @@ def create_staff(
     audit.record(
         session,
         actor_id=created_by.id if created_by else staff.id,
-        action="staff.add",
+        action=Action.STAFF_ADD,
         object_type="staff",
         object_id=staff.id,
         details={"roles": roles, "records_owner": records_owner},
@@ -90,7 +91,7 @@ def create_staff(
 
 def list_staff(session: Session, actor: Staff, *, role: str | None, include_inactive: bool
                ) -> list[Staff]:
-    access.require_active(actor, "staff.list", object_type="staff")
+    access.require_active(actor, Action.STAFF_LIST, object_type="staff")
     query = select(Staff).order_by(Staff.name_key, Staff.id)
     if role:
         validate_roles([role])
@@ -101,7 +102,7 @@ def list_staff(session: Session, actor: Staff, *, role: str | None, include_inac
 
 
 def show_staff(session: Session, actor: Staff, ref: str) -> Staff:
-    access.require_active(actor, "staff.show", object_type="staff")
+    access.require_active(actor, Action.STAFF_SHOW, object_type="staff")
     return resolve_staff(session, ref)
 
 
@@ -126,7 +127,7 @@ def change_roles(
     both = set(add) & set(remove)
     if both:
         raise InvalidInput(f"role {sorted(both)[0]!r} is both added and removed")
-    access.authorize_staff_admin(actor, "staff.roles", roles=add + remove)
+    access.authorize_staff_admin(actor, Action.STAFF_ROLES, roles=add + remove)
     staff = resolve_staff(session, ref)
     if "owner" in add and not staff.has_role("owner"):
         raise Conflict("the practice already has its owner; there is exactly one")
@@ -138,7 +139,7 @@ def change_roles(
     if added and staff.id == actor.id and not actor.has_role("owner"):
         # Nobody but the owner raises their own rights (a manager who made themselves a
         # provider could then be given clinical access by nobody's decision but their own).
-        raise access._deny(actor, "staff.roles", "you cannot add roles to yourself; the owner "
+        raise access._deny(actor, Action.STAFF_ROLES, "you cannot add roles to yourself; the owner "
                            "or another manager must", object_type="staff", object_id=staff.id)
     if not (current | set(added)) - set(removed):
         raise Conflict(f"{staff.name} would have no role left; deactivate them instead")
@@ -149,7 +150,7 @@ def change_roles(
     staff.role_rows = [r for r in staff.role_rows if r.role not in removed]
     session.flush()
     if added or removed:
-        audit.record(session, actor_id=actor.id, action="staff.roles", object_type="staff",
+        audit.record(session, actor_id=actor.id, action=Action.STAFF_ROLES, object_type="staff",
                      object_id=staff.id, details={"added": added, "removed": removed})
     return RoleChange(staff, added, removed)
 
@@ -165,7 +166,7 @@ def _has_clients(session: Session, provider_id: int) -> bool:
 
 
 def deactivate(session: Session, actor: Staff, ref: str) -> tuple[Staff, bool]:
-    access.authorize_staff_admin(actor, "staff.deactivate")
+    access.authorize_staff_admin(actor, Action.STAFF_DEACTIVATE)
     staff = resolve_staff(session, ref)
     if staff.has_role("owner"):
         raise Conflict("the owner cannot be deactivated")
@@ -175,7 +176,7 @@ def deactivate(session: Session, actor: Staff, ref: str) -> tuple[Staff, bool]:
         return staff, False
     staff.active = False
     session.flush()
-    audit.record(session, actor_id=actor.id, action="staff.deactivate", object_type="staff",
+    audit.record(session, actor_id=actor.id, action=Action.STAFF_DEACTIVATE, object_type="staff",
                  object_id=staff.id)
     return staff, True
 
@@ -202,7 +203,7 @@ def set_custodian_scope(
         raise InvalidInput("give either --provider P (one or more) or --all-providers")
     if expires_on is not None and expires_on < access.today():
         raise InvalidInput(f"expiry date {expires_on.isoformat()} is in the past")
-    access.authorize_custodian_grant(actor, "staff.custodian")
+    access.authorize_custodian_grant(actor, Action.STAFF_CUSTODIAN)
     custodian = resolve_staff(session, ref)
     if not custodian.has_role(access.CUSTODIAN):
         raise Conflict(f"{custodian.name} is not a records custodian; add the role first")
@@ -221,7 +222,7 @@ def set_custodian_scope(
                                    expires_on=expires_on, granted_by_id=actor.id))
     session.flush()
     audit.record(
-        session, actor_id=actor.id, action="staff.custodian", object_type="staff",
+        session, actor_id=actor.id, action=Action.STAFF_CUSTODIAN, object_type="staff",
         object_id=custodian.id,
         details={"provider_ids": [t for t in targets if t is not None],
                  "all_providers": all_providers,

@@ -427,9 +427,10 @@ POLICIES: dict[str, dict[str, tuple[str, str | None, str | None]]] = {
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("staff") as batch:
-        batch.add_column(sa.Column("db_login", sa.String(63), nullable=True))
-        batch.create_unique_constraint("uq_staff_db_login", ["db_login"])
+    # A plain ADD COLUMN and a unique index, never a batch copy of the table: on SQLite that
+    # drops and recreates ``staff``, which every other table references.
+    op.add_column("staff", sa.Column("db_login", sa.String(63), nullable=True))
+    op.create_index("uq_staff_db_login", "staff", ["db_login"], unique=True)
     if op.get_bind().dialect.name == "postgresql":
         install_row_security()
 
@@ -437,9 +438,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         remove_row_security()
-    with op.batch_alter_table("staff") as batch:
-        batch.drop_constraint("uq_staff_db_login", type_="unique")
-        batch.drop_column("db_login")
+    op.drop_index("uq_staff_db_login", table_name="staff")
+    op.drop_column("staff", "db_login")
 
 
 def _schema() -> str:
