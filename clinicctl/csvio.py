@@ -16,14 +16,9 @@ from itertools import islice
 from typing import IO, Any, TextIO
 
 from clinicctl.errors import ClinicError, InvalidInput
-from clinicctl.output import cell_text, jsonable
+from clinicctl.output import FORMULA_STARTS, cell_text, jsonable, neutralise
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_REPORTED = 50  # bad rows a batch names in its error; the count covers them all
-
-
-def neutralise(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def restore(text: str) -> str:
@@ -70,6 +65,8 @@ def read_rows(handle: IO[str], *, required: tuple[str, ...], optional: tuple[str
                            f"{','.join(required)}") from None
     except csv.Error as exc:
         raise InvalidInput(f"row 1: malformed CSV: {exc}") from None
+    if any("\x00" in name for name in header):
+        raise InvalidInput("row 1: the header contains a NUL byte")
     columns = [name.strip().lstrip("\ufeff").lower() for name in header]
     repeated = sorted({name for name in columns if columns.count(name) > 1})
     if repeated:
@@ -89,6 +86,9 @@ def read_rows(handle: IO[str], *, required: tuple[str, ...], optional: tuple[str
             stripped = [cell.strip() for cell in cells]
             if not any(stripped):
                 continue
+            if any("\x00" in cell for cell in stripped):
+                # SQLite would store it and PostgreSQL refuse it: refuse it on both.
+                raise InvalidInput(f"row {number}: a cell contains a NUL byte")
             if len(stripped) != width:
                 raise InvalidInput(f"row {number}: expected {width} cells, "
                                    f"found {len(stripped)}")

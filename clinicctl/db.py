@@ -26,8 +26,8 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session
 
-from clinicctl.errors import Conflict, DatabaseError, Denied, InvalidInput
-from clinicctl.schema import SCHEMA_HEAD
+from clinicctl.errors import ClinicError, Conflict, DatabaseError, Denied, InvalidInput
+from clinicctl.schema import KNOWN_REVISIONS, SCHEMA_HEAD
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # BEGIN IMMEDIATE waits busy_timeout each try; this bounds the whole wait.
@@ -51,11 +51,23 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def _prepare_sqlite_file(path: Path) -> None:
-    if path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.close(fd)
+    """The database file, 0600, in folders created 0700 (the file's permissions are the
+    security boundary on SQLite). An existing empty file (made by ``touch``) is made 0600."""
+    try:
+        if path.exists():
+            if path.is_file() and path.stat().st_size == 0:
+                os.chmod(path, 0o600)
+            return
+        missing = [folder for folder in (path.parent, *path.parent.parents)
+                   if not folder.exists()]
+        for folder in reversed(missing):
+            folder.mkdir(mode=0o700)
+            os.chmod(folder, 0o700)  # mkdir's mode is reduced by the umask
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+    except OSError as exc:
+        raise DatabaseError(f"cannot create the database file {path}: {exc.strerror}",
+                            hint="choose a folder you may write to") from None
 
 
 def make_engine(url: str, *, create: bool = False) -> Engine:
@@ -64,8 +76,10 @@ def make_engine(url: str, *, create: bool = False) -> Engine:
     url = normalise_url(url)
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise InvalidInput(f"invalid database URL {url!r}") from None
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise InvalidInput(f"invalid database URL {url!r}: port {parsed.port} is out of range")
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         path = sqlite_path(url)
@@ -130,6 +144,13 @@ def check_schema(session: Session) -> None:
             raise not_bound(str(session.execute(text("SELECT session_user")).scalar())
                             ) from None
         if _is_missing_table(exc):
+            session.rollback()
+            if _has_clinicctl_tables(session):
+                raise DatabaseError(
+                    "the database holds clinicctl's tables but no schema revision (its "
+                    "alembic_version table is gone)",
+                    hint="restore the database from a backup; clinicctl cannot tell which "
+                    "migrations it has") from None
             raise DatabaseError(
                 "database is not initialised",
                 hint="run `clinicctl init --practice NAME --timezone TZ "
@@ -138,11 +159,33 @@ def check_schema(session: Session) -> None:
         raise
     if version is None:
         raise DatabaseError("database is not initialised", hint="run `clinicctl init ...`")
+    if is_newer_revision(version):
+        raise newer_schema(version)
     if version != SCHEMA_HEAD:
         raise DatabaseError(
             f"database schema is at revision {version}, this clinicctl needs {SCHEMA_HEAD}",
             hint="run `clinicctl db upgrade`",
         )
+
+
+def is_newer_revision(version: str) -> bool:
+    """A revision this code has no migration for, numbered after its head: a newer clinicctl
+    wrote it, and `db upgrade` cannot help."""
+    return (version not in KNOWN_REVISIONS and version.isascii() and version.isdigit()
+            and int(version) > int(SCHEMA_HEAD))
+
+
+def newer_schema(version: str) -> DatabaseError:
+    return DatabaseError(
+        f"database schema is at revision {version}, newer than this clinicctl knows "
+        f"({SCHEMA_HEAD}): a newer clinicctl upgraded it",
+        hint="use that clinicctl: pip install --upgrade clinicctl")
+
+
+def _has_clinicctl_tables(session: Session) -> bool:
+    from sqlalchemy import inspect
+
+    return "practice" in inspect(session.connection()).get_table_names()
 
 
 def _is_permission_denied(exc: Exception) -> bool:
@@ -169,6 +212,8 @@ def session_scope(
         connection = engine.connect().execution_options(clinicctl_begin=begin)
     except OperationalError as exc:
         raise _unavailable(exc) from None
+    except DBAPIError as exc:  # e.g. SQLite's "file is not a database" at the first PRAGMA
+        raise refusal(exc) from None
     session = Session(bind=connection, expire_on_commit=False, autoflush=True)
     try:
         try:
@@ -185,11 +230,7 @@ def session_scope(
             session.rollback()
             events = ([exc.audit] if exc.audit is not None else []) + exc.more_audits
             if events:
-                from clinicctl.services import audit
-
-                for event in events:
-                    audit.record(session, outcome="denied", **event)
-                session.commit()
+                _record_denied(session, connection, exc, events)
             raise
         except IntegrityError as exc:
             session.rollback()
@@ -205,12 +246,40 @@ def session_scope(
         except OperationalError as exc:
             session.rollback()
             raise _unavailable(exc) from None
+        except DBAPIError as exc:
+            session.rollback()
+            raise refusal(exc) from None
         except BaseException:
             session.rollback()
             raise
     finally:
         session.close()
         connection.close()
+
+
+def _record_denied(session: Session, connection: Any, exc: Denied,
+                   events: list[dict[str, Any]]) -> None:
+    """Write the refused attempt's audit events in a transaction of their own.
+
+    It is a write even when the command only read: on SQLite it starts with BEGIN IMMEDIATE
+    and waits for the lock like any writer (a read transaction upgraded to a write fails at
+    once while another writer holds it); on PostgreSQL the append function bounds its wait
+    for the chain lock. If it still cannot be written, the command says so (exit 6) rather
+    than losing the record quietly.
+    """
+    from clinicctl.services import audit
+
+    connection.execution_options(clinicctl_begin="IMMEDIATE")
+    try:
+        for event in events:
+            audit.record(session, outcome="denied", **event)
+        session.commit()
+    except (OperationalError, DBAPIError) as error:
+        session.rollback()
+        cause = _unavailable(error) if isinstance(error, OperationalError) else None
+        reason = cause.message if cause else str(error.orig).splitlines()[0]
+        raise DatabaseError(f"{exc.message}; the refused attempt could not be recorded: "
+                            f"{reason}", hint=cause.hint if cause else None) from None
 
 
 def _serialise_writers(session: Session) -> None:
@@ -241,6 +310,16 @@ def _constraint(exc: IntegrityError) -> str:
     diag = getattr(exc.orig, "diag", None)
     name = getattr(diag, "constraint_name", None)
     return name or str(exc.orig).splitlines()[0]
+
+
+def refusal(exc: DBAPIError) -> ClinicError:
+    """Any other database error as one line: a row-level security or privilege refusal on
+    PostgreSQL is a permission denied (exit 4), anything else (a file that is not a database,
+    say) a database error (exit 6)."""
+    reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+    if _is_permission_denied(exc):
+        return Denied(f"the database refused: {reason}")
+    return DatabaseError(f"database error: {reason}")
 
 
 def _unavailable(exc: OperationalError) -> DatabaseError:

@@ -30,21 +30,56 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    except DBAPIError as exc:
+        from clinicctl.db import refusal
+
+        raise refusal(exc) from None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic.util.exc import CommandError
+    from sqlalchemy.exc import DBAPIError
 
     from clinicctl.errors import DatabaseError
 
     try:
+        refuse_lost_revision(engine)
         command.upgrade(alembic_config(engine), revision)
     except CommandError as exc:
         # e.g. a revision written by a newer clinicctl: not this code's schema to touch.
         raise DatabaseError(f"cannot upgrade the database schema: {exc}",
                             hint="is it from a newer clinicctl?") from None
+    except DBAPIError as exc:
+        from clinicctl.db import refusal
+
+        raise refusal(exc) from None
+
+
+def refuse_lost_revision(engine: Engine) -> None:
+    """Refuse a schema this code must not touch: a newer clinicctl's, or clinicctl's tables
+    without a revision (they would be migrated from scratch over themselves)."""
+    from sqlalchemy import inspect
+
+    from clinicctl.db import is_newer_revision, newer_schema
+    from clinicctl.errors import DatabaseError
+
+    current = current_revision(engine)
+    if current is not None and is_newer_revision(current):
+        raise newer_schema(current)
+    if current is not None:
+        return
+    with engine.connect() as connection:
+        if "practice" in inspect(connection).get_table_names():
+            raise DatabaseError(
+                "the database holds clinicctl's tables but no schema revision (its "
+                "alembic_version table is gone)",
+                hint="restore the database from a backup; clinicctl cannot tell which "
+                "migrations it has")
 
 
 @dataclass
@@ -58,4 +93,5 @@ class SchemaStatus:
 
 
 def status(engine: Engine) -> SchemaStatus:
+    refuse_lost_revision(engine)
     return SchemaStatus(current_revision(engine), head_revision())

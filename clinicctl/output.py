@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
@@ -23,6 +24,24 @@ class OutputFormat(StrEnum):
 
 
 Column = tuple[str, str]  # (key in the row, table header)
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): every
+# CSV clinicctl writes puts an apostrophe in front, which spreadsheets show as text (and
+# imports take off again, see csvio.restore).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# C0 and C1 control characters and DEL: printed raw they would drive the terminal (colours,
+# cursor moves, a forged prompt), so tables show them escaped.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_NAMED_CONTROLS = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def neutralise(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def escape_controls(text: str) -> str:
+    """``\x1b[31m`` shows as the characters ``\x1b[31m``, a line break as ``\n``."""
+    return _CONTROL.sub(lambda m: _NAMED_CONTROLS.get(m[0], f"\\x{ord(m[0]):02x}"), text)
 
 
 def jsonable(value: Any) -> Any:
@@ -53,10 +72,11 @@ def cell_text(value: Any) -> str:
 
 
 def _table_text(value: Any) -> str:
-    """Like ``cell_text`` but instants read as wall-clock times for people."""
+    """Like ``cell_text`` but instants read as wall-clock times for people, and control
+    characters escaped."""
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M %Z").strip()
-    return cell_text(value)
+    return escape_controls(cell_text(value))
 
 
 def write_json(data: Any, out: TextIO | None = None) -> None:
@@ -77,10 +97,11 @@ def write_json(data: Any, out: TextIO | None = None) -> None:
 
 def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column],
               out: TextIO | None = None) -> None:
+    """RFC 4180 with a header row, every cell spreadsheet-safe (as exports write them)."""
     writer = csv.writer(out or sys.stdout, lineterminator="\r\n")
     writer.writerow([key for key, _ in columns])
     for row in rows:
-        writer.writerow([cell_text(row.get(key)) for key, _ in columns])
+        writer.writerow([neutralise(cell_text(row.get(key))) for key, _ in columns])
 
 
 # Above this many rows a table is printed as plain aligned columns: rich lays out every cell
@@ -92,8 +113,7 @@ def write_plain_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[Colum
                       out: TextIO | None = None) -> None:
     """Aligned columns under a header, two spaces apart, one line per row."""
     out = out or sys.stdout
-    cells = [[_table_text(row.get(key)).replace("\n", " ") for key, _ in columns]
-             for row in rows]
+    cells = [[_table_text(row.get(key)) for key, _ in columns] for row in rows]
     headers = [header for _, header in columns]
     widths = [max([len(header), *(len(line[i]) for line in cells)])
               for i, header in enumerate(headers)]

@@ -5,3 +5,6 @@ schema; a test checks it equals the head of ``clinicctl/migrations/versions``.
 """
 
 SCHEMA_HEAD = "0004"
+# Every revision this code has migrations for, oldest first: a database at any other one was
+# upgraded by a newer clinicctl.
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004")

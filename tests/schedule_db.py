@@ -80,8 +80,8 @@ def dst_changes(after: dt.date) -> tuple[dt.date, dt.date]:
 
 def alert(client_id: int, provider: str) -> str:
     return (f"Alert: client #{client_id} is new to {provider}: added to their list with "
-            "demographics only (profile, their own status and diagnosis, non-clinical "
-            "documents). No chart notes were shared.")
+            "demographics only (the client profile, including each provider's status and "
+            "diagnosis, and non-clinical documents). No chart notes were shared.")
 
 
 @dataclass

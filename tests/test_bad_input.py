@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -653,3 +655,160 @@ def test_global_db_flag_refuses_a_password(cli):  # type: ignore[no-untyped-def]
     assert_error(result, 2, "--db must not carry a password (it would show in the process list "
                  "and shell history) (put it in ~/.pgpass or PGPASSFILE)")
     assert "s3cret" not in result.output
+
+
+# --- inputs that used to end in "unexpected ..." (exit 1) -------------------------------------
+
+@pytest.mark.parametrize("args, code, error", [
+    (("client", "show", "#²"), 2, "invalid id '#²': expected # followed by digits"),
+    (("client", "show", "#٣"), 2, "invalid id '#٣': expected # followed by digits"),
+    (("--db", "postgresql://x@127.0.0.1:99999/db", "client", "list"), 2,
+     "invalid database URL 'postgresql+psycopg://x@127.0.0.1:99999/db': port 99999 is out of "
+     "range"),
+    (("--db", "postgresql://x@127.0.0.1:port/db", "client", "list"), 2,
+     "invalid database URL 'postgresql+psycopg://x@127.0.0.1:port/db'"),
+])
+def test_bad_references_and_urls_exit_2(cli, plain, args, code, error):  # type: ignore[no-untyped-def]
+    before = snapshot(plain.url)
+    assert_error(cli(*args), code, error)
+    assert snapshot(plain.url) == before
+
+
+def test_a_unicode_digit_id_in_a_share_csv_is_a_row_error(cli, plain, tmp_path):  # type: ignore[no-untyped-def]
+    path = tmp_path / "rows.csv"
+    path.write_text(f"client,from,to\n#²,{SAM},ana@riverside.example\n", encoding="utf-8")
+    before = snapshot(plain.url)
+    result = cli("client", "share", "--csv", str(path))
+    assert result.exit_code == 2, result.output
+    assert "row 2" in result.stderr and "invalid id '#²'" in result.stderr
+    assert snapshot(plain.url) == before
+
+
+def _sqlite_only(backend) -> None:  # type: ignore[no-untyped-def]
+    if backend.is_postgres:
+        pytest.skip("SQLite files")
+
+
+@pytest.mark.parametrize("args", [("client", "list"), ("db", "status"), ("db", "upgrade"),
+                                  ("init", "--practice", "P", "--timezone", "UTC",
+                                   "--owner-name", "A B", "--owner-email", "a@b.example")],
+                         ids=_cmd_id)
+def test_a_file_that_is_not_a_database_exits_6(cli, backend, tmp_path, args):  # type: ignore[no-untyped-def]
+    _sqlite_only(backend)
+    path = tmp_path / "notes.txt"
+    path.write_text("this is a letter, not a database\n" * 20)
+    result = cli("--db", f"sqlite:///{path}", *args)
+    assert_error(result, 6, "database error: file is not a database")
+    assert path.read_text().startswith("this is a letter")
+
+
+@pytest.mark.parametrize("args", [("client", "list"), ("db", "status"), ("db", "upgrade"),
+                                  ("init", "--practice", "P", "--timezone", "UTC",
+                                   "--owner-name", "A B", "--owner-email", "a@b.example")],
+                         ids=_cmd_id)
+def test_a_database_whose_revision_table_is_gone_exits_6(cli, backend, args):  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from clinicctl.db import make_engine
+
+    url = backend.initialised()
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))
+    engine.dispose()
+    before = snapshot(url)
+    result = cli("--db", url, *args)
+    assert_error(result, 6, "the database holds clinicctl's tables but no schema revision (its "
+                 "alembic_version table is gone) (restore the database from a backup; "
+                 "clinicctl cannot tell which migrations it has)")
+    assert snapshot(url) == before
+
+
+@pytest.mark.parametrize("args", [("client", "list"), ("db", "status"), ("db", "upgrade")],
+                         ids=_cmd_id)
+def test_a_database_from_a_newer_clinicctl_exits_6(cli, backend, args):  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from clinicctl.db import make_engine
+    from clinicctl.schema import SCHEMA_HEAD
+
+    url = backend.initialised()
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+    result = cli("--db", url, *args)
+    assert_error(result, 6, f"database schema is at revision 0099, newer than this clinicctl "
+                 f"knows ({SCHEMA_HEAD}): a newer clinicctl upgraded it (use that clinicctl: "
+                 "pip install --upgrade clinicctl)")
+
+
+def test_init_into_a_folder_that_cannot_be_made_exits_6(cli, backend, tmp_path):  # type: ignore[no-untyped-def]
+    _sqlite_only(backend)
+    blocker = tmp_path / "afile"
+    blocker.write_text("")
+    target = blocker / "clinic.sqlite3"
+    result = cli("--db", f"sqlite:///{target}", "init", "--practice", "P", "--timezone", "UTC",
+                 "--owner-name", "A B", "--owner-email", "a@b.example", actor=None)
+    assert_error(result, 6, f"cannot create the database file {target}: Not a directory "
+                 "(choose a folder you may write to)")
+
+
+def test_init_makes_the_file_0600_and_its_new_folders_0700(cli, backend, tmp_path):  # type: ignore[no-untyped-def]
+    _sqlite_only(backend)
+    touched = tmp_path / "touched.sqlite3"
+    touched.touch()
+    os.chmod(touched, 0o644)
+    deep = tmp_path / "new" / "deeper" / "clinic.sqlite3"
+    for path in (touched, deep):
+        result = cli("--db", f"sqlite:///{path}", "init", "--practice", "P", "--timezone",
+                     "UTC", "--owner-name", "A B", "--owner-email", "a@b.example", actor=None)
+        assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(touched.stat().st_mode) == 0o600
+    assert stat.S_IMODE(deep.stat().st_mode) == 0o600
+    assert [stat.S_IMODE(p.stat().st_mode) for p in (deep.parent, deep.parent.parent)] == [
+        0o700, 0o700]
+
+
+@pytest.mark.parametrize("taken, new", [("kimxa@riverside.example", "kim_a@riverside.example"),
+                                        ("ana@riverside.example", "%@riverside.example")])
+def test_staff_email_duplicates_are_exact_ignoring_case(cli, cast, taken, new):  # type: ignore[no-untyped-def]
+    if taken != cast.provider_b:
+        assert cli("staff", "add", "Kim Xa", "--email", taken, "--role", "scheduler"
+                   ).exit_code == 0
+    added = cli("staff", "add", "New Person", "--email", new, "--role", "scheduler")
+    assert added.exit_code == 0, added.output
+    again = cli("staff", "add", "Same Again", "--email", new.upper(), "--role", "scheduler")
+    assert_error(again, 5, f"a staff member with email {new.upper()} already exists")
+
+
+def test_nul_bytes_are_refused_on_both_stores(cli, plain, tmp_path):  # type: ignore[no-untyped-def]
+    rows = tmp_path / "clients.csv"
+    rows.write_text("first_name,last_name,dob\nNu\x00l,Byte,1980-01-01\n")
+    body = tmp_path / "note.txt"
+    body.write_text("before\x00after")
+    before = snapshot(plain.url)
+    imported = cli("import", "clients", str(rows))
+    assert imported.exit_code == 2, imported.output
+    assert "row 2: a cell contains a NUL byte" in imported.stderr
+    note = cli("note", "add", "Maya Chen", "--file", str(body), actor=SAM)
+    assert_error(note, 2, "the note body contains a NUL byte")
+    assert snapshot(plain.url) == before
+
+
+def test_notes_and_documents_have_size_limits(cli, plain, tmp_path):  # type: ignore[no-untyped-def]
+    from clinicctl.services.records import MAX_DOCUMENT_BYTES, MAX_NOTE_CHARS
+
+    long_note = tmp_path / "long.txt"
+    long_note.write_text("x" * (MAX_NOTE_CHARS + 1))
+    big = tmp_path / "big.pdf"
+    big.write_bytes(b"0" * (MAX_DOCUMENT_BYTES + 1))
+    before = snapshot(plain.url)
+    note = cli("note", "add", "Maya Chen", "--file", str(long_note), actor=SAM)
+    assert_error(note, 2, f"the note body has {MAX_NOTE_CHARS + 1:,} characters; at most "
+                 f"{MAX_NOTE_CHARS:,}")
+    doc = cli("doc", "add", "Maya Chen", str(big), "--title", "Scan", actor=SAM)
+    assert_error(doc, 2, "the file is larger than 10 MiB")
+    title = cli("doc", "add", "Maya Chen", str(long_note), "--title", "t" * 201, actor=SAM)
+    assert_error(title, 2, "the document title has 201 characters; at most 200")
+    assert snapshot(plain.url) == before

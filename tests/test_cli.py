@@ -700,3 +700,71 @@ def test_retired_bind_actor_to_login_setting_warns_and_is_ignored(cli, db_url, t
     assert [row["email"] for row in result.json()] == ["dana@riverside.example"]
     shown = _config_rows(cli("config", "show", "-o", "json", actor=None))
     assert "bind_actor_to_login" not in shown
+
+
+def test_doc_get_never_writes_through_a_symlink(cli, shared, tmp_path):  # type: ignore[no-untyped-def]
+    """A link at --output is refused without --force and replaced with --force; its target
+    is never written (a dangling link counts as existing too)."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    os.chmod(victim, 0o644)
+    link = tmp_path / "out.bin"
+    link.symlink_to(victim)
+    dangling = tmp_path / "dangling.bin"
+    dangling.symlink_to(tmp_path / "nowhere.txt")
+    for target in (link, dangling):
+        refused = cli("doc", "get", str(shared.ids["plain_doc"]), "--output", str(target))
+        assert refused.exit_code == 5, refused.output
+    assert not (tmp_path / "nowhere.txt").exists()
+    forced = cli("doc", "get", str(shared.ids["plain_doc"]), "--output", str(link), "--force")
+    assert forced.exit_code == 0, forced.output
+    assert victim.read_text() == "keep me"
+    assert not link.is_symlink() and link.read_bytes() == b"consent"
+    assert stat.S_IMODE(link.stat().st_mode) == 0o600
+    # An existing 0644 file, replaced with --force, is 0600 afterwards.
+    plain = tmp_path / "plain.bin"
+    plain.write_text("old")
+    os.chmod(plain, 0o644)
+    assert cli("doc", "get", str(shared.ids["plain_doc"]), "--output", str(plain),
+               "--force").exit_code == 0
+    assert stat.S_IMODE(plain.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".part")) == []
+
+
+def test_doc_get_to_standard_output(cli, shared, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    result = cli("doc", "get", str(shared.ids["plain_doc"]), "--output", "-")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "consent"
+    assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize("args", [("client", "list"), ("location", "list"),
+                                  ("staff", "list")])
+def test_every_csv_output_is_spreadsheet_safe(cli, cast, args):  # type: ignore[no-untyped-def]
+    assert cli("client", "add", "=HYPERLINK(\"http://x\")", "@Sum", "--dob", "1970-01-02"
+               ).exit_code == 0
+    assert cli("location", "add", "+Annex", "--pos", "11").exit_code == 0
+    assert cli("staff", "add", "Cmd Jones", "--email", "cmd@riverside.example", "--role",
+               "scheduler", "--credentials=-2+3").exit_code == 0
+    result = cli(*args, "-o", "csv")
+    assert result.exit_code == 0, result.output
+    cells = [cell for row in parse_csv(result.stdout) for cell in row]
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")], cells
+    assert any(cell.startswith("'") for cell in cells)
+
+
+def test_control_characters_are_shown_escaped_in_tables(cli, cast, tmp_path):  # type: ignore[no-untyped-def]
+    """A name that carries terminal escape sequences (from an imported file, say) cannot drive
+    the terminal: tables show the characters escaped; JSON keeps the stored text."""
+    name = "Evil\x1b[2J\x1b[31mRed"
+    path = tmp_path / "clients.csv"
+    path.write_text(f"first_name,last_name,dob\n{name},Smith,1980-01-01\n")
+    imported = cli("import", "clients", str(path))
+    assert imported.exit_code == 0, imported.output
+    table = cli("client", "list", "--search", "Smith")
+    assert table.exit_code == 0, table.output
+    assert "\x1b" not in table.stdout
+    assert "Evil\\x1b[2J\\x1b[31mRed" in table.stdout
+    data = cli("client", "list", "--search", "Smith", "-o", "json").json()
+    assert data[0]["first_name"] == name

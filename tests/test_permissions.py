@@ -105,7 +105,8 @@ def expire_custodian_scope(open_session, owner: str, custodian: str,  # type: ig
     from clinicctl.services import access, staff
     from clinicctl.services.refs import resolve_staff
 
-    today = access.today()
+    with open_session(write=False) as s:
+        today = access.practice_today(s)
     as_staff(open_session, owner, lambda s, me: staff.set_custodian_scope(
         s, me, custodian, provider_refs=providers, all_providers=not providers,
         expires_on=today))
@@ -445,3 +446,42 @@ def test_expired_custodian_audit_list_is_empty(cli, cast, open_session):
     run = cli("audit", "list", "-o", "json", actor=cast.custodian)
     assert run.exit_code == 0, run.output
     assert run.json() == []
+
+
+def test_a_custodian_sees_and_books_appointments_only_in_scope(cli, cast, open_session):
+    """The custodian's scope limits the schedule as it limits exports: Ivy, scoped to Sam,
+    sees Maya's appointment with Sam, not Omar's with Kim; expired, she sees none."""
+    from clinicctl.services import staff
+    from clinicctl.services.refs import resolve_staff
+
+    with open_session() as s:
+        staff.set_custodian_scope(s, resolve_staff(s, cast.owner), cast.scoped_custodian,
+                                  provider_refs=[cast.provider_a], all_providers=False,
+                                  expires_on=None)
+    maya = cli("appointment", "book", "--client", cast.client, "--provider", cast.provider_a,
+               "--at", "2031-05-05 10:00", "--outside-availability", "-o", "json")
+    omar = cli("appointment", "book", "--client", cast.own_client, "--provider",
+               cast.provider_own, "--at", "2031-05-05 11:00", "--outside-availability",
+               "-o", "json")
+    assert maya.exit_code == 0 and omar.exit_code == 0, (maya.output, omar.output)
+    maya_id = maya.json()["appointments"][0]["id"]
+    omar_id = omar.json()["appointments"][0]["id"]
+
+    def listed(actor: str) -> list[int]:
+        run = cli("appointment", "list", "-o", "json", actor=actor)
+        assert run.exit_code == 0, run.output
+        return [a["id"] for a in run.json()]
+
+    assert listed(cast.custodian) == [maya_id, omar_id]
+    assert listed(cast.scoped_custodian) == [maya_id]
+    assert cli("appointment", "show", str(maya_id), actor=cast.scoped_custodian).exit_code == 0
+    hidden = cli("appointment", "show", str(omar_id), actor=cast.scoped_custodian)
+    assert hidden.exit_code == 4, hidden.output
+    booked = cli("appointment", "book", "--client", cast.own_client, "--provider",
+                 cast.provider_own, "--at", "2031-05-06 11:00", "--outside-availability",
+                 actor=cast.scoped_custodian)
+    assert booked.exit_code == 4, booked.output
+    assert booked.stderr == ("Error: appointment.book: the client is outside your "
+                             "records-custodian scope\n")
+    expire_custodian_scope(open_session, cast.owner, cast.scoped_custodian, [cast.provider_a])
+    assert listed(cast.scoped_custodian) == []

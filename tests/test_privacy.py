@@ -603,3 +603,64 @@ def test_nobody_but_the_owner_adds_roles_to_themselves(cli, cast, open_session):
     assert by_owner.exit_code == 0, by_owner.output
     owner_self = cli("staff", "roles", cast.owner, "--add", "provider")
     assert owner_self.exit_code == 0, owner_self.output
+
+
+@pytest.mark.parametrize("how", ["deactivate", "remove-provider-role", "import-inactive"])
+def test_losing_the_right_to_a_chart_share_ends_it_for_good(cli, cast, open_session, tmp_path,
+                                                           how):
+    """Deactivation and losing the provider role end every chart share from and to them
+    (audited with the reason); coming back restores nothing."""
+    import json as json_
+
+    from sqlalchemy import select
+
+    from clinicctl.models import AuditEvent, ChartShare
+
+    assert cli("client", "share", cast.client, "--from", cast.provider_a, "--to",
+               cast.provider_b, "--chart", "--private-notes").exit_code == 0
+    assert cli("note", "show", str(cast.private_note_id), actor=cast.provider_b).exit_code == 0
+    if how == "deactivate":
+        gone = cli("staff", "deactivate", cast.provider_b)
+        back = cli("staff", "roles", cast.provider_b, "--add", "scheduler")  # still inactive
+        (tmp_path / "staff.csv").write_text(f"email,active\n{cast.provider_b},true\n")
+        back = cli("import", "staff", str(tmp_path / "staff.csv"))
+        reason = "deactivated"
+    elif how == "remove-provider-role":
+        assert cli("client", "status", cast.client, "--provider", cast.provider_b, "--set",
+                   "discharged").exit_code == 0
+        assert cli("staff", "roles", cast.provider_b, "--add", "scheduler").exit_code == 0
+        gone = cli("staff", "roles", cast.provider_b, "--remove", "provider")
+        back = cli("staff", "roles", cast.provider_b, "--add", "provider")
+        reason = "provider role removed"
+    else:
+        (tmp_path / "off.csv").write_text(f"email,active\n{cast.provider_b},false\n")
+        gone = cli("import", "staff", str(tmp_path / "off.csv"))
+        (tmp_path / "on.csv").write_text(f"email,active\n{cast.provider_b},true\n")
+        back = cli("import", "staff", str(tmp_path / "on.csv"))
+        reason = "deactivated"
+    assert gone.exit_code == 0, gone.output
+    assert back.exit_code == 0, back.output
+    assert "chart share" in gone.stderr and "Ana Ruiz" in gone.stderr  # said, not silent
+    with open_session(write=False) as s:
+        assert s.scalars(select(ChartShare).where(ChartShare.ended_at.is_(None))).all() == []
+        ends = [json_.loads(e.details) for e in s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "chart_share.end"))]
+    assert [e["reason"] for e in ends] == [reason]
+    again = cli("note", "show", str(cast.private_note_id), actor=cast.provider_b)
+    assert again.exit_code == 4, again.output
+
+
+def test_an_addendum_takes_the_kind_of_the_note_it_amends(cli, cast):
+    """A private note's addendum is private: a reader of a share without private notes sees
+    neither."""
+    added = cli("note", "add", cast.client, "--body", "more on the private matter",
+                "--addendum-to", str(cast.private_note_id), "-o", "json",
+                actor=cast.provider_a)
+    assert added.exit_code == 0, added.output
+    assert added.json()["kind"] == "private"
+    assert cli("client", "share", cast.client, "--from", cast.provider_a, "--to",
+               cast.provider_b, "--chart").exit_code == 0
+    listed = cli("note", "list", cast.client, "-o", "json", actor=cast.provider_b)
+    assert [n["id"] for n in listed.json()] == [cast.progress_note_id]
+    hidden = cli("note", "show", str(added.json()["id"]), actor=cast.provider_b)
+    assert hidden.exit_code == 4, hidden.output

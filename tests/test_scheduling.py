@@ -1071,7 +1071,8 @@ SCHEDULE_DENIED = "requires one of the roles owner, manager, scheduler, provider
 # (id, actor, command, action, refusal or None)
 PERMISSION_CASES: list[tuple[str, str, tuple[str, ...], str, str | None]] = []
 _BOOK = ("appointment", "book", "--client", MAYA, "--provider", ANA, "--at", at(MON, "11:00"))
-for _actor, _why in [(OWNER_EMAIL, None), (MANAGER, None), (CUSTODIAN, None), (IVY, None),
+for _actor, _why in [(OWNER_EMAIL, None), (MANAGER, None), (CUSTODIAN, None),
+                     (IVY, "the client is outside your records-custodian scope"),
                      (SCHEDULER, None), (SAM, None), (ANA, None), (LEE, NOT_YOURS),
                      (KIM, NOT_YOURS), (BILLER, BOOKERS_DENIED)]:
     PERMISSION_CASES.append((f"book-{STAFF_KEYS[_actor]}", _actor, _BOOK, "appointment.book",

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, TextIO
 
 import typer
 
@@ -163,24 +163,49 @@ def output_file(path: Path | None, *, newline: str | None = None) -> Iterator[Te
 
     The file is written next to its final name with mode 0600 (exports hold client data)
     and renamed into place only when the command succeeds, so a failed export never leaves a
-    truncated file behind, and an existing file keeps its old content until then.
+    truncated file behind, and an existing file keeps its old content until then. A symlink
+    at ``path`` is replaced, never written through.
     """
     if path is None or str(path) == "-":
         yield sys.stdout
         return
+    with _written_whole(path, "w", newline=newline) as handle:
+        yield handle
+
+
+@contextmanager
+def binary_output_file(path: Path) -> Iterator[BinaryIO]:
+    """``output_file`` for bytes (documents): stdout for '-', else written whole, 0600."""
+    if str(path) == "-":
+        sys.stdout.flush()
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    with _written_whole(path, "wb") as handle:
+        yield handle
+
+
+@contextmanager
+def _written_whole(path: Path, mode: str, *, newline: str | None = None) -> Iterator[Any]:
     target = path.expanduser()
-    if target.is_dir():
+    if target.is_dir() and not target.is_symlink():
         raise InvalidInput(f"--output {path} is a directory; give a file name")
     temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
     try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # O_EXCL and O_NOFOLLOW: never through a link someone left at the temporary name.
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                             | getattr(os, "O_NOFOLLOW", 0), 0o600)
     except OSError as exc:
         raise InvalidInput(f"cannot write {path}: {exc.strerror}") from None
     try:
-        with open(descriptor, "w", encoding="utf-8", newline=newline) as handle:
+        if "b" in mode:
+            handle: Any = open(descriptor, mode)
+        else:
+            handle = open(descriptor, mode, encoding="utf-8", newline=newline)
+        with handle:
             yield handle
         os.chmod(temporary, 0o600)
-        os.replace(temporary, target)
+        os.replace(temporary, target)  # replaces a symlink itself, not its target
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

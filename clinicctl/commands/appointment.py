@@ -71,8 +71,8 @@ def booking_messages(result: BookingResult) -> list[str]:
     if result.new_provider:
         lines.append(
             f"Alert: client #{client.id} is new to {provider.name}: added to their list "
-            "with demographics only (profile, their own status and diagnosis, non-clinical "
-            "documents). No chart notes were shared.")
+            "with demographics only (the client profile, including each provider's status "
+            "and diagnosis, and non-clinical documents). No chart notes were shared.")
     if result.reactivated:
         lines.append(f"Client #{client.id} was {result.reactivated} in {provider.name}'s "
                      "list; reactivated.")

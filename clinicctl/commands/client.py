@@ -270,8 +270,9 @@ def share(
 ) -> None:
     """Share a client with another provider: demographics only, unless --chart.
 
-    The other provider gets the client in their list and sees the profile, their own status
-    and diagnosis, and non-clinical documents, never the first provider's chart notes.
+    The other provider gets the client in their list and sees the client profile (including
+    each provider's status and diagnosis) and non-clinical documents, never the first
+    provider's chart notes or clinical documents.
     Example: clinicctl client share "Maya Chen" --from "Sam Okafor" --to "Ana Ruiz".
     Batch: clinicctl client share --csv shares.csv (columns client,from,to[,mode], mode
     demographics or chart; all or nothing).

@@ -83,27 +83,26 @@ def list_documents(
 def get(
     ctx: typer.Context,
     document_id: Annotated[int, typer.Argument(metavar="ID")],
-    output: Annotated[Path, typer.Option("--output", help="File to write (created 0600).")],
-    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+    output: Annotated[Path, typer.Option(
+        "--output", help="File to write (mode 0600, written whole, never through a "
+        "symlink); - for standard output.")],
+    force: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
 ) -> None:
-    """Save a document to a file.
+    """Save a document to a file, or to standard output with --output -.
 
     Example: clinicctl doc get 7 --output consent.pdf
     """
-    import os
-
-    from clinicctl.errors import Conflict, InvalidInput
+    from clinicctl.commands._common import binary_output_file
+    from clinicctl.errors import Conflict
     from clinicctl.services import records
 
-    if output.exists() and not force:
+    to_stdout = str(output) == "-"
+    if not to_stdout and (output.exists() or output.is_symlink()) and not force:
         raise Conflict(f"{output} already exists", hint="add --force to overwrite it")
     with session(ctx) as (db, actor):
         document = records.get_document(db, actor, document_id)
         content = document.content
-        try:
-            fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-        except OSError as exc:
-            raise InvalidInput(f"cannot write {output}: {exc.strerror}") from None
-    message(f"Wrote {len(content)} bytes to {output}.")
+    with binary_output_file(output) as handle:
+        handle.write(content)
+    if not to_stdout:
+        message(f"Wrote {len(content)} bytes to {output}.")

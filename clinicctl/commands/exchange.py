@@ -19,7 +19,7 @@ from clinicctl.commands._common import (
     report_change,
     session,
 )
-from clinicctl.output import OutputFormat, message, render_object
+from clinicctl.output import OutputFormat, message, render_object, warning
 
 import_app = command_group(
     help="Import staff, locations, services, clients, availability, assignments and "
@@ -68,6 +68,8 @@ def _import(ctx: typer.Context, kind: str, path: Path, dry_run: bool,
                                       ("unchanged", "Unchanged")], output_format(ctx, fmt))
     report_change(f"Imported {kind}: {summary.created} created, {summary.updated} updated, "
                   f"{summary.unchanged} unchanged.", dry_run=dry_run)
+    for alert in summary.alerts:
+        warning(f"Alert: {alert}.")
 
 
 @import_app.command("staff")

@@ -125,9 +125,11 @@ def roles(
     with session(ctx, dry_run=dry_run) as (db, actor):
         change = staff_service.change_roles(db, actor, ref, add=add or [], remove=remove or [])
         row = staff_row(change.staff)
+        ended = _ended_shares(change.ended_shares)
     render_object(row, COLUMNS, output_format(ctx, fmt))
     if not change.changed:
         message("Roles already as asked; nothing changed.")
+    _warn_ended(ended, row["name"], "without the provider role", dry_run=dry_run)
 
 
 @app.command()
@@ -144,13 +146,29 @@ def deactivate(
     from clinicctl.services import staff as staff_service
 
     with session(ctx, dry_run=dry_run) as (db, actor):
-        member, changed = staff_service.deactivate(db, actor, ref)
-        row = staff_row(member)
+        result = staff_service.deactivate(db, actor, ref)
+        row = staff_row(result.staff)
+        ended = _ended_shares(result.ended_shares)
     render_object(row, COLUMNS, output_format(ctx, fmt))
-    if changed:
+    if result.changed:
         report_change(f"Deactivated {row['name']}.", dry_run=dry_run)
     else:
         message(f"{row['name']} is already inactive.")
+    _warn_ended(ended, row["name"], "deactivated", dry_run=dry_run)
+
+
+def _ended_shares(shares: list[Any]) -> list[str]:
+    return [f"#{s.id} (client #{s.client_id}, #{s.from_provider_id} -> #{s.to_provider_id})"
+            for s in shares]
+
+
+def _warn_ended(ended: list[str], name: str, why: str, *, dry_run: bool) -> None:
+    """Ending grants is more than was asked for: say so, even with --quiet."""
+    if not ended:
+        return
+    verb = "Would end" if dry_run else "Ended"
+    warning(f"{verb} {_count(len(ended), 'chart share')} from or to {name}, now {why} "
+            f"(coming back restores none of them): {', '.join(ended)}.")
 
 
 @app.command()

@@ -490,10 +490,19 @@ def authorize_booking(
     list with a colleague; billers never."""
     audit = {"client_id": client.id, "details": {"provider_id": provider.id}}
     require_roles(actor, action, BOOKERS, **audit)
-    if actor.has_role("owner", "manager", CUSTODIAN, "scheduler"):
+    if actor.has_role("owner", "manager", "scheduler"):
         return
-    if actor.id == provider.id or is_assigned(session, actor.id, client.id):
+    if actor.has_role("provider") and (actor.id == provider.id
+                                       or is_assigned(session, actor.id, client.id)):
         return
+    if actor.has_role(CUSTODIAN):
+        # A records custodian's scope limits everything the role grants: they book for the
+        # clients in their scope (a booking with an in-scope provider for any other client
+        # would put that client in scope, widening it by their own hand).
+        if custodian_covers_client(session, actor, client.id):
+            return
+        raise _deny(actor, action, "the client is outside your records-custodian scope",
+                    **audit)
     raise _deny(actor, action, "providers book for themselves, or for a client in their list",
                 **audit)
 

@@ -338,15 +338,27 @@ def _authorize_existing(session: Session, actor: Staff, appointment: Appointment
 
 
 def visible_filter(session: Session, actor: Staff):  # type: ignore[no-untyped-def]
-    """Providers see their own appointments and those of clients in their list; the other
+    """Providers see their own appointments and those of clients in their list; a records
+    custodian the appointments of the clients in their scope (as their exports); the other
     roles see the practice's schedule."""
-    access.require_active(actor, Action.APPOINTMENT_LIST, object_type="appointment")
-    if actor.has_role("owner", "manager", "scheduler", "biller", access.CUSTODIAN):
-        return None
+    from sqlalchemy import ColumnElement, false
+
     from clinicctl.models import Assignment
 
-    assigned = select(Assignment.client_id).where(Assignment.provider_id == actor.id)
-    return or_(Appointment.provider_id == actor.id, Appointment.client_id.in_(assigned))
+    access.require_active(actor, Action.APPOINTMENT_LIST, object_type="appointment")
+    if actor.has_role("owner", "manager", "scheduler", "biller"):
+        return None
+    conditions: list[ColumnElement[bool]] = []
+    if actor.has_role(access.CUSTODIAN):
+        scope = access.custodian_scope(session, actor)
+        if scope is None:
+            return None
+        conditions.append(Appointment.client_id.in_(
+            select(Assignment.client_id).where(Assignment.provider_id.in_(scope))))
+    if actor.has_role("provider"):
+        assigned = select(Assignment.client_id).where(Assignment.provider_id == actor.id)
+        conditions += [Appointment.provider_id == actor.id, Appointment.client_id.in_(assigned)]
+    return or_(*conditions) if conditions else false()
 
 
 def list_appointments(
@@ -395,7 +407,9 @@ def show_appointment(session: Session, actor: Staff, appointment_id: int) -> App
     if restriction is not None and session.scalar(
         select(Appointment.id).where(Appointment.id == appointment_id, restriction)
     ) is None:
-        raise access._deny(actor, Action.APPOINTMENT_SHOW, "not your appointment or client",
+        why = ("outside your records-custodian scope" if not actor.has_role("provider")
+               else "not your appointment or client")
+        raise access._deny(actor, Action.APPOINTMENT_SHOW, why,
                            client_id=appointment.client_id, object_type="appointment",
                            object_id=appointment_id)
     return appointment

@@ -148,7 +148,7 @@ class BulkShareStore(sharing.ShareStore):
         self._assignments.clear()
         self._shares.clear()
         refs = {row["client"].strip() for _, row in chunk if row.get("client", "").strip()}
-        ids = {int(r[1:]) for r in refs if r.startswith("#") and r[1:].isdigit()}
+        ids = {int(r[1:]) for r in refs if _is_id(r)}
         others = {r for r in refs if not r.startswith("#")}
         # Only the keys: share needs a client's id, and 10,000 ORM objects would cost more
         # than the shares themselves.
@@ -166,7 +166,7 @@ class BulkShareStore(sharing.ShareStore):
             by_name.setdefault(client.name_key, []).append(client)
         for ref in refs:
             # The order of refs.resolve_client: #ID, then external id, then a unique name.
-            if ref in ids or (ref.startswith("#") and ref[1:].isdigit()):
+            if ref in ids or _is_id(ref):
                 match = by_id.get(int(ref[1:]))
             else:
                 named = by_name.get(name_key(ref), [])
@@ -326,3 +326,9 @@ _BY_EXIT_CODE: dict[int, type[ClinicError]] = {
     ExitCode.NOT_FOUND: NotFound,
     ExitCode.CONFLICT: Conflict,
 }
+
+
+def _is_id(ref: str) -> bool:
+    """``#`` and ASCII digits (Unicode digits such as "²" pass isdigit() but are no id)."""
+    digits = ref[1:]
+    return ref.startswith("#") and digits.isascii() and digits.isdigit() and len(digits) <= 18

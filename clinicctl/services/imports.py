@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -83,6 +83,9 @@ class ImportSummary:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # What the rows changed beyond themselves (chart shares ended by a deactivation, ...),
+    # one line each, for stderr even with --quiet.
+    alerts: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -384,7 +387,7 @@ def _import_each(session: Session, actor: Staff, kind: str, rows: Iterable[Row],
     summary = ImportSummary(kind)
     failures = _Failures()
     handler = _HANDLERS[kind]
-    context = _Context(session, actor)
+    context = _Context(session, actor, summary.alerts)
     total = 0
     for number, row in rows:
         total += 1
@@ -406,9 +409,10 @@ def _import_each(session: Session, actor: Staff, kind: str, rows: Iterable[Row],
 
 
 class _Context:
-    def __init__(self, session: Session, actor: Staff) -> None:
+    def __init__(self, session: Session, actor: Staff, alerts: list[str]) -> None:
         self.session = session
         self.actor = actor
+        self.alerts = alerts
         self.zone = practice_zone(session)
         self.series: dict[str, int] = {}  # the file's series ids -> the new series
 
@@ -449,9 +453,10 @@ def _staff_row(context: _Context, cells: _Cells) -> str:
         return "created"
     changed = False
     if roles is not None and set(roles) != set(existing.roles):
-        staff.change_roles(session, actor, f"#{existing.id}",
-                           add=[r for r in roles if r not in existing.roles],
-                           remove=[r for r in existing.roles if r not in roles])
+        change = staff.change_roles(session, actor, f"#{existing.id}",
+                                    add=[r for r in roles if r not in existing.roles],
+                                    remove=[r for r in existing.roles if r not in roles])
+        _ended_shares_alert(context, existing, change.ended_shares, "lost the provider role")
         changed = True
     fields: dict[str, Any] = {}
     if name is not None and (cleaned := staff.validate_name(name)) != existing.name:
@@ -478,9 +483,17 @@ def _staff_row(context: _Context, cells: _Cells) -> str:
             session.flush()
             _changed(context, Action.STAFF_REACTIVATE, "staff", existing.id, {"active": True})
         else:
-            staff.deactivate(session, actor, f"#{existing.id}")
+            ended = staff.deactivate(session, actor, f"#{existing.id}").ended_shares
+            _ended_shares_alert(context, existing, ended, "was deactivated")
         changed = True
     return "updated" if changed else "unchanged"
+
+
+def _ended_shares_alert(context: _Context, member: Staff, ended: list[Any], why: str) -> None:
+    if ended:
+        context.alerts.append(
+            f"{member.name} {why}: ended chart shares "
+            + ", ".join(f"#{s.id} (client #{s.client_id})" for s in ended))
 
 
 def _location_row(context: _Context, cells: _Cells) -> str:

@@ -19,7 +19,11 @@ from clinicctl.services import access, audit
 from clinicctl.services.access import Action
 from clinicctl.services.refs import parse_date, resolve_client
 
-MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+# Documented limits (README, "Notes and documents"): a note of 100,000 characters is some 40
+# pages; a document larger than 10 MiB belongs in the practice's document store, not here.
+MAX_NOTE_CHARS = 100_000
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+MAX_TITLE_CHARS = 200
 
 
 practice_today = access.practice_today
@@ -39,6 +43,11 @@ def add_note(
         raise InvalidInput(f"invalid note kind {kind!r}; expected {', '.join(NOTE_KINDS)}")
     if not body.strip():
         raise InvalidInput("the note body is empty")
+    if "\x00" in body:
+        raise InvalidInput("the note body contains a NUL byte")
+    if len(body) > MAX_NOTE_CHARS:
+        raise InvalidInput(f"the note body has {len(body):,} characters; at most "
+                           f"{MAX_NOTE_CHARS:,}")
     today = practice_today(session)
     when = parse_date(date_of_service, "date of service") if date_of_service else today
     if when > today:
@@ -108,6 +117,9 @@ def add_document(
     title = " ".join(title.split())
     if not title:
         raise InvalidInput("the document title is empty")
+    if len(title) > MAX_TITLE_CHARS:
+        raise InvalidInput(f"the document title has {len(title)} characters; at most "
+                           f"{MAX_TITLE_CHARS}")
     if len(content) > MAX_DOCUMENT_BYTES:
         raise InvalidInput(f"the file is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB")
     client = resolve_client(session, client_ref)

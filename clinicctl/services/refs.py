@@ -28,7 +28,8 @@ def _id_ref(ref: str) -> int | None:
     ref = ref.strip()
     if ref.startswith("#"):
         digits = ref[1:]
-        if not digits.isdigit():
+        # isascii: "²" and other Unicode digits pass isdigit() but are no id.
+        if not (digits.isascii() and digits.isdigit()):
             raise InvalidInput(f"invalid id {ref!r}: expected # followed by digits")
         if len(digits) > 18:  # beyond any id the database hands out (and its integer range)
             raise InvalidInput(f"invalid id {ref!r}: too large")

@@ -169,15 +169,34 @@ def share(
     return result
 
 
-def _end(session: Session, actor: Staff, chart_share: ChartShare) -> None:
+def _end(session: Session, actor: Staff, chart_share: ChartShare, *,
+         reason: str | None = None) -> None:
     chart_share.ended_at = utcnow()
     chart_share.ended_by_id = actor.id
     session.flush()
+    details: dict[str, object] = {"from_id": chart_share.from_provider_id,
+                                  "to_id": chart_share.to_provider_id}
+    if reason:
+        details["reason"] = reason
     audit.record(session, actor_id=actor.id, action=Action.CHART_SHARE_END,
                  object_type="chart_share",
                  object_id=chart_share.id, client_id=chart_share.client_id,
-                 details={"from_id": chart_share.from_provider_id,
-                          "to_id": chart_share.to_provider_id})
+                 details=details)
+
+
+def end_chart_shares_of(session: Session, actor: Staff, staff: Staff, *, reason: str
+                        ) -> list[ChartShare]:
+    """End every active chart share from or to ``staff`` (who was deactivated or lost the
+    provider role): a grant that lost its footing must not come back if they return."""
+    shares = list(session.scalars(
+        select(ChartShare).where(
+            ChartShare.ended_at.is_(None),
+            (ChartShare.from_provider_id == staff.id) | (ChartShare.to_provider_id == staff.id),
+        ).order_by(ChartShare.id)
+    ))
+    for chart_share in shares:
+        _end(session, actor, chart_share, reason=reason)
+    return shares
 
 
 def unshare(

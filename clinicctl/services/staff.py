@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clinicctl.errors import Conflict, InvalidInput
-from clinicctl.models import RECORDS_OWNERS, ROLES, CustodianGrant, Staff, StaffRole
+from clinicctl.models import RECORDS_OWNERS, ROLES, ChartShare, CustodianGrant, Staff, StaffRole
 from clinicctl.services import access, audit
 from clinicctl.services.access import Action
 from clinicctl.services.refs import name_key, resolve_staff
@@ -42,7 +42,9 @@ def validate_name(name: str) -> str:
 
 
 def _email_taken(session: Session, email: str) -> bool:
-    return session.scalar(select(Staff.id).where(Staff.email.ilike(email))) is not None
+    # Exactly, ignoring case: LIKE would read "_" and "%" in an address as wildcards.
+    return session.scalar(select(Staff.id).where(func.lower(Staff.email) == email.lower())
+                          ) is not None
 
 
 def create_staff(
@@ -111,6 +113,8 @@ class RoleChange:
     staff: Staff
     added: list[str]
     removed: list[str]
+    # Chart shares from or to them that ended because they lost the provider role.
+    ended_shares: list[ChartShare] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -152,7 +156,12 @@ def change_roles(
     if added or removed:
         audit.record(session, actor_id=actor.id, action=Action.STAFF_ROLES, object_type="staff",
                      object_id=staff.id, details={"added": added, "removed": removed})
-    return RoleChange(staff, added, removed)
+    ended: list[ChartShare] = []
+    if "provider" in removed:
+        from clinicctl.services.sharing import end_chart_shares_of
+
+        ended = end_chart_shares_of(session, actor, staff, reason="provider role removed")
+    return RoleChange(staff, added, removed, ended)
 
 
 def _has_clients(session: Session, provider_id: int) -> bool:
@@ -165,7 +174,17 @@ def _has_clients(session: Session, provider_id: int) -> bool:
     ) is not None
 
 
-def deactivate(session: Session, actor: Staff, ref: str) -> tuple[Staff, bool]:
+@dataclass
+class Deactivation:
+    staff: Staff
+    changed: bool
+    # Chart shares from or to them, ended with the deactivation.
+    ended_shares: list[ChartShare] = field(default_factory=list)
+
+
+def deactivate(session: Session, actor: Staff, ref: str) -> Deactivation:
+    """Deactivate a staff member and end every chart share from or to them: coming back
+    (``staff roles``, ``import staff``) restores no access to anyone's notes."""
     access.authorize_staff_admin(actor, Action.STAFF_DEACTIVATE)
     staff = resolve_staff(session, ref)
     if staff.has_role("owner"):
@@ -173,12 +192,15 @@ def deactivate(session: Session, actor: Staff, ref: str) -> tuple[Staff, bool]:
     if staff.id == actor.id:
         raise Conflict("you cannot deactivate yourself")
     if not staff.active:
-        return staff, False
+        return Deactivation(staff, False)
     staff.active = False
     session.flush()
     audit.record(session, actor_id=actor.id, action=Action.STAFF_DEACTIVATE, object_type="staff",
                  object_id=staff.id)
-    return staff, True
+    from clinicctl.services.sharing import end_chart_shares_of
+
+    ended = end_chart_shares_of(session, actor, staff, reason="deactivated")
+    return Deactivation(staff, True, ended)
 
 
 @dataclass
@@ -201,7 +223,7 @@ def set_custodian_scope(
     """Replace a records custodian's scope with the given providers (or all of them)."""
     if bool(provider_refs) == all_providers:
         raise InvalidInput("give either --provider P (one or more) or --all-providers")
-    if expires_on is not None and expires_on < access.today():
+    if expires_on is not None and expires_on < access.practice_today(session):
         raise InvalidInput(f"expiry date {expires_on.isoformat()} is in the past")
     access.authorize_custodian_grant(actor, Action.STAFF_CUSTODIAN)
     custodian = resolve_staff(session, ref)

@@ -183,7 +183,10 @@ BEGIN
         RETURN 0;
     END IF;
     v_at := (v_at_text)::timestamptz;
-    PERFORM set_config('lock_timeout', '{LOCK_TIMEOUT}', true);
+    -- Bounded like a writer's wait (db.PG_LOCK_TIMEOUT_S), unless the session set less.
+    IF current_setting('lock_timeout') IN ('0', '0ms') THEN
+        PERFORM set_config('lock_timeout', '{LOCK_TIMEOUT}', true);
+    END IF;
     PERFORM pg_advisory_xact_lock({AUDIT_LOCK});
     SELECT hash INTO v_prev FROM audit_event ORDER BY id DESC LIMIT 1;
     v_prev := coalesce(v_prev, repeat('0', 64));
