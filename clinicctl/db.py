@@ -189,7 +189,11 @@ def _has_clinicctl_tables(session: Session) -> bool:
 
 
 def _is_permission_denied(exc: Exception) -> bool:
-    return getattr(getattr(exc, "orig", None), "sqlstate", None) == "42501"
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) == "42501":
+        return True
+    # A refused connection carries no SQLSTATE, only the server's words.
+    return "permission denied for database" in str(orig)
 
 
 def _is_missing_table(exc: Exception) -> bool:
@@ -211,6 +215,11 @@ def session_scope(
     try:
         connection = engine.connect().execution_options(clinicctl_begin=begin)
     except OperationalError as exc:
+        if _is_permission_denied(exc):
+            # PostgreSQL lets only the logins bound in a practice's database connect to it.
+            from clinicctl.services.logins import not_bound
+
+            raise not_bound(engine.url.username or "(your login)") from None
         raise _unavailable(exc) from None
     except DBAPIError as exc:  # e.g. SQLite's "file is not a database" at the first PRAGMA
         raise refusal(exc) from None

@@ -66,6 +66,10 @@ class Backend:
         with engine.connect() as conn:
             clause = f" TEMPLATE {template}" if template else ""
             conn.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+            if template:
+                # A database's privileges are not copied from its template: give the clone
+                # the rule migration 0004 sets (only logins bound here may connect).
+                conn.execute(text(f'REVOKE CONNECT ON DATABASE "{name}" FROM PUBLIC'))
         engine.dispose()
         self.created.append(name)
         return self._pg_url(name)

@@ -54,7 +54,11 @@ class Logins:
 
         with psycopg.connect(raw_url(self.url), autocommit=True) as conn:
             for login in self.created:
-                conn.execute(f'DROP ROLE IF EXISTS "{login}"')
+                exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (login,))
+                if exists.fetchone():
+                    # Revokes its CONNECT on the database (a shared object) too.
+                    conn.execute(f'DROP OWNED BY "{login}"')
+                    conn.execute(f'DROP ROLE "{login}"')
 
 
 @contextmanager

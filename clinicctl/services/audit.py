@@ -180,9 +180,26 @@ class AuditFilter:
     limit: int | None = None
 
 
+def events_through_function(flt: AuditFilter) -> Any:
+    """A PostgreSQL staff login's view of the trail (``clinicctl_audit_events``: the rule is
+    applied in the database before the filters)."""
+    call = text("SELECT * FROM clinicctl_audit_events(CAST(:actor AS integer), "
+                "CAST(:client AS integer), CAST(:action AS text), CAST(:outcome AS text), "
+                "CAST(:since AS timestamptz), CAST(:until AS timestamptz), "
+                "CAST(:limit AS integer))").bindparams(
+        actor=flt.actor_id, client=flt.client_id,
+        action=flt.action.replace("*", "%") if flt.action else None, outcome=flt.outcome,
+        since=flt.since, until=flt.until, limit=flt.limit)
+    return select(AuditEvent).from_statement(call)
+
+
 def list_events(session: Session, flt: AuditFilter, *, client_ids: set[int] | None = None,
                 about_clients_only: bool = False
                 ) -> list[AuditEvent]:
+    from clinicctl.services.logins import reads_through_functions
+
+    if reads_through_functions(session):
+        return list(session.scalars(events_through_function(flt)))
     query = select(AuditEvent).order_by(AuditEvent.id)
     if flt.actor_id is not None:
         query = query.where(AuditEvent.actor_id == flt.actor_id)
@@ -218,17 +235,8 @@ class ChainLink:
 
 
 def chain(session: Session) -> Iterator[ChainLink]:
-    """Every event in order, streamed. On PostgreSQL the database recomputes the hashes
-    (``clinicctl_audit_chain``) and returns no content, so an auditor who may list only some
-    events still checks the whole chain."""
-    if _on_postgresql(session):
-        rows = session.execute(
-            text("SELECT id, at, prev_hash, hash, computed_hash FROM clinicctl_audit_chain()"),
-            execution_options={"yield_per": 5000},
-        )
-        for row in rows:
-            yield ChainLink(row.id, row.at, row.prev_hash, row.hash, row.computed_hash)
-        return
+    """Every event in order, streamed, with the hash its content gives (SQLite: on
+    PostgreSQL the database checks the chain itself, see ``verify``)."""
     events = session.execute(select(AuditEvent).order_by(AuditEvent.id),
                              execution_options={"yield_per": 5000}).scalars()
     for event in events:
@@ -275,7 +283,9 @@ def anchor_for(session: Session, actor: Staff, zone: dt.tzinfo | None = None) ->
     from clinicctl.errors import Conflict
     from clinicctl.services import access
 
-    access.authorize_audit_read(actor, Action.AUDIT_ANCHOR)
+    # The head's hash is for those who may read every event: a hash of an event the reader
+    # may not list could be reversed by guessing its (low-entropy) content.
+    access.require_roles(actor, Action.AUDIT_ANCHOR, ("owner", "manager"), object_type="audit")
     found = head(session, zone)
     if found is None:
         raise Conflict("the audit trail is empty: there is nothing to anchor")
@@ -347,6 +357,8 @@ def verify(session: Session, anchors: list[Anchor] | None = None) -> VerifyResul
     """Check every link of the chain and, for each anchor, that its event is still there with
     the anchored hash and the anchored number of events up to it."""
     anchors = anchors or []
+    if _on_postgresql(session):
+        return _verify_in_database(session, anchors)
     wanted = {anchor.event_id for anchor in anchors}
     seen: dict[int, tuple[int, str]] = {}  # event id -> (position, hash)
     prev = GENESIS_HASH
@@ -368,6 +380,26 @@ def verify(session: Session, anchors: list[Anchor] | None = None) -> VerifyResul
     if broken is None:
         return VerifyResult(count, None, None, checks)
     return VerifyResult(broken[0], broken[1], broken[2], checks)
+
+
+def _verify_in_database(session: Session, anchors: list[Anchor]) -> VerifyResult:
+    """PostgreSQL: the database walks the chain (``clinicctl_audit_verify``) and checks each
+    anchor (``clinicctl_audit_anchor_check``), handing out verdicts, never hashes."""
+    row = session.execute(text("SELECT events, broken_at, broken_position, reason "
+                               "FROM clinicctl_audit_verify()")).one()
+    checks = []
+    for anchor in anchors:
+        found, matches, position, total = session.execute(
+            text("SELECT found, hash_matches, event_position, events "
+                 "FROM clinicctl_audit_anchor_check(:id, :hash)"),
+            {"id": anchor.event_id, "hash": anchor.hash}).one()
+        # The event's own hash, as far as the check needs it: the anchored one when it
+        # matches, anything else when it does not.
+        seen = (int(position), anchor.hash if matches else "") if found else None
+        checks.append(_check_anchor(anchor, seen, int(total)))
+    if row.broken_at is None:
+        return VerifyResult(int(row.events), None, None, checks)
+    return VerifyResult(int(row.broken_position), int(row.broken_at), str(row.reason), checks)
 
 
 def _check_anchor(anchor: Anchor, found: tuple[int, str] | None, total: int) -> AnchorCheck:

@@ -289,6 +289,16 @@ def _shares(session: Session, actor: Staff, window: _Window, scope: set[int] | N
 
 def _audit(session: Session, actor: Staff, window: _Window, scope: set[int] | None
            ) -> Iterator[dict[str, Any]]:
+    from clinicctl.services.logins import reads_through_functions
+
+    if reads_through_functions(session):
+        query = audit.events_through_function(audit.AuditFilter(
+            since=window.start.astimezone(dt.UTC) if window.start else None,
+            until=window.end.astimezone(dt.UTC) if window.end else None))
+        for event in session.execute(query.execution_options(yield_per=STREAM_CHUNK)
+                                     ).scalars():
+            yield audit.event_row(event, window.zone)
+        return
     query = select(AuditEvent).order_by(AuditEvent.id)
     if window.start is not None:
         query = query.where(AuditEvent.at >= window.start.astimezone(dt.UTC))

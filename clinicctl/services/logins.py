@@ -107,7 +107,10 @@ def bind(session: Session, actor: Staff, ref: str, login: str, *, create: bool =
         raise Conflict(f"login {login!r} administers this database (superuser or schema "
                        "owner); bind staff members to logins of their own")
     quoted = _quote(session, login)
-    statements = [f"GRANT {STAFF_GROUP} TO {quoted}"]
+    # Only logins bound in this database may connect to it (migration 0004 revoked CONNECT
+    # from PUBLIC): a login bound in another practice's database cannot even open this one.
+    statements = [f"GRANT {STAFF_GROUP} TO {quoted}",
+                  f"GRANT CONNECT ON DATABASE {_quote(session, _database(session))} TO {quoted}"]
     if create:
         statements.insert(0, f"CREATE ROLE {quoted} LOGIN")
     _administer(session, actor, member, statements)
@@ -130,13 +133,27 @@ def unbind(session: Session, actor: Staff, ref: str) -> LoginChange:
     exists = session.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :login"),
                              {"login": login}).first()
     if exists is not None:
-        _administer(session, actor, member, [f"REVOKE {STAFF_GROUP} FROM {_quote(session, login)}"])
+        quoted = _quote(session, login)
+        _administer(session, actor, member, [
+            f"REVOKE {STAFF_GROUP} FROM {quoted}",
+            f"REVOKE CONNECT ON DATABASE {_quote(session, _database(session))} FROM {quoted}"])
     member.db_login = None
     session.flush()
     audit.record(session, actor_id=actor.id, action=access.Action.STAFF_LOGIN,
                  object_type="staff", object_id=member.id,
                  details={"login": login, "bound": False, "created": False})
     return LoginChange(member, login, changed=True)
+
+
+def _database(session: Session) -> str:
+    return str(session.execute(text("SELECT current_database()")).scalar())
+
+
+def reads_through_functions(session: Session) -> bool:
+    """Whether this session is a staff login, which reads chart notes, documents and the
+    audit trail through the database's functions (it may not read those tables): set when
+    the actor is resolved."""
+    return bool(session.info.get("clinicctl_staff_login"))
 
 
 def _owns_schema(session: Session, login: str) -> bool:
@@ -195,6 +212,7 @@ def check_actor(session: Session, requested: Staff | None, found: Identity | Non
     if found.staff_id is not None:
         bound = session.get(Staff, found.staff_id)
         assert bound is not None
+        session.info["clinicctl_staff_login"] = not found.admin
         if requested is not None and requested.id != bound.id:
             raise Denied(f"database login {found.login!r} is {bound.email}; it cannot act as "
                          f"{requested.email}",

@@ -9,14 +9,16 @@ reads any. Invisible notes are neither listed nor counted. Every read is audited
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from clinicctl.errors import InvalidInput
 from clinicctl.models import NOTE_KINDS, ChartNote, Client, Document, Staff
 from clinicctl.services import access, audit
 from clinicctl.services.access import Action
+from clinicctl.services.logins import reads_through_functions
 from clinicctl.services.refs import parse_date, resolve_client
 
 # Documented limits (README, "Notes and documents"): a note of 100,000 characters is some 40
@@ -55,7 +57,7 @@ def add_note(
     client = resolve_client(session, client_ref)
     access.authorize_note_write(session, actor, client, Action.NOTE_ADD)
     if addendum_to is not None:
-        first = session.get(ChartNote, addendum_to)
+        first = chart_note(session, addendum_to)
         # A missing note and an unreadable one get the same refusal, so note ids of a chart
         # the actor cannot read cannot be probed.
         if first is None or first.client_id != client.id or not access.chart_access(
@@ -75,16 +77,63 @@ def add_note(
     return note
 
 
+# Where the rows come from. A PostgreSQL staff login may not read these tables: the
+# database's functions return the rows its rule allows (migration 0004), and the checks
+# below apply the same rule again. The administrator and SQLite read the tables.
+
+def _from_function(entity: Any, call: str, **params: Any) -> Any:
+    return select(entity).from_statement(text(f"SELECT * FROM {call}").bindparams(**params))
+
+
+def chart_notes(session: Session, client_id: int) -> list[ChartNote]:
+    if reads_through_functions(session):
+        query = _from_function(ChartNote, "clinicctl_chart_notes(:client)", client=client_id)
+    else:
+        query = (select(ChartNote).where(ChartNote.client_id == client_id)
+                 .order_by(ChartNote.date_of_service, ChartNote.id))
+    return list(session.scalars(query))
+
+
+def chart_note(session: Session, note_id: int) -> ChartNote | None:
+    if reads_through_functions(session):
+        return session.scalars(_from_function(ChartNote, "clinicctl_chart_note(:id)",
+                                              id=note_id)).first()
+    return session.get(ChartNote, note_id)
+
+
+def documents_of(session: Session, client_id: int) -> list[Document]:
+    if reads_through_functions(session):
+        query = _from_function(Document, "clinicctl_documents(:client)", client=client_id)
+    else:
+        query = select(Document).where(Document.client_id == client_id).order_by(Document.id)
+    return list(session.scalars(query))
+
+
+def document_by_id(session: Session, document_id: int) -> Document | None:
+    if reads_through_functions(session):
+        return session.scalars(_from_function(Document, "clinicctl_document(:id)",
+                                              id=document_id)).first()
+    return session.get(Document, document_id)
+
+
+def record_authors(session: Session, client_id: int) -> set[int]:
+    """Who wrote the client's chart notes and clinical documents (those the session can
+    see; callers keep only the authors their viewer may read)."""
+    if reads_through_functions(session):
+        return ({n.author_id for n in chart_notes(session, client_id)}
+                | {d.uploaded_by_id for d in documents_of(session, client_id) if d.clinical})
+    authors = set(session.scalars(select(ChartNote.author_id)
+                                  .where(ChartNote.client_id == client_id).distinct()))
+    authors |= set(session.scalars(select(Document.uploaded_by_id)
+                                   .where(Document.client_id == client_id,
+                                          Document.clinical.is_(True)).distinct()))
+    return authors
+
+
 def list_notes(session: Session, actor: Staff, client_ref: str) -> list[ChartNote]:
     client = resolve_client(session, client_ref)
     chart = access.authorize_chart_listing(session, actor, client, Action.NOTE_LIST)
-    notes = [
-        n for n in session.scalars(
-            select(ChartNote).where(ChartNote.client_id == client.id)
-            .order_by(ChartNote.date_of_service, ChartNote.id)
-        )
-        if chart.can_read(n.author_id, n.kind)
-    ]
+    notes = [n for n in chart_notes(session, client.id) if chart.can_read(n.author_id, n.kind)]
     audit.record(session, actor_id=actor.id, action=Action.NOTE_LIST, object_type="client",
                  object_id=client.id, client_id=client.id,
                  details={"note_ids": [n.id for n in notes]})
@@ -92,7 +141,7 @@ def list_notes(session: Session, actor: Staff, client_ref: str) -> list[ChartNot
 
 
 def show_note(session: Session, actor: Staff, note_id: int) -> ChartNote:
-    note = session.get(ChartNote, note_id)
+    note = chart_note(session, note_id)
     client = session.get(Client, note.client_id) if note is not None else None
     if note is None or client is None:
         # The same answer as for a note the actor may not read, so ids cannot be probed
@@ -140,12 +189,8 @@ def list_documents(session: Session, actor: Staff, client_ref: str) -> list[Docu
     client = resolve_client(session, client_ref)
     access.authorize_client_profile(session, actor, client, Action.DOC_LIST)
     chart = access.chart_access(session, actor, client.id)
-    documents = [
-        d for d in session.scalars(
-            select(Document).where(Document.client_id == client.id).order_by(Document.id)
-        )
-        if not d.clinical or chart.can_read(d.uploaded_by_id)
-    ]
+    documents = [d for d in documents_of(session, client.id)
+                 if not d.clinical or chart.can_read(d.uploaded_by_id)]
     clinical_ids = [d.id for d in documents if d.clinical]
     if clinical_ids:
         audit.record(session, actor_id=actor.id, action=Action.DOC_LIST, object_type="client",
@@ -160,7 +205,7 @@ def _no_access(actor: Staff, action: str, object_type: str, object_id: int) -> E
 
 
 def get_document(session: Session, actor: Staff, document_id: int) -> Document:
-    document = session.get(Document, document_id)
+    document = document_by_id(session, document_id)
     client = session.get(Client, document.client_id) if document is not None else None
     if document is None or client is None:
         # As for notes: a missing document and a hidden clinical one get the same answer.

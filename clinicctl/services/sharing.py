@@ -340,14 +340,9 @@ def access_report(session: Session, actor: Staff, client_ref: str,
 
 
 def _note_authors(session: Session, client_id: int) -> set[int]:
-    from clinicctl.models import ChartNote, Document
+    from clinicctl.services.records import record_authors
 
-    authors = set(session.scalars(select(ChartNote.author_id)
-                                  .where(ChartNote.client_id == client_id).distinct()))
-    authors |= set(session.scalars(select(Document.uploaded_by_id)
-                                   .where(Document.client_id == client_id,
-                                          Document.clinical.is_(True)).distinct()))
-    return authors
+    return record_authors(session, client_id)
 
 
 def _describe(session: Session, person: Staff, client: Client,

@@ -12,13 +12,19 @@ opens ``psql`` instead of clinicctl sees and changes no more than clinicctl woul
   answer who the session's login is and what it may do; the policies are built from them, as
   the services build their checks from ``services/access.py``. ``tests/test_row_security.py``
   runs both over every role, note kind and sharing state and proves they agree.
-- Every table has row-level security for ``clinicctl_staff``: at least "a bound, active staff
-  member of this database" (so a login bound in another practice's database sees nothing
-  here), and for chart notes, documents, chart shares, staff, roles, custodian grants and the
-  audit trail exactly the rows and writes the permission table allows.
+- Only logins bound in this database may connect to it (``staff login`` grants CONNECT), and
+  every table has row-level security for ``clinicctl_staff``: at least "an active staff member
+  bound here", and for chart shares, staff, roles, custodian grants and assignments exactly
+  the writes the permission table allows.
+- Chart notes, documents and audit events are not readable as tables at all: a policy's own
+  checks run only for the rows a caller's cheap conditions select, so a login could learn a
+  hidden row's content one guess at a time by watching whether they ran (statistics
+  counters, ``EXPLAIN (BUFFERS)``). They are read through functions that apply the rule first
+  (``clinicctl_chart_notes``, ``clinicctl_documents``, ``clinicctl_audit_events``, ...).
 - Staff logins hold no INSERT, UPDATE, DELETE or TRUNCATE on ``audit_event``: events are
   appended by ``clinicctl_audit_append``, which takes the actor from the login and computes the
-  chain hash in the database under the chain lock (the same hash as ``services/audit.py``).
+  chain hash in the database under the chain lock (the same hash as ``services/audit.py``);
+  the chain is verified in the database too, without handing out hashes.
 
 The administrator (the login that owns the schema, or a superuser) bypasses row-level
 security as the table owner: it is trusted like the SQLite file's owner. SQLite gets only the
@@ -191,9 +197,10 @@ BEGIN
     SELECT hash INTO v_prev FROM audit_event ORDER BY id DESC LIMIT 1;
     v_prev := coalesce(v_prev, repeat('0', 64));
     FOR i IN 1 .. v_count LOOP
-        IF p_details[i] IS NULL OR p_details[i] ~ '[^ -~]' OR p_actions[i] ~ '[^ -~]'
-           OR p_object_types[i] ~ '[^ -~]' THEN
-            RAISE EXCEPTION 'audit events hold printable ASCII only' USING ERRCODE = '22023';
+        IF p_details[i] IS NULL OR p_details[i] ~ '[^ -~]'
+           OR p_actions[i] !~ '^[a-z_]+[.][a-z_]+$' OR p_object_types[i] !~ '^[a-z_]+$' THEN
+            RAISE EXCEPTION 'audit events: an action, object type or details out of shape'
+                USING ERRCODE = '22023';
         END IF;
         PERFORM p_details[i]::jsonb;
         v_actor := CASE WHEN v_staff IS NULL THEN p_actor_ids[i] ELSE v_staff END;
@@ -218,36 +225,72 @@ END
 $fn$;
 """
 
-# The chain for `audit verify` and `audit anchor`: ids and hashes only, never the events'
-# content, so an auditor whose own listing is limited (a custodian) checks the whole chain.
-AUDIT_CHAIN = """
-CREATE FUNCTION clinicctl_audit_chain()
-RETURNS TABLE (id integer, at timestamptz, prev_hash text, hash text, computed_hash text)
+AUDIT_ROLES = ("clinicctl_is_admin() OR clinicctl_any_role('owner', 'manager', "
+               "'records-custodian')")
+# `audit verify` in the database: it returns the verdict, never the events' hashes, which
+# could be reversed by guessing the low-entropy content of events the caller may not list.
+AUDIT_VERIFY = f"""
+CREATE FUNCTION clinicctl_audit_verify()
+RETURNS TABLE (events bigint, broken_at integer, broken_position bigint, reason text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = @search_path@ AS $fn$
+DECLARE
+    v_prev text := repeat('0', 64);
+    v_count bigint := 0;
+    v_event record;
 BEGIN
-    IF NOT (clinicctl_is_admin()
-            OR clinicctl_any_role('owner', 'manager', 'records-custodian')) THEN
+    IF NOT ({AUDIT_ROLES}) THEN
         RAISE EXCEPTION 'only the owner, managers and records custodians check the audit trail'
             USING ERRCODE = '42501';
     END IF;
-    RETURN QUERY
-        SELECT e.id, e.at, e.prev_hash::text, e.hash::text,
-               encode(sha256(convert_to(e.prev_hash || clinicctl_audit_payload(
-                   clinicctl_audit_time(e.at), e.actor_id, e.action, e.object_type,
-                   e.object_id, e.client_id, e.outcome, e.details), 'UTF8')), 'hex')
-        FROM audit_event e ORDER BY e.id;
+    FOR v_event IN SELECT e.* FROM audit_event e ORDER BY e.id LOOP
+        v_count := v_count + 1;
+        IF v_event.prev_hash <> v_prev THEN
+            RETURN QUERY SELECT v_count, v_event.id, v_count, 'previous-hash link does not match';
+            RETURN;
+        END IF;
+        IF encode(sha256(convert_to(v_prev || clinicctl_audit_payload(
+                clinicctl_audit_time(v_event.at), v_event.actor_id, v_event.action,
+                v_event.object_type, v_event.object_id, v_event.client_id, v_event.outcome,
+                v_event.details), 'UTF8')), 'hex') <> v_event.hash THEN
+            RETURN QUERY SELECT v_count, v_event.id, v_count,
+                'event content does not match its hash';
+            RETURN;
+        END IF;
+        v_prev := v_event.hash;
+    END LOOP;
+    RETURN QUERY SELECT v_count, NULL::integer, NULL::bigint, NULL::text;
 END
 $fn$;
 """
 
+# `audit verify --anchor`: whether the anchored event is there with the anchored hash, and
+# where it stands; the caller already holds the hash, so nothing new is handed out.
+AUDIT_ANCHOR_CHECK = f"""
+CREATE FUNCTION clinicctl_audit_anchor_check(p_id integer, p_hash text)
+RETURNS TABLE (found boolean, hash_matches boolean, event_position bigint, events bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = @search_path@ AS $fn$
+BEGIN
+    IF NOT ({AUDIT_ROLES}) THEN
+        RAISE EXCEPTION 'only the owner, managers and records custodians check the audit trail'
+            USING ERRCODE = '42501';
+    END IF;
+    RETURN QUERY
+        SELECT EXISTS (SELECT 1 FROM audit_event WHERE id = p_id),
+               EXISTS (SELECT 1 FROM audit_event WHERE id = p_id AND hash = p_hash),
+               (SELECT count(*) FROM audit_event WHERE id <= p_id),
+               (SELECT count(*) FROM audit_event);
+END
+$fn$;
+"""
+
+# `audit anchor`: the head's hash, for those who may read every event anyway.
 AUDIT_HEAD = """
 CREATE FUNCTION clinicctl_audit_head()
 RETURNS TABLE (id integer, at timestamptz, hash text, events bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = @search_path@ AS $fn$
 BEGIN
-    IF NOT (clinicctl_is_admin()
-            OR clinicctl_any_role('owner', 'manager', 'records-custodian')) THEN
-        RAISE EXCEPTION 'only the owner, managers and records custodians check the audit trail'
+    IF NOT (clinicctl_is_admin() OR clinicctl_any_role('owner', 'manager')) THEN
+        RAISE EXCEPTION 'only the owner and managers anchor the audit trail'
             USING ERRCODE = '42501';
     END IF;
     RETURN QUERY
@@ -256,6 +299,75 @@ BEGIN
 END
 $fn$;
 """
+
+# `audit list` and `export audit`: the rule (owner and managers every event, a records
+# custodian the events about clients in scope) is settled before the caller's filters are
+# applied, so no filter can probe an event the caller may not read.
+AUDIT_EVENTS = """
+CREATE FUNCTION clinicctl_audit_events(
+    p_actor integer, p_client integer, p_action text, p_outcome text, p_since timestamptz,
+    p_until timestamptz, p_limit integer
+) RETURNS SETOF audit_event
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = @search_path@ AS $fn$
+DECLARE
+    v_all boolean := clinicctl_any_role('owner', 'manager');
+    v_any_client boolean := false;
+    v_clients integer[] := '{}';
+BEGIN
+    IF NOT v_all THEN
+        IF NOT clinicctl_has_role('records-custodian') THEN
+            RETURN;
+        END IF;
+        v_any_client := clinicctl_custodian_covers_all();
+        IF NOT v_any_client THEN
+            SELECT coalesce(array_agg(DISTINCT a.client_id), '{}') INTO v_clients
+            FROM assignment a WHERE clinicctl_custodian_covers(a.provider_id);
+        END IF;
+    END IF;
+    RETURN QUERY
+        SELECT s.* FROM (
+            SELECT e.* FROM audit_event e
+            WHERE (v_all OR (e.client_id IS NOT NULL
+                             AND (v_any_client OR e.client_id = ANY (v_clients))))
+              AND (p_actor IS NULL OR e.actor_id = p_actor)
+              AND (p_client IS NULL OR e.client_id = p_client)
+              AND (p_action IS NULL OR e.action LIKE p_action)
+              AND (p_outcome IS NULL OR e.outcome = p_outcome)
+              AND (p_since IS NULL OR e.at >= p_since)
+              AND (p_until IS NULL OR e.at < p_until)
+            ORDER BY CASE WHEN p_limit IS NULL THEN e.id ELSE -e.id END
+            LIMIT p_limit
+        ) s ORDER BY s.id;
+END
+$fn$;
+"""
+
+# Readers: the rows of a client's chart the caller may read, and one by id.
+READERS: list[tuple[str, str, str]] = [
+    ("clinicctl_chart_notes(p_client integer)", "SETOF chart_note", """
+        SELECT n.* FROM chart_note n WHERE n.client_id = p_client
+        AND clinicctl_can_read_chart(n.client_id, n.author_id, n.kind)
+        ORDER BY n.date_of_service, n.id"""),
+    ("clinicctl_chart_note(p_id integer)", "SETOF chart_note", """
+        SELECT n.* FROM chart_note n WHERE n.id = p_id
+        AND clinicctl_can_read_chart(n.client_id, n.author_id, n.kind)"""),
+    ("clinicctl_documents(p_client integer)", "SETOF document", """
+        SELECT d.* FROM document d WHERE d.client_id = p_client AND CASE WHEN d.clinical
+            THEN clinicctl_can_read_chart(d.client_id, d.uploaded_by_id, 'progress')
+            ELSE clinicctl_has_profile_access(d.client_id) END
+        ORDER BY d.id"""),
+    ("clinicctl_document(p_id integer)", "SETOF document", """
+        SELECT d.* FROM document d WHERE d.id = p_id AND CASE WHEN d.clinical
+            THEN clinicctl_can_read_chart(d.client_id, d.uploaded_by_id, 'progress')
+            ELSE clinicctl_has_profile_access(d.client_id) END"""),
+    # How often each appointment was rescheduled (the calendar's SEQUENCE): counts only.
+    ("clinicctl_reschedule_counts(p_ids integer[])",
+     "TABLE (appointment_id integer, reschedules bigint)", """
+        SELECT e.object_id, count(*) FROM audit_event e
+        WHERE e.action = 'appointment.reschedule' AND e.object_type = 'appointment'
+        AND e.outcome = 'ok' AND e.object_id = ANY (p_ids) AND clinicctl_me() IS NOT NULL
+        GROUP BY e.object_id"""),
+]
 
 # Staff rows: what a column grant and a policy cannot say (they see the new row or the old
 # one, not both). A manager changes neither the owner nor a records custodian (deactivating a
@@ -282,7 +394,8 @@ BEGIN
         RAISE EXCEPTION 'only the owner changes the owner' USING ERRCODE = '42501';
     END IF;
     IF clinicctl_staff_has_role(OLD.id, 'records-custodian')
-       AND (NEW.name IS DISTINCT FROM OLD.name OR NEW.email IS DISTINCT FROM OLD.email
+       AND (NEW.name IS DISTINCT FROM OLD.name OR NEW.name_key IS DISTINCT FROM OLD.name_key
+            OR NEW.email IS DISTINCT FROM OLD.email
             OR NEW.credentials IS DISTINCT FROM OLD.credentials
             OR (NEW.active AND NOT OLD.active)) THEN
         RAISE EXCEPTION 'only the owner changes a records custodian' USING ERRCODE = '42501';
@@ -295,18 +408,85 @@ END
 $fn$;
 """
 
+# A provider's settings for a client are theirs (and the owner's and managers'): schedulers
+# also set the status, and a booking by anyone who may book reactivates an inactive one.
+ASSIGNMENT_GUARD = """
+CREATE FUNCTION clinicctl_assignment_guard() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @search_path@ AS $fn$
+BEGIN
+    IF clinicctl_is_admin() OR clinicctl_any_role('owner', 'manager') THEN
+        RETURN NEW;
+    END IF;
+    IF clinicctl_has_role('provider') AND OLD.provider_id = clinicctl_me() THEN
+        RETURN NEW;  -- their own settings
+    END IF;
+    IF NEW.diagnosis IS DISTINCT FROM OLD.diagnosis THEN
+        RAISE EXCEPTION 'only the provider, the owner and managers change a diagnosis'
+            USING ERRCODE = '42501';
+    END IF;
+    -- Schedulers set any status; others change a colleague's only by booking, which
+    -- reactivates an inactive or discharged assignment.
+    IF NEW.status IS DISTINCT FROM OLD.status AND NOT clinicctl_has_role('scheduler')
+       AND NOT (OLD.status IN ('inactive', 'discharged') AND NEW.status = 'active') THEN
+        RAISE EXCEPTION 'providers change only their own settings for a client'
+            USING ERRCODE = '42501';
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+"""
+
+# Times a staff login cannot choose: when a note or document was written, when a chart share
+# started or ended, are the database's.
+STAMP_TIMES = """
+CREATE FUNCTION clinicctl_stamp_times() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @search_path@ AS $fn$
+BEGIN
+    IF clinicctl_is_admin() THEN
+        RETURN NEW;
+    END IF;
+    IF TG_TABLE_NAME IN ('chart_note', 'document') THEN
+        NEW.created_at := now();
+    ELSIF TG_OP = 'INSERT' THEN
+        NEW.started_at := now();
+    ELSE
+        NEW.ended_at := now();
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+"""
+TRIGGERS = [
+    ("staff_guard", "BEFORE UPDATE ON staff", "clinicctl_staff_guard()"),
+    ("assignment_guard", "BEFORE UPDATE ON assignment", "clinicctl_assignment_guard()"),
+    ("chart_note_time", "BEFORE INSERT ON chart_note", "clinicctl_stamp_times()"),
+    ("document_time", "BEFORE INSERT ON document", "clinicctl_stamp_times()"),
+    ("chart_share_time", "BEFORE INSERT OR UPDATE ON chart_share", "clinicctl_stamp_times()"),
+]
+
 ME = "clinicctl_me() IS NOT NULL"
-BOOKERS = "clinicctl_any_role('owner', 'manager', 'records-custodian', 'scheduler')"
-PROVIDER_FOR = ("(clinicctl_has_role('provider') AND ({column} = clinicctl_me() "
-                "OR clinicctl_is_assigned(clinicctl_me(), client_id)))")
+# Booking: owner, managers and schedulers for anyone; a records custodian for the clients in
+# their scope; a provider for themselves or for a client in their list.
+BOOKERS = ("clinicctl_any_role('owner', 'manager', 'scheduler') "
+           "OR (clinicctl_has_role('records-custodian') "
+           "AND clinicctl_custodian_covers_client(client_id)) "
+           "OR (clinicctl_has_role('provider') AND (provider_id = clinicctl_me() "
+           "OR clinicctl_is_assigned(clinicctl_me(), client_id)))")
 # Providers edit only their own clients.
 CLIENT_EDITOR = ("clinicctl_any_role('owner', 'manager', 'scheduler') OR "
                  "(clinicctl_has_role('provider') AND clinicctl_is_assigned(clinicctl_me(), id))")
 SCHEDULE_EDITORS = ("(clinicctl_any_role('owner', 'manager', 'scheduler') "
                     "OR (clinicctl_has_role('provider') AND provider_id = clinicctl_me()))")
+# Who takes a client off a provider's list (`client unshare --remove`).
+REMOVERS = ("clinicctl_any_role('owner', 'manager') "
+            "OR (clinicctl_has_role('records-custodian') "
+            "AND clinicctl_custodian_covers_client(client_id)) "
+            "OR (clinicctl_has_role('provider') "
+            "AND clinicctl_is_assigned(clinicctl_me(), client_id))")
 
 # table -> {command: (privilege, USING, WITH CHECK)}. Commands without an entry are neither
-# granted nor allowed. UPDATE privileges may be limited to some columns.
+# granted nor allowed; a privilege may name columns. Tables with no entry at all (the audit
+# trail) are read and written only through the functions above.
 POLICIES: dict[str, dict[str, tuple[str, str | None, str | None]]] = {
     "practice": {"select": ("SELECT", ME, None)},
     "staff": {
@@ -342,35 +522,36 @@ POLICIES: dict[str, dict[str, tuple[str, str | None, str | None]]] = {
     },
     "assignment": {
         "select": ("SELECT", ME, None),
-        "insert": ("INSERT", None, f"{BOOKERS} OR {PROVIDER_FOR.format(column='provider_id')}"),
-        "update": ("UPDATE", f"{BOOKERS} OR {PROVIDER_FOR.format(column='provider_id')}",
-                   f"{BOOKERS} OR {PROVIDER_FOR.format(column='provider_id')}"),
-        "delete": ("DELETE", "clinicctl_any_role('owner', 'manager', 'records-custodian') OR "
-                   "(clinicctl_has_role('provider') "
-                   "AND clinicctl_is_assigned(clinicctl_me(), client_id))", None),
+        "insert": ("INSERT", None, f"created_by_id = clinicctl_me() AND ({BOOKERS})"),
+        # Only the provider's own settings change (the diagnosis by whom the trigger says).
+        "update": ("UPDATE (status, diagnosis)", BOOKERS, BOOKERS),
+        "delete": ("DELETE", REMOVERS, None),
     },
     "chart_share": {
         "select": ("SELECT", ME, None),
         # client share --chart: never to yourself, from a provider who has the client, to an
-        # active provider, by someone who may share that provider's chart (only the provider
-        # when they own their records).
+        # active provider who has it too, by someone who may share that provider's chart
+        # (only the provider when they own their records).
         "insert": ("INSERT", None,
                    "started_by_id = clinicctl_me() AND ended_at IS NULL AND ended_by_id IS NULL "
                    "AND to_provider_id <> clinicctl_me() "
                    "AND clinicctl_is_active_provider(to_provider_id) "
                    "AND clinicctl_is_assigned(from_provider_id, client_id) "
+                   "AND clinicctl_is_assigned(to_provider_id, client_id) "
                    "AND (clinicctl_records_owner(from_provider_id) <> 'provider' "
                    "OR from_provider_id = clinicctl_me()) "
                    "AND clinicctl_may_share_from(from_provider_id, client_id)"),
-        # client unshare, and ending the shares into a list the client has left. Only the end
-        # columns may change, and an ended share stays ended.
+        # client unshare, and ending the shares into a list the client has just left (by who
+        # may take it off that list). Only the end columns may change; an ended share stays
+        # ended.
         "update": ("UPDATE (ended_at, ended_by_id)",
                    "ended_at IS NULL AND (clinicctl_may_share_from(from_provider_id, client_id) "
-                   "OR NOT clinicctl_is_assigned(to_provider_id, client_id))",
+                   f"OR (NOT clinicctl_is_assigned(to_provider_id, client_id) AND ({REMOVERS})))",
                    "ended_at IS NOT NULL AND ended_by_id = clinicctl_me()"),
     },
+    # Written as tables (the id comes back from the INSERT), read through the functions.
     "chart_note": {
-        "select": ("SELECT", "clinicctl_can_read_chart(client_id, author_id, kind)", None),
+        "select": ("SELECT (id)", "clinicctl_can_read_chart(client_id, author_id, kind)", None),
         "insert": ("INSERT", None,
                    "author_id = clinicctl_me() AND clinicctl_has_role('provider') "
                    "AND clinicctl_is_assigned(author_id, client_id) "
@@ -378,7 +559,7 @@ POLICIES: dict[str, dict[str, tuple[str, str | None, str | None]]] = {
                    "OR clinicctl_may_amend(addendum_to_id, client_id, kind))"),
     },
     "document": {
-        "select": ("SELECT", "CASE WHEN clinical "
+        "select": ("SELECT (id)", "CASE WHEN clinical "
                    "THEN clinicctl_can_read_chart(client_id, uploaded_by_id, 'progress') "
                    "ELSE clinicctl_has_profile_access(client_id) END", None),
         "insert": ("INSERT", None,
@@ -387,10 +568,6 @@ POLICIES: dict[str, dict[str, tuple[str, str | None, str | None]]] = {
                    "AND clinicctl_is_assigned(uploaded_by_id, client_id) "
                    "ELSE clinicctl_has_profile_access(client_id) AND clinicctl_any_role("
                    "'owner', 'manager', 'scheduler', 'records-custodian', 'provider') END"),
-    },
-    "audit_event": {
-        "select": ("SELECT", "clinicctl_any_role('owner', 'manager') OR (client_id IS NOT NULL "
-                   "AND clinicctl_custodian_covers_client(client_id))", None),
     },
     "location": {
         "select": ("SELECT", ME, None),
@@ -418,13 +595,13 @@ POLICIES: dict[str, dict[str, tuple[str, str | None, str | None]]] = {
     },
     "appointment_series": {
         "select": ("SELECT", ME, None),
-        "insert": ("INSERT", None, f"{BOOKERS} OR clinicctl_has_role('provider')"),
+        "insert": ("INSERT", None, "clinicctl_any_role('owner', 'manager', 'scheduler', "
+                   "'records-custodian', 'provider')"),
     },
     "appointment": {
         "select": ("SELECT", ME, None),
-        "insert": ("INSERT", None, f"{BOOKERS} OR {PROVIDER_FOR.format(column='provider_id')}"),
-        "update": ("UPDATE", f"{BOOKERS} OR {PROVIDER_FOR.format(column='provider_id')}",
-                   f"{BOOKERS} OR {PROVIDER_FOR.format(column='provider_id')}"),
+        "insert": ("INSERT", None, BOOKERS),
+        "update": ("UPDATE", BOOKERS, BOOKERS),
     },
 }
 
@@ -457,20 +634,21 @@ def install_row_security() -> None:
     schema = _quote(_schema())
     search_path = f"pg_catalog, {schema}, pg_temp"
     # The group role is the server's, shared by the practices' databases on it; what it may
-    # do is granted per database, below.
+    # do is granted per database, below, and only logins bound here may connect here.
     op.execute(f"""
         DO $$ BEGIN
             IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{STAFF_ROLE}') THEN
                 CREATE ROLE {STAFF_ROLE} NOLOGIN;
             END IF;
         END $$""")
-    for signature, returns, body in FUNCTIONS:
+    op.execute(f"REVOKE CONNECT ON DATABASE {_quote(_database())} FROM PUBLIC")
+    for signature, returns, body in FUNCTIONS + READERS:
         op.execute(f"CREATE FUNCTION {signature} RETURNS {returns} LANGUAGE sql STABLE "
                    f"SECURITY DEFINER SET search_path = {search_path} AS $fn${body}$fn$")
-    for template in (AUDIT_APPEND, AUDIT_CHAIN, AUDIT_HEAD, STAFF_GUARD):
+    for template in PLPGSQL:
         op.execute(template.replace("@search_path@", search_path))
-    op.execute("CREATE TRIGGER staff_guard BEFORE UPDATE ON staff FOR EACH ROW "
-               "EXECUTE FUNCTION clinicctl_staff_guard()")
+    for name, when, function in TRIGGERS:
+        op.execute(f"CREATE TRIGGER {name} {when} FOR EACH ROW EXECUTE FUNCTION {function}")
     for name in _function_names():
         op.execute(f"REVOKE ALL ON FUNCTION {name} FROM PUBLIC")
         op.execute(f"GRANT EXECUTE ON FUNCTION {name} TO {STAFF_ROLE}")
@@ -490,8 +668,7 @@ def install_row_security() -> None:
             clause += f" WITH CHECK ({check})" if check else ""
             op.execute(f"CREATE POLICY {table}_{command} ON {table} FOR {command.upper()} "
                        f"TO {STAFF_ROLE}{clause}")
-        commands = POLICIES.get(table, {})
-        if "insert" in commands and table not in TABLES_WITHOUT_ID:
+        if "insert" in POLICIES.get(table, {}) and table not in TABLES_WITHOUT_ID:
             sequence = op.get_bind().execute(
                 sa.text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table}
             ).scalar()
@@ -499,11 +676,23 @@ def install_row_security() -> None:
                 op.execute(f"GRANT USAGE ON SEQUENCE {sequence} TO {STAFF_ROLE}")
 
 
+PLPGSQL = (AUDIT_APPEND, AUDIT_VERIFY, AUDIT_ANCHOR_CHECK, AUDIT_HEAD, AUDIT_EVENTS,
+           STAFF_GUARD, ASSIGNMENT_GUARD, STAMP_TIMES)
+
+
+def _database() -> str:
+    return str(op.get_bind().execute(sa.text("SELECT current_database()")).scalar())
+
+
 def _function_names() -> list[str]:
-    names = [signature for signature, _, _ in FUNCTIONS]
+    names = [signature for signature, _, _ in FUNCTIONS + READERS]
     names += [
         "clinicctl_audit_append(integer[], text[], text[], integer[], integer[], text[], text[])",
-        "clinicctl_audit_chain()", "clinicctl_audit_head()", "clinicctl_staff_guard()",
+        "clinicctl_audit_verify()", "clinicctl_audit_anchor_check(integer, text)",
+        "clinicctl_audit_head()",
+        "clinicctl_audit_events(integer, integer, text, text, timestamptz, timestamptz, "
+        "integer)",
+        "clinicctl_staff_guard()", "clinicctl_assignment_guard()", "clinicctl_stamp_times()",
     ]
     return [_argument_types(name) for name in names]
 
@@ -533,6 +722,8 @@ def remove_row_security() -> None:
     op.execute(f"REVOKE ALL ON alembic_version FROM {STAFF_ROLE}")
     op.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {_quote(_schema())} FROM {STAFF_ROLE}")
     op.execute(f"REVOKE USAGE ON SCHEMA {_quote(_schema())} FROM {STAFF_ROLE}")
-    op.execute("DROP TRIGGER IF EXISTS staff_guard ON staff")
+    for name, when, _ in TRIGGERS:
+        op.execute(f"DROP TRIGGER IF EXISTS {name} ON {when.split(' ON ')[1]}")
+    op.execute(f"GRANT CONNECT ON DATABASE {_quote(_database())} TO PUBLIC")
     for name in reversed(_function_names()):
         op.execute(f"DROP FUNCTION IF EXISTS {name}")
