@@ -768,3 +768,13 @@ def test_control_characters_are_shown_escaped_in_tables(cli, cast, tmp_path):  #
     assert "Evil\\x1b[2J\\x1b[31mRed" in table.stdout
     data = cli("client", "list", "--search", "Smith", "-o", "json").json()
     assert data[0]["first_name"] == name
+
+
+def test_share_help_says_exactly_what_is_shared(cli):  # type: ignore[no-untyped-def]
+    """The profile a share gives shows every provider's status and diagnosis (as `client
+    show` does, and as the product's source article says), not only the new provider's."""
+    shown = cli("client", "share", "--help", actor=None)
+    assert shown.exit_code == 0, shown.output
+    text = " ".join(shown.stdout.split())
+    assert "the client profile (including each provider's status and diagnosis)" in text
+    assert "their own status" not in text

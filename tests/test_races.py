@@ -422,3 +422,32 @@ def test_postgres_exclusion_constraint_enforces_no_overlap(backend, db_url, open
             (p0, c1, "scheduled"), (p1, c0, "scheduled")])
     finally:
         engine.dispose()
+
+
+def test_refused_attempts_amid_a_burst_of_writers_are_all_recorded(tmp_path, db_url, cast,
+                                                                   open_session):
+    """Six writers and six refused attempts at once: every refusal exits 4 and leaves its
+    denied event (they used to exit 1 and record nothing while a writer held the lock)."""
+    work = workdir(tmp_path)
+    go = work / "go"
+    writers = [Racer(work, db_url, ["staff", "add", f"Temp {n}", "--email",
+                                    f"temp{n}@riverside.example", "--role", "scheduler"], go)
+               for n in range(6)]
+    refused = [Racer(work, db_url, ["note", "show", str(cast.private_note_id)], go,
+                     actor=cast.biller) for _ in range(3)]
+    refused += [Racer(work, db_url, ["audit", "verify"], go, actor=cast.provider_a)
+                for _ in range(3)]
+    everyone = writers + refused
+    wait_for(everyone, [r.ready for r in everyone], "ready")
+    go.touch()
+    outcomes = [r.outcome() for r in everyone]
+    assert [o.code for o in outcomes] == [0] * 6 + [4] * 6, "\n".join(map(str, outcomes))
+    assert not [o for o in outcomes if "unexpected" in o.stderr]
+    with open_session(write=False) as s:
+        denied = s.scalar(select(func.count()).select_from(AuditEvent)
+                          .where(AuditEvent.outcome == "denied"))
+    assert denied == 6
+    from clinicctl.services import audit
+
+    with open_session(write=False) as s:
+        assert audit.verify(s).ok

@@ -518,7 +518,9 @@ POLICIES: dict[str, dict[str, tuple[str, str | None, str | None]]] = {
         "select": ("SELECT", ME, None),
         "insert": ("INSERT", None, "clinicctl_any_role('owner', 'manager', 'scheduler', "
                    "'provider')"),
-        "update": ("UPDATE", CLIENT_EDITOR, CLIENT_EDITOR),
+        # The demographics; never the id or when the client was added.
+        "update": ("UPDATE (first_name, last_name, preferred_name, name_key, dob, sex, email, "
+                   "phone, address, external_id)", CLIENT_EDITOR, CLIENT_EDITOR),
     },
     "assignment": {
         "select": ("SELECT", ME, None),
@@ -595,13 +597,16 @@ POLICIES: dict[str, dict[str, tuple[str, str | None, str | None]]] = {
     },
     "appointment_series": {
         "select": ("SELECT", ME, None),
-        "insert": ("INSERT", None, "clinicctl_any_role('owner', 'manager', 'scheduler', "
-                   "'records-custodian', 'provider')"),
+        "insert": ("INSERT", None, "created_by_id = clinicctl_me() AND clinicctl_any_role("
+                   "'owner', 'manager', 'scheduler', 'records-custodian', 'provider')"),
     },
     "appointment": {
         "select": ("SELECT", ME, None),
-        "insert": ("INSERT", None, BOOKERS),
-        "update": ("UPDATE", BOOKERS, BOOKERS),
+        "insert": ("INSERT", None, f"created_by_id = clinicctl_me() AND ({BOOKERS})"),
+        # Rescheduling, cancelling, completing; never whose session it is or who booked it.
+        "update": ("UPDATE (provider_id, start_at, end_at, service_code, pos_code, location_id, "
+                   "status, series_id, cancellation_reason, outside_availability)",
+                   BOOKERS, BOOKERS),
     },
 }
 
