@@ -152,6 +152,21 @@ def db_url(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> str:
     return url
 
 
+@pytest.fixture(scope="module")
+def _shared_db(backend: Backend):  # type: ignore[no-untyped-def]
+    from tests.practice_db import build_practice
+
+    return build_practice(backend)
+
+
+@pytest.fixture
+def shared(_shared_db, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The cast's practice, built once per test module, for tests that only read (and audit)
+    or whose commands change nothing; also CLINICCTL_DB."""
+    monkeypatch.setenv("CLINICCTL_DB", _shared_db.url)
+    return _shared_db
+
+
 @pytest.fixture
 def empty_db_url(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> str:
     url = backend.empty()

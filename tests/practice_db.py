@@ -5,9 +5,25 @@ most of all on PostgreSQL, where every database costs a CREATE and a DROP.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from tests.conftest import populate_cast
+
+
+@contextmanager
+def session_on(url: str) -> Iterator[Any]:
+    """A short transaction on the database at ``url`` (committed), as its administrator."""
+    from clinicctl.db import make_engine, session_scope
+
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as db_session:
+            yield db_session
+    finally:
+        engine.dispose()
 
 
 def snapshot(url: str) -> dict[str, list[str]]:
@@ -38,24 +54,17 @@ def build_practice(backend, *, twins: bool = False, old: bool = False
                    ) -> Shared:  # type: ignore[no-untyped-def]
     """The standard cast (as in conftest's ``cast``); ``twins`` adds a second Maya Chen and a
     second Sam Okafor and deactivates Lee Park; ``old`` moves the schema revision to 0000."""
-    from contextlib import contextmanager
 
     from sqlalchemy import text
 
-    from clinicctl.db import make_engine, session_scope
+    from clinicctl.db import make_engine
     from clinicctl.services import clients, staff
     from clinicctl.services.refs import resolve_client, resolve_staff
 
     url = backend.initialised()
 
-    @contextmanager
     def opener():  # type: ignore[no-untyped-def]
-        engine = make_engine(url)
-        try:
-            with session_scope(engine) as db_session:
-                yield db_session
-        finally:
-            engine.dispose()
+        return session_on(url)
 
     c = populate_cast(opener)
     ids: dict[str, int] = {

@@ -706,16 +706,20 @@ def test_a_file_that_is_not_a_database_exits_6(cli, backend, tmp_path, args):  #
                                   ("init", "--practice", "P", "--timezone", "UTC",
                                    "--owner-name", "A B", "--owner-email", "a@b.example")],
                          ids=_cmd_id)
-def test_a_database_whose_revision_table_is_gone_exits_6(cli, backend, args):  # type: ignore[no-untyped-def]
+def _initialised_then(backend, statement: str) -> str:  # type: ignore[no-untyped-def]
+    """A fresh practice database after one statement of the administrator's."""
     from sqlalchemy import text
 
-    from clinicctl.db import make_engine
+    from tests.practice_db import session_on
 
     url = backend.initialised()
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE alembic_version"))
-    engine.dispose()
+    with session_on(url) as session:
+        session.execute(text(statement))
+    return url
+
+
+def test_a_database_whose_revision_table_is_gone_exits_6(cli, backend, args):  # type: ignore[no-untyped-def]
+    url = _initialised_then(backend, "DROP TABLE alembic_version")
     before = snapshot(url)
     result = cli("--db", url, *args)
     assert_error(result, 6, "the database holds clinicctl's tables but no schema revision (its "
@@ -727,16 +731,7 @@ def test_a_database_whose_revision_table_is_gone_exits_6(cli, backend, args):  #
 @pytest.mark.parametrize("args", [("client", "list"), ("db", "status"), ("db", "upgrade")],
                          ids=_cmd_id)
 def test_a_database_from_a_newer_clinicctl_exits_6(cli, backend, args):  # type: ignore[no-untyped-def]
-    from sqlalchemy import text
-
-    from clinicctl.db import make_engine
-    from clinicctl.schema import SCHEMA_HEAD
-
-    url = backend.initialised()
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
-    engine.dispose()
+    url = _initialised_then(backend, "UPDATE alembic_version SET version_num = '0099'")
     result = cli("--db", url, *args)
     assert_error(result, 6, f"database schema is at revision 0099, newer than this clinicctl "
                  f"knows ({SCHEMA_HEAD}): a newer clinicctl upgraded it (use that clinicctl: "

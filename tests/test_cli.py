@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import OWNER_EMAIL, PRACTICE_TZ
-from tests.practice_db import Shared, build_practice, snapshot
+from tests.practice_db import snapshot
 
 
 def parse_csv(text: str) -> list[list[str]]:
@@ -28,18 +28,6 @@ def parse_csv(text: str) -> list[list[str]]:
 
 def practice_offset(instant: dt.datetime) -> dt.timedelta | None:
     return instant.astimezone(ZoneInfo(PRACTICE_TZ)).utcoffset()
-
-
-@pytest.fixture(scope="module")
-def _shared_db(backend) -> Shared:  # type: ignore[no-untyped-def]
-    return build_practice(backend)
-
-
-@pytest.fixture
-def shared(_shared_db: Shared, monkeypatch: pytest.MonkeyPatch) -> Shared:
-    """The cast's practice, shared by this module's tests that only read (and audit)."""
-    monkeypatch.setenv("CLINICCTL_DB", _shared_db.url)
-    return _shared_db
 
 
 # --- listings in every format -----------------------------------------------------------------

@@ -3,11 +3,8 @@ one-line error with a documented exit code (hypothesis)."""
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from tests.practice_db import Shared, build_practice
 
 EXPECTED = {0, 2, 3, 4, 5, 6}
 SAM = "sam@riverside.example"
@@ -25,17 +22,6 @@ date_text = st.one_of(arg_text, st.from_regex(r"[0-9]{1,5}-[0-9]{1,3}-[0-9]{1,3}
 cell = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
 
 
-@pytest.fixture(scope="module")
-def _fuzz_db(backend) -> Shared:  # type: ignore[no-untyped-def]
-    return build_practice(backend)
-
-
-@pytest.fixture
-def practice(_fuzz_db: Shared, monkeypatch: pytest.MonkeyPatch) -> Shared:
-    monkeypatch.setenv("CLINICCTL_DB", _fuzz_db.url)
-    return _fuzz_db
-
-
 def assert_documented(result) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code in EXPECTED, result.output
     assert "unexpected" not in result.stderr, result.stderr
@@ -45,7 +31,7 @@ def assert_documented(result) -> None:  # type: ignore[no-untyped-def]
 
 @FUZZ
 @given(ref=reference)
-def test_any_client_or_staff_reference(cli, practice, ref):  # type: ignore[no-untyped-def]
+def test_any_client_or_staff_reference(cli, shared, ref):  # type: ignore[no-untyped-def]
     for args in (("client", "show", ref), ("staff", "show", ref), ("note", "list", ref),
                  ("client", "sharing", ref)):
         assert_documented(cli(*args))
@@ -54,7 +40,7 @@ def test_any_client_or_staff_reference(cli, practice, ref):  # type: ignore[no-u
 @FUZZ
 @given(client=reference, provider=reference, when=arg_text, repeat=st.sampled_from(
     ["", "weekly", "monthly", "fortnightly"]), count=arg_text)
-def test_any_booking(cli, practice, client, provider, when, repeat, count):  # type: ignore[no-untyped-def]
+def test_any_booking(cli, shared, client, provider, when, repeat, count):  # type: ignore[no-untyped-def]
     args = ["appointment", "book", "--client", client, "--provider", provider, "--at", when,
             "--dry-run", "--outside-availability"]
     if repeat:
@@ -64,7 +50,7 @@ def test_any_booking(cli, practice, client, provider, when, repeat, count):  # t
 
 @FUZZ
 @given(start=date_text, days=arg_text, until=date_text)
-def test_any_dates(cli, practice, start, days, until):  # type: ignore[no-untyped-def]
+def test_any_dates(cli, shared, start, days, until):  # type: ignore[no-untyped-def]
     assert_documented(cli("availability", "find", "--client", "Maya Chen", "--therapist", SAM,
                           "--from", start, "--days", days or "1"))
     assert_documented(cli("audit", "list", "--since", start, "--until", until))
@@ -86,7 +72,7 @@ def csv_text(columns: list[str]):  # type: ignore[no-untyped-def]
 
 @FUZZ
 @given(content=csv_text(["client", "from", "to", "mode"]))
-def test_any_batch_share_file(cli, practice, content):  # type: ignore[no-untyped-def]
+def test_any_batch_share_file(cli, shared, content):  # type: ignore[no-untyped-def]
     assert_documented(cli("client", "share", "--csv", "-", "--dry-run", input=content))
 
 
@@ -95,5 +81,5 @@ def test_any_batch_share_file(cli, practice, content):  # type: ignore[no-untype
        content=csv_text(["first_name", "last_name", "dob", "email", "external_id", "name",
                          "roles", "provider", "client", "start", "end", "weekdays",
                          "start_time", "end_time"]))
-def test_any_import_file(cli, practice, kind, content):  # type: ignore[no-untyped-def]
+def test_any_import_file(cli, shared, kind, content):  # type: ignore[no-untyped-def]
     assert_documented(cli("import", kind, "-", "--dry-run", input=content))

@@ -12,31 +12,18 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
 from tests.conftest import OWNER_EMAIL, Backend, Run, populate_cast
 from tests.pg_logins import Logins, login_url, logins_for, refused, run_as, sql, staff_id
+from tests.practice_db import session_on
 
 pytestmark = pytest.mark.skipif(
     "os.environ.get('CLINICCTL_TEST_DB', 'sqlite').strip() in ('', 'sqlite')",
     reason="database logins and row-level security are PostgreSQL's",
 )
-
-
-@contextmanager
-def admin_session(url: str) -> Iterator[Any]:
-    from clinicctl.db import make_engine, session_scope
-
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 # --- the differential matrix ---------------------------------------------------------------
@@ -68,10 +55,8 @@ def build_matrix(backend: Backend, logins: Logins, url: str) -> Matrix:
     from clinicctl.services import clients, records, sharing, staff
     from clinicctl.services.refs import resolve_staff
 
-    @contextmanager
     def opener():  # type: ignore[no-untyped-def]
-        with admin_session(url) as session:
-            yield session
+        return session_on(url)
 
     cast = populate_cast(opener)
     ids: dict[str, int] = {}

@@ -137,9 +137,13 @@ FUNCTIONS: list[tuple[str, str, str]] = [
         SELECT EXISTS (SELECT 1 FROM chart_note n WHERE n.id = p_note
                        AND n.client_id = p_client AND n.kind = p_kind
                        AND clinicctl_can_read_chart(n.client_id, n.author_id, n.kind))"""),
-    # What an event's hash covers, exactly as services/audit.py's json.dumps(sort_keys=True,
-    # separators=(",", ":")) writes it: the values are ASCII (clinicctl_audit_append checks),
-    # and for ASCII to_json escapes as Python's json does.
+]
+
+# What an event's hash covers, exactly as services/audit.py's json.dumps(sort_keys=True,
+# separators=(",", ":")) writes it: the values are ASCII (clinicctl_audit_append checks), and
+# for ASCII to_json escapes as Python's json does. Plain SQL functions (no SECURITY DEFINER,
+# no SET), so PostgreSQL inlines them where they are used.
+PURE: list[tuple[str, str, str]] = [
     ("clinicctl_audit_payload(p_at text, p_actor integer, p_action text, p_object_type text, "
      "p_object_id integer, p_client integer, p_outcome text, p_details text)", "text", """
         SELECT '{"action":' || to_json(p_action)::text
@@ -163,13 +167,12 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = @search_path@ AS $f
 DECLARE
     v_staff integer := clinicctl_current_staff_id();
     v_count integer := coalesce(array_length(p_actions, 1), 0);
-    v_at timestamptz := clock_timestamp();
     v_at_text text := clinicctl_audit_time(clock_timestamp());
+    v_actors integer[];
+    v_payloads text[];
     v_prev text;
-    v_actors integer[] := '{{}}';
     v_prevs text[] := '{{}}';
     v_hashes text[] := '{{}}';
-    v_actor integer;
     i integer;
 BEGIN
     -- A staff login appends only as itself; only the administrator names the actor.
@@ -188,7 +191,25 @@ BEGIN
     IF v_count = 0 THEN
         RETURN 0;
     END IF;
-    v_at := (v_at_text)::timestamptz;
+    -- Checked for the whole batch at once (a batch repeats a few actions and details).
+    IF EXISTS (SELECT 1 FROM (SELECT DISTINCT a, o, d
+                              FROM unnest(p_actions, p_object_types, p_details) AS u(a, o, d)) s
+               WHERE a IS NULL OR a !~ '^[a-z_]+[.][a-z_]+$' OR o IS NULL OR o !~ '^[a-z_]+$'
+                     OR d IS NULL OR d ~ '[^ -~]') THEN
+        RAISE EXCEPTION 'audit events: an action, object type or details out of shape'
+            USING ERRCODE = '22023';
+    END IF;
+    PERFORM count(d::jsonb) FROM (SELECT DISTINCT d FROM unnest(p_details) AS u(d)) s;
+    v_actors := CASE WHEN v_staff IS NULL THEN p_actor_ids
+                     ELSE array_fill(v_staff, ARRAY[v_count]) END;
+    SELECT array_agg(clinicctl_audit_payload(v_at_text, u.actor, u.action, u.object_type,
+                                             u.object_id, u.client_id, u.outcome, u.details)
+                     ORDER BY u.position)
+    INTO v_payloads
+    FROM unnest(v_actors, p_actions, p_object_types, p_object_ids, p_client_ids, p_outcomes,
+                p_details)
+         WITH ORDINALITY AS u(actor, action, object_type, object_id, client_id, outcome,
+                              details, position);
     -- Bounded like a writer's wait (db.PG_LOCK_TIMEOUT_S), unless the session set less.
     IF current_setting('lock_timeout') IN ('0', '0ms') THEN
         PERFORM set_config('lock_timeout', '{LOCK_TIMEOUT}', true);
@@ -197,24 +218,14 @@ BEGIN
     SELECT hash INTO v_prev FROM audit_event ORDER BY id DESC LIMIT 1;
     v_prev := coalesce(v_prev, repeat('0', 64));
     FOR i IN 1 .. v_count LOOP
-        IF p_details[i] IS NULL OR p_details[i] ~ '[^ -~]'
-           OR p_actions[i] !~ '^[a-z_]+[.][a-z_]+$' OR p_object_types[i] !~ '^[a-z_]+$' THEN
-            RAISE EXCEPTION 'audit events: an action, object type or details out of shape'
-                USING ERRCODE = '22023';
-        END IF;
-        PERFORM p_details[i]::jsonb;
-        v_actor := CASE WHEN v_staff IS NULL THEN p_actor_ids[i] ELSE v_staff END;
-        v_actors[i] := v_actor;
         v_prevs[i] := v_prev;
-        v_prev := encode(sha256(convert_to(v_prev || clinicctl_audit_payload(
-            v_at_text, v_actor, p_actions[i], p_object_types[i], p_object_ids[i],
-            p_client_ids[i], p_outcomes[i], p_details[i]), 'UTF8')), 'hex');
+        v_prev := encode(sha256(convert_to(v_prev || v_payloads[i], 'UTF8')), 'hex');
         v_hashes[i] := v_prev;
     END LOOP;
     INSERT INTO audit_event (at, actor_id, action, object_type, object_id, client_id, outcome,
                              details, prev_hash, hash)
-    SELECT v_at, u.actor, u.action, u.object_type, u.object_id, u.client_id, u.outcome,
-           u.details, u.prev_hash, u.hash
+    SELECT v_at_text::timestamptz, u.actor, u.action, u.object_type, u.object_id, u.client_id,
+           u.outcome, u.details, u.prev_hash, u.hash
     FROM unnest(v_actors, p_actions, p_object_types, p_object_ids, p_client_ids, p_outcomes,
                 p_details, v_prevs, v_hashes)
          WITH ORDINALITY AS u(actor, action, object_type, object_id, client_id, outcome,
@@ -647,6 +658,9 @@ def install_row_security() -> None:
             END IF;
         END $$""")
     op.execute(f"REVOKE CONNECT ON DATABASE {_quote(_database())} FROM PUBLIC")
+    for signature, returns, body in PURE:
+        op.execute(f"CREATE FUNCTION {signature} RETURNS {returns} LANGUAGE sql STABLE "
+                   f"AS $fn${body}$fn$")
     for signature, returns, body in FUNCTIONS + READERS:
         op.execute(f"CREATE FUNCTION {signature} RETURNS {returns} LANGUAGE sql STABLE "
                    f"SECURITY DEFINER SET search_path = {search_path} AS $fn${body}$fn$")
@@ -690,7 +704,7 @@ def _database() -> str:
 
 
 def _function_names() -> list[str]:
-    names = [signature for signature, _, _ in FUNCTIONS + READERS]
+    names = [signature for signature, _, _ in PURE + FUNCTIONS + READERS]
     names += [
         "clinicctl_audit_append(integer[], text[], text[], integer[], integer[], text[], text[])",
         "clinicctl_audit_verify()", "clinicctl_audit_anchor_check(integer, text)",
