@@ -702,10 +702,6 @@ def test_a_file_that_is_not_a_database_exits_6(cli, backend, tmp_path, args):  #
     assert path.read_text().startswith("this is a letter")
 
 
-@pytest.mark.parametrize("args", [("client", "list"), ("db", "status"), ("db", "upgrade"),
-                                  ("init", "--practice", "P", "--timezone", "UTC",
-                                   "--owner-name", "A B", "--owner-email", "a@b.example")],
-                         ids=_cmd_id)
 def _initialised_then(backend, statement: str) -> str:  # type: ignore[no-untyped-def]
     """A fresh practice database after one statement of the administrator's."""
     from sqlalchemy import text
@@ -718,6 +714,10 @@ def _initialised_then(backend, statement: str) -> str:  # type: ignore[no-untype
     return url
 
 
+@pytest.mark.parametrize("args", [("client", "list"), ("db", "status"), ("db", "upgrade"),
+                                  ("init", "--practice", "P", "--timezone", "UTC",
+                                   "--owner-name", "A B", "--owner-email", "a@b.example")],
+                         ids=_cmd_id)
 def test_a_database_whose_revision_table_is_gone_exits_6(cli, backend, args):  # type: ignore[no-untyped-def]
     url = _initialised_then(backend, "DROP TABLE alembic_version")
     before = snapshot(url)
