@@ -367,7 +367,7 @@ def insert_many(session: Session, table: Table, columns: Sequence[str],
         raw = connection.connection.driver_connection
         assert raw is not None
         if not _row_security_applies(session, table.name):
-            with raw.cursor() as cursor, cursor.copy(  # type: ignore[attr-defined]
+            with driver_errors(connection), raw.cursor() as cursor, cursor.copy(  # type: ignore[attr-defined]
                     f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
                 for row in converted:
                     copy.write_row(row)
@@ -379,13 +379,24 @@ def insert_many(session: Session, table: Table, columns: Sequence[str],
         values = [list(column) for column in zip(*converted, strict=True)]
         if not values:
             return
-        with raw.cursor() as cursor:
-            cursor.execute(f"INSERT INTO {quote(table.name)} ({names}) "  # type: ignore[call-overload]
-                           f"SELECT * FROM unnest({arrays})", values)
+        connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) "
+                                   f"SELECT * FROM unnest({arrays})", tuple(values))
         return
     marks = ", ".join("?" for _ in columns)
     connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})",
                                [tuple(row) for row in converted])
+
+
+@contextmanager
+def driver_errors(connection: Any) -> Iterator[None]:
+    """Errors of work done on the driver's own cursor (COPY), wrapped as SQLAlchemy wraps the
+    errors of its statements, so the session scope turns them into exit codes alike."""
+    base = connection.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except base as exc:
+        raise DBAPIError.instance(None, None, exc, base, dialect=connection.dialect
+                                  ) from None
 
 
 def _row_security_applies(session: Session, table: str) -> bool:
