@@ -60,28 +60,33 @@ class ClinicGroup(TyperGroup):
             raise
 
 
-def _is_click_exception(exc: Exception) -> bool:
-    from typer._click.exceptions import ClickException
+def _click_exception() -> type[Exception]:
+    """Click's ClickException, found through Typer's public ``BadParameter`` (a ClickException
+    in every Typer: those that depend on click and those that vendor it as a private module,
+    which this code must not import)."""
+    return next(base for base in typer.BadParameter.__mro__
+                if base.__name__ == "ClickException")
 
-    return isinstance(exc, ClickException)
+
+def _is_click_exception(exc: Exception) -> bool:
+    return isinstance(exc, _click_exception())
 
 
 def _one_line_usage_error(exc: Exception) -> Exception:
     """A bad option or argument as one ``Error: ...`` line, like every other error (rich's
     boxed usage error spans several lines). A bare group still shows its help."""
-    from typer._click.exceptions import ClickException, NoArgsIsHelpError
-
-    if not isinstance(exc, ClickException):
+    if not isinstance(exc, _click_exception()):
         return exc
-    if isinstance(exc, NoArgsIsHelpError) and exc.ctx is not None:
-        print(exc.ctx.get_help())  # what the person asked for, on stdout, as --help does
-        return typer.Exit(exc.exit_code)
-    line = "Error: " + " ".join(exc.format_message().split())
-    ctx = getattr(exc, "ctx", None)
+    ctx: Any = getattr(exc, "ctx", None)
+    exit_code = int(getattr(exc, "exit_code", 2))
+    if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+        print(ctx.get_help())  # what the person asked for, on stdout, as --help does
+        return typer.Exit(exit_code)
+    line = "Error: " + " ".join(exc.format_message().split())  # type: ignore[attr-defined]
     if ctx is not None:
         line += f" (see `{ctx.command_path} --help`)"
     print(line, file=sys.stderr)
-    return typer.Exit(exc.exit_code)
+    return typer.Exit(exit_code)
 
 
 def report(exc: ClinicError) -> None:
