@@ -131,6 +131,10 @@ def _configure_sqlite(engine: Engine) -> None:
                 time.sleep(0.05 * attempt)
 
 
+def is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def check_schema(session: Session) -> None:
     """Refuse to work on a database that is not initialised or not at the code's schema."""
     try:
@@ -145,12 +149,8 @@ def check_schema(session: Session) -> None:
                             ) from None
         if _is_missing_table(exc):
             session.rollback()
-            if _has_clinicctl_tables(session):
-                raise DatabaseError(
-                    "the database holds clinicctl's tables but no schema revision (its "
-                    "alembic_version table is gone)",
-                    hint="restore the database from a backup; clinicctl cannot tell which "
-                    "migrations it has") from None
+            if has_clinicctl_tables(session.connection()):
+                raise lost_revision() from None
             raise DatabaseError(
                 "database is not initialised",
                 hint="run `clinicctl init --practice NAME --timezone TZ "
@@ -182,10 +182,20 @@ def newer_schema(version: str) -> DatabaseError:
         hint="use that clinicctl: pip install --upgrade clinicctl")
 
 
-def _has_clinicctl_tables(session: Session) -> bool:
+def has_clinicctl_tables(connection: Any) -> bool:
     from sqlalchemy import inspect
 
-    return "practice" in inspect(session.connection()).get_table_names()
+    return "practice" in inspect(connection).get_table_names()
+
+
+def lost_revision() -> DatabaseError:
+    """clinicctl's tables without a revision: migrating them from scratch would run over
+    them, and nothing says which migrations they have."""
+    return DatabaseError(
+        "the database holds clinicctl's tables but no schema revision (its alembic_version "
+        "table is gone)",
+        hint="restore the database from a backup; clinicctl cannot tell which migrations it "
+        "has")
 
 
 def _is_permission_denied(exc: Exception) -> bool:

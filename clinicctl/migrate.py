@@ -63,10 +63,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def refuse_lost_revision(engine: Engine) -> None:
     """Refuse a schema this code must not touch: a newer clinicctl's, or clinicctl's tables
     without a revision (they would be migrated from scratch over themselves)."""
-    from sqlalchemy import inspect
-
-    from clinicctl.db import is_newer_revision, newer_schema
-    from clinicctl.errors import DatabaseError
+    from clinicctl.db import has_clinicctl_tables, is_newer_revision, lost_revision, newer_schema
 
     current = current_revision(engine)
     if current is not None and is_newer_revision(current):
@@ -74,12 +71,8 @@ def refuse_lost_revision(engine: Engine) -> None:
     if current is not None:
         return
     with engine.connect() as connection:
-        if "practice" in inspect(connection).get_table_names():
-            raise DatabaseError(
-                "the database holds clinicctl's tables but no schema revision (its "
-                "alembic_version table is gone)",
-                hint="restore the database from a backup; clinicctl cannot tell which "
-                "migrations it has")
+        if has_clinicctl_tables(connection):
+            raise lost_revision()
 
 
 @dataclass

@@ -81,11 +81,11 @@ def status(ctx: typer.Context, fmt: FormatOption = None) -> None:
 
 def _security(engine: Any) -> dict[str, Any]:
     """Whether row-level security guards the tables (PostgreSQL) and which logins are bound."""
-    from clinicctl.db import session_scope
+    from clinicctl.db import is_postgresql, session_scope
     from clinicctl.services import logins
 
     with session_scope(engine, write=False) as session:
-        if not logins.is_postgresql(session):
+        if not is_postgresql(session):
             return {"row_level_security": False, "bound_logins": []}
         return {"row_level_security": logins.row_security_installed(session),
                 "bound_logins": [{"login": b.login, "staff_id": b.staff_id, "staff": b.staff,

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from clinicctl.db import is_postgresql
 from clinicctl.models import AuditEvent, Staff, utcnow
 from clinicctl.services.access import Action
 
@@ -44,10 +45,6 @@ def _hashed_fields(values: dict[str, Any]) -> dict[str, Any]:
     fields = {name: values[name] for name in _HASHED}
     fields["at"] = values["at"].astimezone(dt.UTC).isoformat(timespec="microseconds")
     return fields
-
-
-def _on_postgresql(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def _chain_head(session: Session) -> str:
@@ -97,7 +94,7 @@ def record_many(session: Session, events: list[dict[str, Any]]) -> None:
     """
     if not events:
         return
-    if _on_postgresql(session):
+    if is_postgresql(session):
         _append_in_database(session, events)
         return
     from clinicctl.db import insert_many
@@ -148,7 +145,7 @@ def record(
     event = {"actor_id": actor_id, "action": action, "object_type": object_type,
              "object_id": object_id, "client_id": client_id, "outcome": outcome,
              "details": details}
-    if _on_postgresql(session):
+    if is_postgresql(session):
         _append_in_database(session, [event])
         return
     row = AuditEvent(
@@ -226,7 +223,6 @@ class ChainLink:
     """One event as the chain check sees it: its links and the hash its content gives."""
 
     id: int
-    at: dt.datetime
     prev_hash: str
     hash: str
     computed_hash: str
@@ -238,7 +234,7 @@ def chain(session: Session) -> Iterator[ChainLink]:
     events = session.execute(select(AuditEvent).order_by(AuditEvent.id),
                              execution_options={"yield_per": 5000}).scalars()
     for event in events:
-        yield ChainLink(event.id, event.at, event.prev_hash, event.hash,
+        yield ChainLink(event.id, event.prev_hash, event.hash,
                         _event_hash(event.prev_hash, _fields(event)))
         session.expunge(event)  # memory stays flat however long the chain
 
@@ -260,7 +256,7 @@ class Anchor:
 
 def head(session: Session, zone: dt.tzinfo | None = None) -> Anchor | None:
     """The newest event and how many there are; None for an empty trail."""
-    if _on_postgresql(session):
+    if is_postgresql(session):
         row = session.execute(text("SELECT id, at, hash, events FROM clinicctl_audit_head()")
                               ).first()
         if row is None:
@@ -293,11 +289,12 @@ def anchor_for(session: Session, actor: Staff, zone: dt.tzinfo | None = None) ->
 def load_anchor(path: str) -> Anchor:
     """An anchor file written by ``audit anchor`` (``-`` reads standard input)."""
     import sys
+    from pathlib import Path
 
     from clinicctl.errors import InvalidInput
 
     try:
-        text_ = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
+        text_ = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise InvalidInput(f"cannot read anchor {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
@@ -355,7 +352,7 @@ def verify(session: Session, anchors: list[Anchor] | None = None) -> VerifyResul
     """Check every link of the chain and, for each anchor, that its event is still there with
     the anchored hash and the anchored number of events up to it."""
     anchors = anchors or []
-    if _on_postgresql(session):
+    if is_postgresql(session):
         return _verify_in_database(session, anchors)
     wanted = {anchor.event_id for anchor in anchors}
     seen: dict[int, tuple[int, str]] = {}  # event id -> (position, hash)

@@ -17,6 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from clinicctl.db import is_postgresql
 from clinicctl.errors import Conflict, Denied, InvalidInput, NotFound
 from clinicctl.models import Staff
 from clinicctl.services import access, audit
@@ -38,10 +39,6 @@ class Identity:
     login: str
     admin: bool  # owns the schema, or is a superuser
     staff_id: int | None  # the staff member bound to the login, active or not
-
-
-def is_postgresql(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def identity(session: Session) -> Identity | None:

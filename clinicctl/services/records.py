@@ -28,7 +28,6 @@ MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 MAX_TITLE_CHARS = 200
 
 
-practice_today = access.practice_today
 
 
 def add_note(
@@ -50,7 +49,7 @@ def add_note(
     if len(body) > MAX_NOTE_CHARS:
         raise InvalidInput(f"the note body has {len(body):,} characters; at most "
                            f"{MAX_NOTE_CHARS:,}")
-    today = practice_today(session)
+    today = access.practice_today(session)
     when = parse_date(date_of_service, "date of service") if date_of_service else today
     if when > today:
         raise InvalidInput(f"date of service {when.isoformat()} is in the future")

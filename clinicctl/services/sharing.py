@@ -317,6 +317,7 @@ class StaffAccess:
 def access_report(session: Session, actor: Staff, client_ref: str,
                   staff_ref: str | None = None) -> tuple[Client, list[StaffAccess]]:
     """Who can see what of this client, and why."""
+    from clinicctl.services.records import record_authors
     from clinicctl.services.refs import resolve_staff
 
     client = resolve_client(session, client_ref)
@@ -330,19 +331,13 @@ def access_report(session: Session, actor: Staff, client_ref: str,
     # Only authors whose notes the viewer may read count: the report must not tell a
     # scheduler which providers have written notes they cannot see.
     viewer = access.chart_access(session, actor, client.id)
-    written = {a for a in _note_authors(session, client.id) if viewer.can_read(a)}
+    written = {a for a in record_authors(session, client.id) if viewer.can_read(a)}
     authors = sorted(set(assignments) | written)
     names = {s.id: s.name for s in session.scalars(select(Staff).where(Staff.id.in_(authors)))}
     report = []
     for person in people:
         report.append(_describe(session, person, client, assignments, authors, written, names))
     return client, report
-
-
-def _note_authors(session: Session, client_id: int) -> set[int]:
-    from clinicctl.services.records import record_authors
-
-    return record_authors(session, client_id)
 
 
 def _describe(session: Session, person: Staff, client: Client,
