@@ -33,6 +33,10 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 # BEGIN IMMEDIATE waits busy_timeout each try; this bounds the whole wait.
 SQLITE_BEGIN_ATTEMPTS = 3
 PG_LOCK_TIMEOUT_S = 15
+# The one writer lock on PostgreSQL (SQLite's is BEGIN IMMEDIATE): every writing command and
+# every audit append takes this advisory lock, so two writers never chain onto the same
+# audit event and each writer's checks see every committed write.
+WRITER_LOCK = 0x636C696E  # "clin"
 
 
 def normalise_url(url: str) -> str:
@@ -143,8 +147,6 @@ def check_schema(session: Session) -> None:
         if _is_permission_denied(exc):
             # A PostgreSQL login that is not a member of clinicctl_staff (bound to nobody).
             session.rollback()
-            from clinicctl.services.logins import not_bound
-
             raise not_bound(str(session.execute(text("SELECT session_user")).scalar())
                             ) from None
         if _is_missing_table(exc):
@@ -188,6 +190,12 @@ def has_clinicctl_tables(connection: Any) -> bool:
     return "practice" in inspect(connection).get_table_names()
 
 
+def not_bound(login: str) -> Denied:
+    """A PostgreSQL login that may not use this practice's database."""
+    return Denied(f"database login {login!r} is not bound to a staff member of this practice",
+                  hint="the practice's owner binds it: clinicctl staff login STAFF --set LOGIN")
+
+
 def lost_revision() -> DatabaseError:
     """clinicctl's tables without a revision: migrating them from scratch would run over
     them, and nothing says which migrations they have."""
@@ -217,9 +225,9 @@ def session_scope(
 ) -> Iterator[Session]:
     """One transaction: commit on success, roll back on error or ``dry_run``.
 
-    A ``Denied`` error rolls back the command's work, then records only the denied attempt
-    in the audit trail. Database failures become exit-code errors here, so no command ever
-    shows a driver traceback.
+    Database failures become exit-code errors here, so no command ever shows a driver
+    traceback. (Recording a refused attempt in the audit trail, after the rollback, is the
+    runtime's: see ``clinicctl.runtime``.)
     """
     begin = "IMMEDIATE" if write else "DEFERRED"
     try:
@@ -227,8 +235,6 @@ def session_scope(
     except OperationalError as exc:
         if _is_permission_denied(exc):
             # PostgreSQL lets only the logins bound in a practice's database connect to it.
-            from clinicctl.services.logins import not_bound
-
             raise not_bound(engine.url.username or "(your login)") from None
         raise _unavailable(exc) from None
     except DBAPIError as exc:  # e.g. SQLite's "file is not a database" at the first PRAGMA
@@ -245,11 +251,8 @@ def session_scope(
                 session.rollback()
             else:
                 session.commit()
-        except Denied as exc:
+        except Denied:
             session.rollback()
-            events = ([exc.audit] if exc.audit is not None else []) + exc.more_audits
-            if events:
-                _record_denied(session, connection, exc, events)
             raise
         except IntegrityError as exc:
             session.rollback()
@@ -276,31 +279,6 @@ def session_scope(
         connection.close()
 
 
-def _record_denied(session: Session, connection: Any, exc: Denied,
-                   events: list[dict[str, Any]]) -> None:
-    """Write the refused attempt's audit events in a transaction of their own.
-
-    It is a write even when the command only read: on SQLite it starts with BEGIN IMMEDIATE
-    and waits for the lock like any writer (a read transaction upgraded to a write fails at
-    once while another writer holds it); on PostgreSQL the append function bounds its wait
-    for the chain lock. If it still cannot be written, the command says so (exit 6) rather
-    than losing the record quietly.
-    """
-    from clinicctl.services import audit
-
-    connection.execution_options(clinicctl_begin="IMMEDIATE")
-    try:
-        for event in events:
-            audit.record(session, outcome="denied", **event)
-        session.commit()
-    except (OperationalError, DBAPIError) as error:
-        session.rollback()
-        cause = _unavailable(error) if isinstance(error, OperationalError) else None
-        reason = cause.message if cause else str(error.orig).splitlines()[0]
-        raise DatabaseError(f"{exc.message}; the refused attempt could not be recorded: "
-                            f"{reason}", hint=cause.hint if cause else None) from None
-
-
 def _serialise_writers(session: Session) -> None:
     """PostgreSQL's counterpart of SQLite's ``BEGIN IMMEDIATE``: a writing command takes the
     audit chain's advisory lock before it touches any row, so its checks see every committed
@@ -308,12 +286,10 @@ def _serialise_writers(session: Session) -> None:
     let one writer hold the lock while waiting on another's uncommitted row, e.g. an
     overlapping appointment, while that one waits for the lock.) The exclusion constraints
     still guard against writers that bypass clinicctl."""
-    from clinicctl.services.audit import PG_AUDIT_LOCK
-
     # Bounded like SQLite's busy timeout: a writer stuck behind a long one gives up with
     # exit 6 instead of waiting for ever.
     session.execute(text(f"SET LOCAL lock_timeout = '{PG_LOCK_TIMEOUT_S}s'"))
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_AUDIT_LOCK})
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK})
 
 
 # Constraints a concurrent writer can trip after the service's own check passed.

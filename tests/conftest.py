@@ -210,10 +210,11 @@ def cli():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def session(db_url: str) -> Iterator:  # type: ignore[type-arg]
     """A session on the test database for service tests; committed on success."""
-    from clinicctl.db import make_engine, session_scope
+    from clinicctl.db import make_engine
+    from clinicctl.runtime import unit_of_work
 
     engine = make_engine(db_url)
-    with session_scope(engine) as db_session:
+    with unit_of_work(engine) as db_session:
         yield db_session
     engine.dispose()
 
@@ -224,13 +225,14 @@ def open_session(db_url: str):  # type: ignore[no-untyped-def]
     run (a long-lived session would hold SQLite's write lock)."""
     from contextlib import contextmanager
 
-    from clinicctl.db import make_engine, session_scope
+    from clinicctl.db import make_engine
+    from clinicctl.runtime import unit_of_work
 
     @contextmanager
     def opener(write: bool = True):  # type: ignore[no-untyped-def]
         engine = make_engine(db_url)
         try:
-            with session_scope(engine, write=write) as db_session:
+            with unit_of_work(engine, write=write) as db_session:
                 yield db_session
         finally:
             engine.dispose()
@@ -261,7 +263,7 @@ class Cast:
     plain_doc_id: int = 0
 
     def id_of(self, open_session, email: str) -> int:  # type: ignore[no-untyped-def]
-        from clinicctl.services.refs import resolve_staff
+        from clinicctl.people.refs import resolve_staff
 
         with open_session() as s:
             return resolve_staff(s, email).id
@@ -271,8 +273,9 @@ def populate_cast(opener) -> Cast:  # type: ignore[no-untyped-def]
     """Staff of every role, and client Maya Chen in provider A's list with A's progress
     note, private note, clinical document and non-clinical document. ``opener()`` opens a
     short transaction on the database to fill."""
-    from clinicctl.services import clients, records, staff
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.charts import records
+    from clinicctl.people import clients, staff
+    from clinicctl.people.refs import resolve_staff
 
     c = Cast()
     people = [

@@ -16,11 +16,12 @@ from tests.conftest import populate_cast
 @contextmanager
 def session_on(url: str) -> Iterator[Any]:
     """A short transaction on the database at ``url`` (committed), as its administrator."""
-    from clinicctl.db import make_engine, session_scope
+    from clinicctl.db import make_engine
+    from clinicctl.runtime import unit_of_work
 
     engine = make_engine(url)
     try:
-        with session_scope(engine) as db_session:
+        with unit_of_work(engine) as db_session:
             yield db_session
     finally:
         engine.dispose()
@@ -58,8 +59,8 @@ def build_practice(backend, *, twins: bool = False, old: bool = False
     from sqlalchemy import text
 
     from clinicctl.db import make_engine
-    from clinicctl.services import clients, staff
-    from clinicctl.services.refs import resolve_client, resolve_staff
+    from clinicctl.people import clients, staff
+    from clinicctl.people.refs import resolve_client, resolve_staff
 
     url = backend.initialised()
 

@@ -91,11 +91,12 @@ class Practice:
 
     @contextmanager
     def session(self, *, write: bool = True, dry_run: bool = False) -> Iterator[Any]:
-        from clinicctl.db import make_engine, session_scope
+        from clinicctl.db import make_engine
+        from clinicctl.runtime import unit_of_work
 
         engine = make_engine(self.url)
         try:
-            with session_scope(engine, write=write, dry_run=dry_run) as db_session:
+            with unit_of_work(engine, write=write, dry_run=dry_run) as db_session:
                 yield db_session
         finally:
             engine.dispose()
@@ -103,11 +104,11 @@ class Practice:
     def book(self, client: str, provider: str, when: str, *, actor: str = OWNER_EMAIL,
              **options: Any) -> list[int]:
         """Book through the service (fast set-up); returns the appointment ids."""
-        from clinicctl.services import appointments
-        from clinicctl.services.refs import resolve_staff
+        from clinicctl.people.refs import resolve_staff
+        from clinicctl.scheduling import booking
 
         with self.session() as s:
-            result = appointments.book(s, resolve_staff(s, actor), client_ref=client,
+            result = booking.book(s, resolve_staff(s, actor), client_ref=client,
                                        provider_ref=provider, at=when, **options)
             return [a.id for a in result.appointments]
 
@@ -126,7 +127,7 @@ class Practice:
 
     def assignment(self, client_id: int, provider_id: int) -> tuple[str, str] | None:
         """(status, origin) of the client in the provider's list, or None."""
-        from clinicctl.services.clients import get_assignment
+        from clinicctl.people.clients import get_assignment
 
         with self.session(write=False) as s:
             found = get_assignment(s, client_id, provider_id)
@@ -160,8 +161,8 @@ def build_schedule(backend: Any) -> Practice:
     - Sam Okafor: weekdays 09:00-17:00 at Main office;
     all 50-minute sessions with 10-minute breaks.
     """
-    from clinicctl.services import availability, catalog
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people.refs import resolve_staff
+    from clinicctl.scheduling import availability, catalog
 
     shared = build_practice(backend)
     practice = Practice(shared.url, dict(shared.ids))

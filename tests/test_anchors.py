@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select, update
 
+from clinicctl import trail
 from clinicctl.models import AuditEvent
-from clinicctl.services import audit
 
 
 def write_anchor(cli, path: Path) -> dict:  # type: ignore[no-untyped-def]
@@ -25,11 +25,11 @@ def rechain(session, start_id: int) -> None:  # type: ignore[no-untyped-def]
     """What an insider with write access would do after changing the trail: recompute every
     hash from ``start_id`` on, so the chain verifies again."""
     prev = session.scalar(select(AuditEvent.hash).where(AuditEvent.id < start_id)
-                          .order_by(AuditEvent.id.desc()).limit(1)) or audit.GENESIS_HASH
+                          .order_by(AuditEvent.id.desc()).limit(1)) or trail.GENESIS_HASH
     for event in session.scalars(select(AuditEvent).where(AuditEvent.id >= start_id)
                                  .order_by(AuditEvent.id)):
         event.prev_hash = prev
-        event.hash = audit._event_hash(prev, audit._fields(event))
+        event.hash = trail._event_hash(prev, trail._fields(event))
         prev = event.hash
     session.flush()
 

@@ -122,8 +122,8 @@ def test_audit_list_filters(cli, cast):
 def test_concurrent_writers_keep_one_chain(db_url, open_session):
     """Writers in parallel threads (own connections) never fork the hash chain."""
     from clinicctl.db import make_engine, session_scope
-    from clinicctl.services import staff
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people import staff
+    from clinicctl.people.refs import resolve_staff
 
     errors: list[BaseException] = []
 
@@ -145,10 +145,10 @@ def test_concurrent_writers_keep_one_chain(db_url, open_session):
     for t in threads:
         t.join()
     assert errors == []
-    from clinicctl.services import audit
+    from clinicctl import trail
 
     with open_session(write=False) as s:
-        result = audit.verify(s)
+        result = trail.verify(s)
         assert result.ok, result
         hashes = [e.prev_hash for e in s.scalars(select(AuditEvent))]
     assert len(hashes) == len(set(hashes))
@@ -164,7 +164,7 @@ def test_audit_list_is_refused_to_roles_without_it(cli, cast, role_email):
 
 def test_every_recorded_action_is_a_named_action(cli, cast, open_session, tmp_path):
     """Actions are named once (access.Action): the checks and the trail use the same names."""
-    from clinicctl.services.access import Action
+    from clinicctl.access import Action
 
     assert cli("client", "share", cast.client, "--from", cast.provider_a, "--to",
                cast.provider_b, "--chart").exit_code == 0

@@ -792,7 +792,7 @@ def test_nul_bytes_are_refused_on_both_stores(cli, plain, tmp_path):  # type: ig
 
 
 def test_notes_and_documents_have_size_limits(cli, plain, tmp_path):  # type: ignore[no-untyped-def]
-    from clinicctl.services.records import MAX_DOCUMENT_BYTES, MAX_NOTE_CHARS
+    from clinicctl.charts.records import MAX_DOCUMENT_BYTES, MAX_NOTE_CHARS
 
     long_note = tmp_path / "long.txt"
     long_note.write_text("x" * (MAX_NOTE_CHARS + 1))

@@ -32,7 +32,7 @@ def last_event(open_session) -> int:
 
 @pytest.fixture
 def small_chunks(monkeypatch):  # type: ignore[no-untyped-def]
-    from clinicctl.services import batch
+    from clinicctl.charts import batch
 
     monkeypatch.setattr(batch, "CHUNK", 2)
 
@@ -104,8 +104,8 @@ def test_a_narrower_chart_share_in_a_batch_ends_the_old_grant(cli, cast, open_se
 def test_a_share_started_and_narrowed_within_one_chunk(cli, cast, open_session, tmp_path):
     """A chart share started by one row and replaced by a later row of the same chunk: the
     first is written early so the second can end it by id."""
-    from clinicctl.services import batch, sharing
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.charts import batch, sharing
+    from clinicctl.people.refs import resolve_staff
 
     with open_session() as s:
         owner = resolve_staff(s, OWNER_EMAIL)
@@ -126,7 +126,7 @@ def test_a_share_started_and_narrowed_within_one_chunk(cli, cast, open_session, 
 
 
 def test_many_rows_over_many_chunks(cli, cast, open_session, tmp_path, monkeypatch):
-    from clinicctl.services import batch
+    from clinicctl.charts import batch
 
     monkeypatch.setattr(batch, "CHUNK", 50)
     people = "".join(f"E{i},First{i},Last{i},1980-01-01\n" for i in range(240))

@@ -59,8 +59,9 @@ def _week(backend) -> Practice:  # type: ignore[no-untyped-def]
     - zoe_next: Zoe, the Monday after, 09:00; maya_next: Maya then, 10:00, late-cancelled;
     and one of Sam Okafor's (sam_mon: Maya, MON 11:00), which Ana's calendar never shows.
     """
-    from clinicctl.services import appointments, clients
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people import clients
+    from clinicctl.people.refs import resolve_staff
+    from clinicctl.scheduling import appointments
 
     week = clone(backend, build_schedule(backend))
     ids = week.ids
@@ -366,8 +367,8 @@ def test_whole_export_is_audited_with_open_window(cli, week, tmp_path):  # type:
 def test_time_zone_covers_every_event_even_after_2038(backend, tmp_path, monkeypatch
                                                        ):  # type: ignore[no-untyped-def]
     """icalendar's VTIMEZONE stops at 2038 by default; the export covers the events' years."""
-    from clinicctl.services import calendar as calendar_service
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people.refs import resolve_staff
+    from clinicctl.scheduling import calendar as calendar_service
 
     practice = clone(backend, build_schedule(backend))
     far = dt.date(2041, 7, 1)

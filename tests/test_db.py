@@ -128,11 +128,11 @@ def test_a_refused_attempt_waits_for_the_audit_lock_within_a_bound(cli, cast, db
         pytest.skip("PostgreSQL locking")
     import psycopg
 
-    from clinicctl.services.audit import PG_AUDIT_LOCK
+    from clinicctl.db import WRITER_LOCK
 
     monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=300ms")
     with psycopg.connect(db_url.replace("postgresql+psycopg://", "postgresql://")) as holder:
-        holder.execute("SELECT pg_advisory_xact_lock(%s)", (PG_AUDIT_LOCK,))
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
         # A reading command (no writer lock of its own) that is refused.
         result = cli("audit", "verify", actor=cast.provider_a)
     assert result.exit_code == 6, result.output

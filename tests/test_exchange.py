@@ -37,8 +37,11 @@ IDS = {"id", "client_id", "series_id", "created_at"}  # belong to the database t
 def _template(backend) -> Practice:  # type: ignore[no-untyped-def]
     """The scheduling practice plus a client with an external id and awkward details, a
     weekly series, a cancelled appointment and a chart share."""
-    from clinicctl.services import appointments, clients, sharing
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.charts import sharing
+    from clinicctl.people import clients
+    from clinicctl.people.refs import resolve_staff
+    from clinicctl.scheduling import appointments, booking
+    from clinicctl.scheduling.recurrence import make_recurrence
 
     practice = build_schedule(backend)
     with practice.session() as s:
@@ -47,12 +50,12 @@ def _template(backend) -> Practice:  # type: ignore[no-untyped-def]
                            external_id="EXT-7", phone="+1 555 0100", address="=1+2",
                            email="zoe@example.org", provider_ref=ANA, diagnosis=["F32.0"])
         sharing.share(s, owner, MAYA, SAM, LEE, chart=True)
-        appointments.book(s, owner, client_ref=MAYA, provider_ref=SAM, at=at(MON, "13:00"),
-                          recurrence=appointments.make_recurrence(repeat="weekly", count=3))
-        done = appointments.book(s, owner, client_ref="EXT-7", provider_ref=ANA,
+        booking.book(s, owner, client_ref=MAYA, provider_ref=SAM, at=at(MON, "13:00"),
+                          recurrence=make_recurrence(repeat="weekly", count=3))
+        done = booking.book(s, owner, client_ref="EXT-7", provider_ref=ANA,
                                  at=at(MON, "09:00"))
         appointments.cancel(s, owner, done.appointments[0].id, reason="sick")
-        appointments.book(s, owner, client_ref="EXT-7", provider_ref=ANA,
+        booking.book(s, owner, client_ref="EXT-7", provider_ref=ANA,
                           at=at(MON, "10:00"))
     return practice
 
@@ -149,7 +152,7 @@ def test_formula_cells_are_neutralised_in_csv_and_restored_on_import(cli, practi
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
 def test_every_formula_start_is_neutralised(start):
-    from clinicctl.csvio import neutralise, restore
+    from clinicctl.exchange.csvio import neutralise, restore
 
     value = f"{start}cmd|' /C calc'!A0"
     assert neutralise(value) == "'" + value
@@ -213,9 +216,9 @@ def test_every_bad_row_is_listed(cli, db_url, tmp_path):
 
 
 def test_duplicates_across_chunks_are_caught(cli, db_url, tmp_path, monkeypatch):
-    from clinicctl.services import imports
+    from clinicctl.exchange import import_clients
 
-    monkeypatch.setattr(imports, "CHUNK", 3)
+    monkeypatch.setattr(import_clients, "CHUNK", 3)
     lines = [f"E{i},First{i},Last{i},1980-01-{i + 1:02d}" for i in range(7)]
     lines.append("E1,Again,Someone,1981-01-01")
     path = write(tmp_path, "c.csv", "external_id,first_name,last_name,dob\n"
@@ -361,8 +364,8 @@ def test_a_manager_cannot_grant_the_custodian_role_by_import(cli, practice, tmp_
 # --- what never leaves ------------------------------------------------------------------------
 
 def test_no_export_holds_chart_notes_or_documents(cli, practice):
-    from clinicctl.services import records
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.charts import records
+    from clinicctl.people.refs import resolve_staff
 
     secrets = ["progress-body-5d1c", "private-body-77aa", "clinical-title-91",
                "clinical-content-3e", "plain-title-c4", "plain-content-0b"]

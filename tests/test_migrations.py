@@ -110,9 +110,8 @@ def test_upgrade_to_0004_keeps_every_row_and_the_chain(cli, empty_db_url):
 
     from sqlalchemy import text
 
-    from clinicctl import migrate
+    from clinicctl import migrate, trail
     from clinicctl.db import make_engine
-    from clinicctl.services import audit
 
     engine = make_engine(empty_db_url, create=True)
     try:
@@ -142,13 +141,13 @@ def test_upgrade_to_0004_keeps_every_row_and_the_chain(cli, empty_db_url):
             insert("chart_note", id=1, client_id=1, author_id=2,
                    date_of_service=dt.date(2026, 11, 30), kind="progress", body="first",
                    created_at=stamp)
-            prev = audit.GENESIS_HASH
+            prev = trail.GENESIS_HASH
             for event_id, actor, action in ((1, 1, "staff.add"), (2, 1, "client.add"),
                                             (3, 2, "note.add")):
                 fields = {"at": now.isoformat(timespec="microseconds"), "actor_id": actor,
                           "action": action, "object_type": "staff", "object_id": None,
                           "client_id": None, "outcome": "ok", "details": "{}"}
-                digest = audit._event_hash(prev, fields)
+                digest = trail._event_hash(prev, fields)
                 insert("audit_event", id=event_id, at=stamp, actor_id=actor, action=action,
                        object_type="staff", object_id=None, client_id=None, outcome="ok",
                        details="{}", prev_hash=prev, hash=digest)

@@ -81,7 +81,7 @@ def ids_of(snap: dict[str, Any]) -> dict[str, int]:
 
 def as_staff(open_session, email: str, fn) -> Any:  # type: ignore[no-untyped-def]
     """Run a service call as ``email`` in its own committed transaction."""
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people.refs import resolve_staff
 
     with open_session() as s:
         return fn(s, resolve_staff(s, email))
@@ -89,7 +89,7 @@ def as_staff(open_session, email: str, fn) -> Any:  # type: ignore[no-untyped-de
 
 def share(open_session, actor: str, client: str, from_: str, to: str,  # type: ignore[no-untyped-def]
           *, chart: bool = False, private_notes: bool = False) -> None:
-    from clinicctl.services import sharing
+    from clinicctl.charts import sharing
 
     as_staff(open_session, actor, lambda s, me: sharing.share(
         s, me, client, from_, to, chart=chart, private_notes=private_notes))
@@ -101,9 +101,10 @@ def expire_custodian_scope(open_session, owner: str, custodian: str,  # type: ig
     expiry to yesterday as if the grant had run out."""
     from sqlalchemy import select
 
+    from clinicctl import access
     from clinicctl.models import CustodianGrant
-    from clinicctl.services import access, staff
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people import staff
+    from clinicctl.people.refs import resolve_staff
 
     with open_session(write=False) as s:
         today = access.practice_today(s)
@@ -423,7 +424,7 @@ def test_audit_read(cli, cast, open_session, command, actor_key, code):
 
 
 def test_scoped_custodian_audit_list_shows_only_clients_in_scope(cli, cast, open_session):
-    from clinicctl.services import clients
+    from clinicctl.people import clients
 
     nia = as_staff(open_session, cast.owner, lambda s, me: clients.add_client(
         s, me, first_name="Nia", last_name="Brooks", dob="1992-02-03",
@@ -451,8 +452,8 @@ def test_expired_custodian_audit_list_is_empty(cli, cast, open_session):
 def test_a_custodian_sees_and_books_appointments_only_in_scope(cli, cast, open_session):
     """The custodian's scope limits the schedule as it limits exports: Ivy, scoped to Sam,
     sees Maya's appointment with Sam, not Omar's with Kim; expired, she sees none."""
-    from clinicctl.services import staff
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people import staff
+    from clinicctl.people.refs import resolve_staff
 
     with open_session() as s:
         staff.set_custodian_scope(s, resolve_staff(s, cast.owner), cast.scoped_custodian,

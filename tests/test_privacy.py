@@ -404,7 +404,7 @@ def test_chart_share_shows_exact_records_and_audits_each_read(cli, cast, open_se
 
 def _add_records(open_session, provider: str, client: str, tag: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """A progress note, a private note and a clinical document by ``provider``."""
-    from clinicctl.services import records
+    from clinicctl.charts import records
 
     def write(s, me):  # type: ignore[no-untyped-def]
         return {
@@ -507,7 +507,8 @@ EXPIRY_CASES = [
 @pytest.mark.parametrize(("custodian", "providers", "expiry", "sees"), EXPIRY_CASES)
 def test_custodian_scope_expiry(cli, cast, open_session, tmp_path, custodian, providers,
                                 expiry, sees):
-    from clinicctl.services import access, staff
+    from clinicctl import access
+    from clinicctl.people import staff
 
     c = _client_with_c(cli, cast, open_session)
     who, scope = getattr(cast, custodian), [getattr(cast, p) for p in providers]
@@ -543,9 +544,11 @@ def test_deactivated_provider_is_refused_everything(cli, cast, open_session, tmp
 def test_deactivated_provider_is_refused_by_the_services_too(cast, open_session):
     """The CLI refuses a deactivated actor up front; the services refuse on their own, so a
     batch or demo entry point cannot bypass it."""
+    from clinicctl import access
+    from clinicctl.charts import records
     from clinicctl.errors import Denied
-    from clinicctl.services import access, records, staff
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people import staff
+    from clinicctl.people.refs import resolve_staff
 
     share(open_session, cast.provider_a, cast.client, cast.provider_a, cast.provider_b,
           chart=True)

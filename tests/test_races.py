@@ -40,13 +40,13 @@ import os, runpy, sys, time
 ready, go = sys.argv[1], sys.argv[2]
 sys.argv = ["clinicctl", *sys.argv[3:]]
 import sqlalchemy.orm
-import clinicctl.cli, clinicctl.db, clinicctl.models, clinicctl.services.appointments
+import clinicctl.cli, clinicctl.db, clinicctl.models, clinicctl.scheduling.booking
 try:
     import psycopg
 except ImportError:
     pass
 if os.environ.get("RACE_PAUSE_AFTER_ASSIGN"):
-    appointments = clinicctl.services.appointments
+    appointments = clinicctl.scheduling.booking
     original = appointments.assign
     def paused(*args, **kwargs):
         result = original(*args, **kwargs)
@@ -151,8 +151,9 @@ def make_practice(open_session, *, assigned: list[tuple[int, int]]  # type: igno
     """RACERS providers available Mon-Fri 09:00-17:00 and RACERS clients; ``assigned`` lists
     (client index, provider index) pairs already in the provider's list, so races mix the
     new-provider path (which creates an assignment) with the plain one."""
-    from clinicctl.services import availability, clients, staff
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people import clients, staff
+    from clinicctl.people.refs import resolve_staff
+    from clinicctl.scheduling import availability
 
     firsts = ["Avery", "Blair", "Casey", "Drew", "Emery", "Finley", "Gray", "Harper"]
     with open_session() as s:
@@ -447,7 +448,7 @@ def test_refused_attempts_amid_a_burst_of_writers_are_all_recorded(tmp_path, db_
         denied = s.scalar(select(func.count()).select_from(AuditEvent)
                           .where(AuditEvent.outcome == "denied"))
     assert denied == 6
-    from clinicctl.services import audit
+    from clinicctl import trail
 
     with open_session(write=False) as s:
-        assert audit.verify(s).ok
+        assert trail.verify(s).ok

@@ -75,24 +75,24 @@ def given(practice: Practice, client: str, to: str, *, assignment: str = "create
 
 
 def set_status(practice: Practice, client: str, provider: str, status: str) -> None:
-    from clinicctl.services import clients
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people import clients
+    from clinicctl.people.refs import resolve_staff
 
     with practice.session() as s:
         clients.set_status(s, resolve_staff(s, OWNER_EMAIL), client, provider, status)
 
 
 def share(practice: Practice, client: str, from_: str, to: str) -> None:
-    from clinicctl.services import sharing
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.charts import sharing
+    from clinicctl.people.refs import resolve_staff
 
     with practice.session() as s:
         sharing.share(s, resolve_staff(s, OWNER_EMAIL), client, from_, to)
 
 
 def cancel(practice: Practice, appointment_id: int) -> None:
-    from clinicctl.services import appointments
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people.refs import resolve_staff
+    from clinicctl.scheduling import appointments
 
     with practice.session() as s:
         appointments.cancel(s, resolve_staff(s, OWNER_EMAIL), appointment_id)
@@ -102,8 +102,8 @@ def cancel(practice: Practice, appointment_id: int) -> None:
 
 @pytest.fixture(scope="module")
 def _template(backend) -> Practice:  # type: ignore[no-untyped-def]
-    from clinicctl.services import clients
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people import clients
+    from clinicctl.people.refs import resolve_staff
 
     practice = build_schedule(backend)
     with practice.session() as s:
@@ -279,7 +279,7 @@ def test_nothing_to_reassign(cli, agenda):  # type: ignore[no-untyped-def]
 
 def test_future_appointments_move_and_the_rest_stay(cli, practice
                                                     ):  # type: ignore[no-untyped-def]
-    from clinicctl.services.appointments import make_recurrence
+    from clinicctl.scheduling.recurrence import make_recurrence
 
     ids = practice.ids
     series = practice.book(MAYA, SAM, at(MON, "10:00"), recurrence=make_recurrence(
@@ -343,8 +343,8 @@ def test_without_appointments_they_stay_and_the_summary_says_so(cli, agenda
 
 def test_a_conflict_lists_every_failing_appointment_and_writes_nothing(
         cli, practice):  # type: ignore[no-untyped-def]
-    from clinicctl.services import availability
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people.refs import resolve_staff
+    from clinicctl.scheduling import availability
 
     [omar] = practice.book(OMAR, ANA, at(MON, "10:00"))  # Ana is busy then
     [maya] = practice.book(MAYA, SAM, at(MON, "10:00"))
@@ -473,8 +473,8 @@ def test_missing_to_is_a_usage_error(cli, agenda):  # type: ignore[no-untyped-de
 
 
 def test_a_deactivated_colleague_gets_nothing(cli, practice):  # type: ignore[no-untyped-def]
-    from clinicctl.services import staff
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people import staff
+    from clinicctl.people.refs import resolve_staff
 
     with practice.session() as s:
         staff.deactivate(s, resolve_staff(s, OWNER_EMAIL), LEE)

@@ -52,8 +52,9 @@ class Matrix:
 def build_matrix(backend: Backend, logins: Logins, url: str) -> Matrix:
     from sqlalchemy import text
 
-    from clinicctl.services import clients, records, sharing, staff
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.charts import records, sharing
+    from clinicctl.people import clients, staff
+    from clinicctl.people.refs import resolve_staff
 
     def opener():  # type: ignore[no-untyped-def]
         return session_on(url)
@@ -545,20 +546,20 @@ def test_audit_chain_hashes_agree_between_python_and_the_database(db_url, open_s
         pytest.skip("PostgreSQL only")
     from sqlalchemy import select
 
+    from clinicctl import trail
     from clinicctl.models import AuditEvent
-    from clinicctl.services import audit
 
     with open_session() as s:
-        audit.record(s, actor_id=1, action="staff.show", object_type="staff",
+        trail.record(s, actor_id=1, action="staff.show", object_type="staff",
                      details={"odd": 'quote " back \\ tab \t é ✓ \U0001f600', "n": [1, None]})
-        audit.record_many(s, [{"actor_id": 1, "action": "staff.list", "object_type": "staff",
+        trail.record_many(s, [{"actor_id": 1, "action": "staff.list", "object_type": "staff",
                                "details": {"i": i, "s": "\x7f\x01"}} for i in range(3)])
     with open_session(write=False) as s:
         events = s.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
-        prev = audit.GENESIS_HASH
+        prev = trail.GENESIS_HASH
         for event in events:
             assert event.prev_hash == prev
-            assert audit._event_hash(prev, audit._fields(event)) == event.hash
+            assert trail._event_hash(prev, trail._fields(event)) == event.hash
             prev = event.hash
         assert json.loads(events[-1].details) == {"i": 2, "s": "\x7f\x01"}
 

@@ -116,8 +116,8 @@ def _agenda(backend, _template: Practice) -> Practice:  # type: ignore[no-untype
     - a1: Maya with Sam, MON 10:00; a2: Omar with Ana (new to him), MON 10:00;
     - a3: Maya with Sam, TUE 10:00, cancelled.
     """
-    from clinicctl.services import appointments
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people.refs import resolve_staff
+    from clinicctl.scheduling import appointments
 
     agenda = clone(backend, _template)
     ids = agenda.ids
@@ -248,8 +248,8 @@ def test_booking_with_the_clients_own_provider_says_nothing_new(
 @pytest.mark.parametrize("status", ["inactive", "discharged"])
 def test_booking_reactivates_an_inactive_assignment(cli, practice, status
                                                     ):  # type: ignore[no-untyped-def]
-    from clinicctl.services import clients
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people import clients
+    from clinicctl.people.refs import resolve_staff
 
     maya, sam = practice.ids["maya"], practice.ids["sam"]
     with practice.session() as s:
@@ -297,8 +297,8 @@ def test_reschedule_to_a_provider_new_to_the_client(cli, practice
 
 def test_reschedule_to_an_inactive_provider_reactivates(cli, practice
                                                         ):  # type: ignore[no-untyped-def]
-    from clinicctl.services import clients
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people import clients
+    from clinicctl.people.refs import resolve_staff
 
     maya, sam = practice.ids["maya"], practice.ids["sam"]
     [appointment_id] = practice.book(MAYA, ANA, at(MON, "10:00"))
@@ -319,8 +319,8 @@ def find(s, *, therapists: tuple[str, ...] = (ANA,), client: str = MAYA,
          start: dt.date = MON, span: int = 1, actor: str = OWNER_EMAIL,
          **options: Any) -> list[tuple[str, str, str, str | None]]:  # type: ignore[no-untyped-def]
     """(therapist, local start, local end, location) of each open slot, via the service."""
-    from clinicctl.services import availability
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people.refs import resolve_staff
+    from clinicctl.scheduling import availability
 
     _, slots = availability.find_slots(
         s, resolve_staff(s, actor), client_ref=client, therapist_refs=list(therapists),
@@ -336,8 +336,8 @@ def slot(who: str, day: dt.date, start: str, end: str, location: str | None = "M
 
 def add_block(s, provider: str, days_: str, start: str, end: str,
               **options: Any) -> int:  # type: ignore[no-untyped-def]
-    from clinicctl.services import availability
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people.refs import resolve_staff
+    from clinicctl.scheduling import availability
 
     return availability.add_block(s, resolve_staff(s, OWNER_EMAIL), provider, days=days_,
                                   start=start, end=end, **options).id
@@ -345,17 +345,17 @@ def add_block(s, provider: str, days_: str, start: str, end: str,
 
 def book_in(s, client: str, provider: str, when_: str,
             **options: Any) -> list[int]:  # type: ignore[no-untyped-def]
-    from clinicctl.services import appointments
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people.refs import resolve_staff
+    from clinicctl.scheduling import booking
 
-    result = appointments.book(s, resolve_staff(s, OWNER_EMAIL), client_ref=client,
+    result = booking.book(s, resolve_staff(s, OWNER_EMAIL), client_ref=client,
                                provider_ref=provider, at=when_, **options)
     return [a.id for a in result.appointments]
 
 
 def time_off(s, provider: str, start: str, end: str) -> None:  # type: ignore[no-untyped-def]
-    from clinicctl.services import availability
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people.refs import resolve_staff
+    from clinicctl.scheduling import availability
 
     availability.add_time_off(s, resolve_staff(s, OWNER_EMAIL), provider, start=start, end=end)
 
@@ -433,8 +433,8 @@ def test_slots_skip_time_off(scratch):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("how", ["cancelled", "late-cancelled"])
 def test_a_cancelled_appointment_frees_its_slot(scratch, how):  # type: ignore[no-untyped-def]
-    from clinicctl.services import appointments
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people.refs import resolve_staff
+    from clinicctl.scheduling import appointments
 
     [appointment_id] = book_in(scratch, OMAR, ANA, at(MON, "10:00"))
     assert find(scratch) == [ANA_MONDAY[0], ANA_MONDAY[2]]
@@ -522,10 +522,10 @@ def series(s, first: str, provider: str = SAM, client: str = MAYA,
     from sqlalchemy import select
 
     from clinicctl.models import Appointment
-    from clinicctl.services import appointments
+    from clinicctl.scheduling.recurrence import make_recurrence
 
     ids = book_in(s, client, provider, first, outside_availability=True,
-                  recurrence=appointments.make_recurrence(**rule))
+                  recurrence=make_recurrence(**rule))
     rows = list(s.scalars(select(Appointment).where(Appointment.id.in_(ids))
                           .order_by(Appointment.start_at)))
     assert len({r.series_id for r in rows}) == 1 and rows[0].series_id is not None
@@ -923,7 +923,7 @@ def test_cancel_late_and_no_show(cli, practice):  # type: ignore[no-untyped-def]
 
 
 def test_cancel_scopes(cli, practice):  # type: ignore[no-untyped-def]
-    from clinicctl.services.appointments import make_recurrence
+    from clinicctl.scheduling.recurrence import make_recurrence
 
     ids = practice.book(MAYA, SAM, at(MON, "10:00"),
                         recurrence=make_recurrence(repeat="weekly", count=5))
@@ -1196,7 +1196,7 @@ def test_provider_books_their_client_with_a_colleague(cli, practice
 
 def test_unshare_remove_waits_for_upcoming_appointments(cli, practice
                                                         ):  # type: ignore[no-untyped-def]
-    from clinicctl.services.appointments import make_recurrence
+    from clinicctl.scheduling.recurrence import make_recurrence
 
     maya, ana = practice.ids["maya"], practice.ids["ana"]
     practice.book(MAYA, ANA, at(TODAY - days(1), "10:00"), outside_availability=True)
@@ -1314,7 +1314,7 @@ def test_locations_and_services(cli, practice):  # type: ignore[no-untyped-def]
 ])
 def test_monthly_series_late_in_the_month_fall_on_the_last_day_of_short_months(first,
                                                                                 expected):
-    from clinicctl.services.appointments import Recurrence, occurrences
+    from clinicctl.scheduling.recurrence import Recurrence, occurrences
 
     start = dt.datetime.fromisoformat(f"{first} 10:00")
     dates = [d.date().isoformat() for d in occurrences(start, Recurrence(1, "months", count=5))]

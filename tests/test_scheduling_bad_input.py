@@ -53,9 +53,10 @@ def assert_error(result, code: int, error: str) -> None:  # type: ignore[no-unty
 def _shared(backend) -> Practice:  # type: ignore[no-untyped-def]
     """The scheduling practice with one single appointment, one two-week series, and a
     deactivated provider who still has a weekly block."""
-    from clinicctl.services import availability, staff
-    from clinicctl.services.appointments import make_recurrence
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people import staff
+    from clinicctl.people.refs import resolve_staff
+    from clinicctl.scheduling import availability
+    from clinicctl.scheduling.recurrence import make_recurrence
 
     practice = build_schedule(backend)
     with practice.session() as s:

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from clinicctl.errors import ExitCode, InvalidInput
 from clinicctl.models import AvailabilityBlock
-from clinicctl.services.appointments import Recurrence, make_recurrence, occurrences
-from clinicctl.services.availability import Intervals, fits_availability
-from clinicctl.services.timeutil import localize
+from clinicctl.scheduling.availability import Intervals, fits_availability
+from clinicctl.scheduling.recurrence import Recurrence, make_recurrence, occurrences
+from clinicctl.scheduling.timeutil import localize
 from tests.schedule_db import (
     ANA,
     LEE,
@@ -342,8 +342,8 @@ def _oracle(blocks_: list[AvailabilityBlock], taken: list[tuple[int, int, dt.dat
 def test_open_slots_match_a_brute_force_oracle(_practice, plan
                                                ):  # type: ignore[no-untyped-def]
     from clinicctl.models import utcnow
-    from clinicctl.services import availability
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people.refs import resolve_staff
+    from clinicctl.scheduling import availability
 
     ids = _practice.ids
     with _practice.session(dry_run=True) as s:
@@ -381,8 +381,8 @@ def test_open_slots_match_a_brute_force_oracle(_practice, plan
 def test_slots_on_the_dst_days(_practice):  # type: ignore[no-untyped-def]
     """Hour-long slots over the early hours of both change days: wall-clock starts,
     sixty elapsed minutes each, none starting in the gap."""
-    from clinicctl.services import availability
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.people.refs import resolve_staff
+    from clinicctl.scheduling import availability
 
     with _practice.session(dry_run=True) as s:
         owner = resolve_staff(s, "dana@riverside.example")

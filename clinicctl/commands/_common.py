@@ -37,10 +37,6 @@ def command_group(help: str, **settings: Any) -> typer.Typer:
     return typer.Typer(help=help, rich_markup_mode=None, no_args_is_help=True, **settings)
 
 
-ACTOR_HINT = ("pass --as EMAIL, set CLINICCTL_ACTOR, or set actor in the config file "
-              "(see `clinicctl config show`)")
-
-
 @dataclass
 class AppState:
     flags: dict[str, Any]
@@ -67,63 +63,26 @@ def output_format(ctx: typer.Context, fmt: OutputFormat | None) -> str:
 @contextmanager
 def session(ctx: typer.Context, *, write: bool = True, dry_run: bool = False,
             ) -> Iterator[tuple[Session, Staff]]:
-    """A transaction for one data command, with the actor resolved in it."""
-    from clinicctl.db import make_engine, session_scope
+    """A transaction for one data command, with the actor resolved in it (``runtime``)."""
+    from clinicctl.runtime import acting_as
 
-    settings = state(ctx).settings
-    if not settings.actor and settings.db.startswith("sqlite"):
-        # Known before connecting: on SQLite only --as says who acts. (On PostgreSQL a
-        # login bound to a staff member needs no --as.)
-        raise InvalidInput("no actor: every data command runs as a staff member", hint=ACTOR_HINT)
-    engine = make_engine(settings.db)
-    try:
-        with session_scope(engine, write=write, dry_run=dry_run) as db_session:
-            actor = _resolve_actor(db_session, settings)
-            yield db_session, actor
-    finally:
-        engine.dispose()
+    with acting_as(state(ctx).settings, write=write, dry_run=dry_run) as (db_session, actor):
+        yield db_session, actor
 
 
 @contextmanager
 def plain_session(ctx: typer.Context, *, write: bool = True, create: bool = False,
                   check: bool = True) -> Iterator[Session]:
     """A transaction without an actor, for setup commands."""
-    from clinicctl.db import make_engine, session_scope
+    from clinicctl.db import make_engine
+    from clinicctl.runtime import unit_of_work
 
     engine = make_engine(state(ctx).settings.db, create=create)
     try:
-        with session_scope(engine, write=write, check=check) as db_session:
+        with unit_of_work(engine, write=write, check=check) as db_session:
             yield db_session
     finally:
         engine.dispose()
-
-
-def _resolve_actor(db_session: Session, settings: Settings) -> Staff:
-    """The staff member the command runs as: on PostgreSQL the login's own (``--as`` may not
-    name anyone else), for the administrator login and on SQLite whoever ``--as`` names."""
-    from clinicctl.errors import Ambiguous, Denied, NotFound
-    from clinicctl.services import logins
-    from clinicctl.services.access import Action
-    from clinicctl.services.refs import resolve_staff
-
-    found = logins.identity(db_session)
-    logins.refuse_unbound(found)
-    requested = None
-    if settings.actor:
-        try:
-            requested = resolve_staff(db_session, settings.actor, what="actor")
-        except Ambiguous:
-            raise  # keeps the candidates, which say how to pick one
-        except NotFound as exc:
-            raise NotFound(str(exc), hint=ACTOR_HINT) from None
-    actor = logins.check_actor(db_session, requested, found)
-    if actor is None:
-        raise InvalidInput("no actor: every data command runs as a staff member", hint=ACTOR_HINT)
-    if not actor.active:
-        raise Denied(f"{actor.email} is deactivated",
-                     audit={"actor_id": actor.id, "action": Action.ACTOR_CHECK,
-                            "object_type": "staff", "object_id": actor.id})
-    return actor
 
 
 def report_change(text: str, *, dry_run: bool) -> None:

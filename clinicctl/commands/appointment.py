@@ -3,10 +3,20 @@ show, cancel, complete, reschedule."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from clinicctl.commands._booking import (
+    COLUMNS,
+    DurationOption,
+    LocationOption,
+    PosOption,
+    ServiceOption,
+    booking_data,
+    print_booking,
+    rows_for,
+)
 from clinicctl.commands._common import (
     DryRunOption,
     FormatOption,
@@ -18,87 +28,10 @@ from clinicctl.commands._common import (
 from clinicctl.output import message, render_list, render_object
 
 if TYPE_CHECKING:
-    from zoneinfo import ZoneInfo
 
-    from clinicctl.models import Appointment
-    from clinicctl.services.appointments import BookingResult
+    pass
 
 app = command_group(help="Appointments: book, list, show, cancel, complete, reschedule.")
-
-COLUMNS = [("id", "ID"), ("client_id", "Client"), ("provider_id", "Provider ID"),
-           ("provider", "Provider"), ("start", "Start"), ("end", "End"),
-           ("status", "Status"), ("service", "Service"), ("pos", "POS"),
-           ("location", "Location"), ("series_id", "Series")]
-
-ServiceOption = Annotated[str | None, typer.Option(
-    "--service", help="Service code (default 90834); sets the default duration.")]
-PosOption = Annotated[str | None, typer.Option(
-    "--pos", help="Place-of-service code (default: the location's, else 11).")]
-LocationOption = Annotated[str | None, typer.Option(
-    "--location", help="Location name or #ID (default: the availability block's).")]
-DurationOption = Annotated[int | None, typer.Option(
-    "--duration", help="Minutes (default: the service's).")]
-
-
-def appointment_row(appointment: Appointment, zone: ZoneInfo, location: str | None
-                    ) -> dict[str, Any]:
-    return {"id": appointment.id, "client_id": appointment.client_id,
-            "provider_id": appointment.provider_id, "provider": appointment.provider.name,
-            "start": appointment.start_at.astimezone(zone),
-            "end": appointment.end_at.astimezone(zone), "status": appointment.status,
-            "service": appointment.service_code, "pos": appointment.pos_code,
-            "location": location, "series_id": appointment.series_id}
-
-
-def rows_for(db: Any, appointments: list[Appointment]) -> list[dict[str, Any]]:
-    from clinicctl.services.appointments import location_name
-    from clinicctl.services.practice import practice_zone
-
-    zone = practice_zone(db)
-    names: dict[int | None, str | None] = {}
-    rows = []
-    for appointment in appointments:
-        if appointment.location_id not in names:
-            names[appointment.location_id] = location_name(db, appointment.location_id)
-        rows.append(appointment_row(appointment, zone, names[appointment.location_id]))
-    return rows
-
-
-def booking_messages(result: BookingResult) -> list[str]:
-    """The alert a scheduler needs: the client is new to this provider, and what was shared."""
-    lines = []
-    client, provider = result.client, result.provider
-    if result.new_provider:
-        lines.append(
-            f"Alert: client #{client.id} is new to {provider.name}: added to their list "
-            "with demographics only (the client profile, including each provider's status "
-            "and diagnosis, and non-clinical documents). No chart notes were shared.")
-    if result.reactivated:
-        lines.append(f"Client #{client.id} was {result.reactivated} in {provider.name}'s "
-                     "list; reactivated.")
-    if result.outside_availability:
-        lines.append("Booked outside the provider's availability (recorded in the audit "
-                     "trail).")
-    return lines
-
-
-def booking_data(db: Any, result: BookingResult) -> dict[str, Any]:
-    return {"appointments": rows_for(db, result.appointments), "series_id": result.series_id,
-            "new_provider": result.new_provider}
-
-
-def print_booking(data: dict[str, Any], lines: list[str], fmt: str, dry_run: bool) -> None:
-    if fmt == "json":
-        render_object(data, [], fmt)
-    else:
-        render_list(data["appointments"], COLUMNS, fmt)
-    count = len(data["appointments"])
-    first = data["appointments"][0]
-    what = (f"appointment #{first['id']}" if count == 1
-            else f"{count} appointments (series #{data['series_id']})")
-    report_change(f"Booked {what} with {first['provider']}.", dry_run=dry_run)
-    for line in lines:
-        message(line)
 
 
 @app.command("book")
@@ -134,19 +67,20 @@ def book(
     Example: clinicctl appointment book --client "Maya Chen" --provider "Ana Ruiz"
     --at "2026-12-03 10:00" --repeat weekly --count 6
     """
-    from clinicctl.services import appointments
+    from clinicctl.scheduling import booking
+    from clinicctl.scheduling.recurrence import make_recurrence
 
-    rule = appointments.make_recurrence(repeat=repeat, every=every, unit=unit, on=on,
+    rule = make_recurrence(repeat=repeat, every=every, unit=unit, on=on,
                                         count=count, until=until)
     fmt_ = output_format(ctx, fmt)
     with session(ctx, dry_run=dry_run) as (db, actor):
-        result = appointments.book(
+        result = booking.book(
             db, actor, client_ref=client, provider_ref=provider, at=at, duration=duration,
             service=service, pos=pos, location_ref=location, recurrence=rule,
             outside_availability=outside_availability,
         )
         data = booking_data(db, result)
-        lines = booking_messages(result)
+        lines = result.messages
     print_booking(data, lines, fmt_, dry_run)
 
 
@@ -167,7 +101,7 @@ def list_appointments(
 
     Example: clinicctl appointment list --provider "Ana Ruiz" --from 2026-12-01 --to 2026-12-07
     """
-    from clinicctl.services import appointments
+    from clinicctl.scheduling import appointments
 
     with session(ctx, write=False) as (db, actor):
         rows = rows_for(db, appointments.list_appointments(
@@ -183,7 +117,7 @@ def show(ctx: typer.Context, appointment_id: Annotated[int, typer.Argument(metav
 
     Example: clinicctl appointment show 42
     """
-    from clinicctl.services import appointments
+    from clinicctl.scheduling import appointments
 
     with session(ctx, write=False) as (db, actor):
         row = rows_for(db, [appointments.show_appointment(db, actor, appointment_id)])[0]
@@ -207,7 +141,7 @@ def cancel(
 
     Example: clinicctl appointment cancel 42 --late --reason "called an hour before"
     """
-    from clinicctl.services import appointments
+    from clinicctl.scheduling import appointments
 
     with session(ctx, dry_run=dry_run) as (db, actor):
         changed_rows, changed = appointments.cancel(
@@ -228,7 +162,7 @@ def complete(ctx: typer.Context, appointment_id: Annotated[int, typer.Argument(m
 
     Example: clinicctl appointment complete 42
     """
-    from clinicctl.services import appointments
+    from clinicctl.scheduling import appointments
 
     with session(ctx, dry_run=dry_run) as (db, actor):
         appointment, changed = appointments.complete(db, actor, appointment_id)
@@ -254,7 +188,7 @@ def reschedule(
 
     Example: clinicctl appointment reschedule 42 --at "2026-12-04 15:00"
     """
-    from clinicctl.services import appointments
+    from clinicctl.scheduling import appointments
 
     fmt_ = output_format(ctx, fmt)
     with session(ctx, dry_run=dry_run) as (db, actor):
@@ -262,7 +196,7 @@ def reschedule(
                                          provider_ref=provider,
                                          outside_availability=outside_availability)
         row = rows_for(db, result.appointments)[0]
-        lines = booking_messages(result)
+        lines = result.messages
     render_object(row, COLUMNS, fmt_)
     if not result.changed:
         message(f"Appointment #{row['id']} is already at {row['start']:%Y-%m-%d %H:%M} with "

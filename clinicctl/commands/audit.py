@@ -34,14 +34,14 @@ def list_events(
 
     Example: clinicctl audit list --client "Maya Chen" --outcome denied
     """
-    from clinicctl.services import audit
-    from clinicctl.services.practice import practice_zone
+    from clinicctl.oversight import audit_log
+    from clinicctl.people.practice import practice_zone
 
     with session(ctx) as (db, me):
-        events = audit.list_for(db, me, actor_ref=actor, client_ref=client, action=action,
+        events = audit_log.list_for(db, me, actor_ref=actor, client_ref=client, action=action,
                                 outcome=outcome, since=since, until=until, limit=limit)
         zone = practice_zone(db)
-        rows = [audit.event_row(e, zone) for e in events]
+        rows = [audit_log.event_row(e, zone) for e in events]
     render_list(rows, COLUMNS, output_format(ctx, fmt))
 
 
@@ -60,12 +60,13 @@ def verify(
     that none were removed from the end or the whole chain recomputed: keep anchors outside
     the database. Example: clinicctl audit verify --anchor /srv/anchors/2026-12-01.json
     """
+    from clinicctl import trail
     from clinicctl.errors import Conflict
-    from clinicctl.services import audit
+    from clinicctl.oversight import audit_log
 
-    anchors = [audit.load_anchor(path) for path in anchor or []]
+    anchors = [trail.load_anchor(path) for path in anchor or []]
     with session(ctx, write=False) as (db, me):
-        result = audit.verify_for(db, me, anchors)
+        result = audit_log.verify_for(db, me, anchors)
     render_object({"events": result.events, "ok": result.ok, "broken_at": result.broken_at,
                    "reason": result.reason,
                    "anchors": [check.as_dict() for check in result.anchors]},
@@ -103,11 +104,11 @@ def anchor(
     import json
 
     from clinicctl.commands._common import output_file
-    from clinicctl.services import audit
-    from clinicctl.services.practice import practice_zone
+    from clinicctl.oversight import audit_log
+    from clinicctl.people.practice import practice_zone
 
     with session(ctx, write=False) as (db, me):
-        head = audit.anchor_for(db, me, practice_zone(db))
+        head = audit_log.anchor_for(db, me, practice_zone(db))
     with output_file(output) as handle:
         handle.write(json.dumps(head.as_dict()) + "\n")
     if output is not None:

@@ -6,6 +6,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from clinicctl.commands._booking import (
+    DurationOption,
+    LocationOption,
+    PosOption,
+    ServiceOption,
+    booking_data,
+    print_booking,
+)
 from clinicctl.commands._common import (
     DryRunOption,
     FormatOption,
@@ -13,15 +21,6 @@ from clinicctl.commands._common import (
     output_format,
     report_change,
     session,
-)
-from clinicctl.commands.appointment import (
-    DurationOption,
-    LocationOption,
-    PosOption,
-    ServiceOption,
-    booking_data,
-    booking_messages,
-    print_booking,
 )
 from clinicctl.output import render_list, render_object
 
@@ -39,7 +38,7 @@ SLOT_COLUMNS = [("n", "#"), ("provider_id", "Provider ID"), ("provider", "Therap
 
 
 def block_row(block: AvailabilityBlock) -> dict[str, Any]:
-    from clinicctl.services.timeutil import weekday_names
+    from clinicctl.scheduling.timeutil import weekday_names
 
     return {"id": block.id, "provider_id": block.provider_id, "provider": block.provider.name,
             "days": weekday_names(block.weekdays),
@@ -71,7 +70,7 @@ def add(
     Example: clinicctl availability add "Ana Ruiz" --days mon,wed --start 09:00 --end 17:00
     --location "Main office"
     """
-    from clinicctl.services import availability
+    from clinicctl.scheduling import availability
 
     with session(ctx, dry_run=dry_run) as (db, actor):
         row = block_row(availability.add_block(
@@ -93,7 +92,7 @@ def list_blocks(
 
     Example: clinicctl availability list "Ana Ruiz"
     """
-    from clinicctl.services import availability
+    from clinicctl.scheduling import availability
 
     with session(ctx, write=False) as (db, actor):
         rows = [block_row(b) for b in availability.list_blocks(db, actor, provider)]
@@ -107,7 +106,7 @@ def remove(ctx: typer.Context, block_id: Annotated[int, typer.Argument(metavar="
 
     Example: clinicctl availability remove 3
     """
-    from clinicctl.services import availability
+    from clinicctl.scheduling import availability
 
     with session(ctx, dry_run=dry_run) as (db, actor):
         row = block_row(availability.remove_block(db, actor, block_id))
@@ -131,8 +130,8 @@ def timeoff(
     Example: clinicctl availability timeoff "Ana Ruiz" --start 2026-12-24 --end 2026-12-26
     --reason holiday
     """
-    from clinicctl.services import availability
-    from clinicctl.services.practice import practice_zone
+    from clinicctl.people.practice import practice_zone
+    from clinicctl.scheduling import availability
 
     with session(ctx, dry_run=dry_run) as (db, actor):
         time_off = availability.add_time_off(db, actor, provider, start=start, end=end,
@@ -174,8 +173,8 @@ def find(
     --therapist "Lee Park" --days 7 --book 2
     """
     from clinicctl.errors import Conflict, InvalidInput
-    from clinicctl.services import appointments, availability
-    from clinicctl.services.catalog import get_service
+    from clinicctl.scheduling import availability, booking
+    from clinicctl.scheduling.catalog import get_service
 
     if book_n is not None and book_first:
         raise InvalidInput("give either --book N or --book-first, not both")
@@ -201,7 +200,7 @@ def find(
         if wanted > len(slots):
             raise Conflict(f"there is no slot {wanted}: {len(slots)} open slot(s) found")
         slot = slots[wanted - 1]
-        result = appointments.book(
+        result = booking.book(
             db, actor, client_ref=f"#{found.id}", provider_ref=f"#{slot.provider_id}",
             # timestamps, not ``end - start``: two times in one zone subtract as wall-clock
             # times, which is an hour off across a DST change.
@@ -209,5 +208,5 @@ def find(
             service=service, pos=pos,
             location_ref=f"#{slot.location_id}" if slot.location_id else None)
         data = booking_data(db, result)
-        lines = booking_messages(result)
+        lines = result.messages
     print_booking(data, lines, fmt_, dry_run)

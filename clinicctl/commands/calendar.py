@@ -27,7 +27,7 @@ def calendar(
 
     Example: clinicctl export calendar --provider "Ana Ruiz" --output ana.ics
     """
-    from clinicctl.services.calendar import export_calendar
+    from clinicctl.scheduling.calendar import export_calendar
 
     # The file is opened (and an unwritable --output refused) before the database is touched,
     # and filled only after the export's audit event is committed.

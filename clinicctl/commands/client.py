@@ -96,7 +96,7 @@ def add(
     Example: clinicctl client add Maya Chen --dob 1990-04-12 --provider "Sam Okafor"
     --diagnosis F41.1
     """
-    from clinicctl.services import clients
+    from clinicctl.people import clients
 
     with session(ctx, dry_run=dry_run) as (db, actor):
         result = clients.add_client(
@@ -127,7 +127,7 @@ def list_clients(
 
     Example: clinicctl client list --provider "Sam Okafor" -o csv
     """
-    from clinicctl.services import clients
+    from clinicctl.people import clients
 
     with session(ctx, write=False) as (db, actor):
         rows = [client_row(c) for c in clients.list_clients(
@@ -141,7 +141,7 @@ def show(ctx: typer.Context, client: ClientArg, fmt: FormatOption = None) -> Non
 
     Example: clinicctl client show "Maya Chen"
     """
-    from clinicctl.services import clients
+    from clinicctl.people import clients
 
     with session(ctx, write=False) as (db, actor):
         profile = clients.client_profile(db, actor, client)
@@ -170,7 +170,7 @@ def edit(
 
     Example: clinicctl client edit "#12" --phone "555-0100"
     """
-    from clinicctl.services import clients
+    from clinicctl.people import clients
 
     changes = {"first_name": first_name, "last_name": last_name,
                "preferred_name": preferred_name, "dob": dob, "sex": sex, "email": email,
@@ -199,7 +199,7 @@ def status(
 
     Example: clinicctl client status "Maya Chen" --provider "Sam Okafor" --set active
     """
-    from clinicctl.services import clients
+    from clinicctl.people import clients
 
     with session(ctx, dry_run=dry_run) as (db, actor):
         assignment, changed = clients.set_status(db, actor, client, provider, set_)
@@ -234,7 +234,7 @@ def diagnosis(
     Example: clinicctl client diagnosis "Maya Chen" --provider "Sam Okafor" --set F41.1
     --set F33.1
     """
-    from clinicctl.services import clients
+    from clinicctl.people import clients
 
     if bool(set_) == clear:
         raise InvalidInput("give --set CODE (one or more) or --clear")
@@ -277,7 +277,7 @@ def share(
     Batch: clinicctl client share --csv shares.csv (columns client,from,to[,mode], mode
     demographics or chart; all or nothing).
     """
-    from clinicctl.services import sharing
+    from clinicctl.charts import sharing
 
     if csv_file is not None:
         if client or from_ or to or chart or private_notes:
@@ -305,9 +305,9 @@ def _single(client: str | None, from_: str | None, to: str | None) -> tuple[str,
 def _share_csv(ctx: typer.Context, path: Path, *, unshare: bool, dry_run: bool,
                fmt: OutputFormat | None) -> None:
     """Read the whole batch, apply it in one transaction, print one result per row."""
-    from clinicctl.csvio import read_rows
+    from clinicctl.charts import batch
+    from clinicctl.exchange.csvio import read_rows
     from clinicctl.progress import progress
-    from clinicctl.services import batch
 
     with open_csv(path) as handle, session(ctx, dry_run=dry_run) as (db, actor):
         rows = read_rows(handle, required=batch.SHARE_COLUMNS,
@@ -363,7 +363,7 @@ def unshare(
     Example: clinicctl client unshare "Maya Chen" --from "Sam Okafor" --to "Ana Ruiz".
     Batch: clinicctl client unshare --csv ends.csv (columns client,from,to; all or nothing).
     """
-    from clinicctl.services import sharing
+    from clinicctl.charts import sharing
 
     if csv_file is not None:
         if client or from_ or to or remove:
@@ -389,7 +389,7 @@ def sharing_section(ctx: typer.Context, client: ClientArg, fmt: FormatOption = N
 
     Example: clinicctl client sharing "Maya Chen" -o json
     """
-    from clinicctl.services import sharing
+    from clinicctl.charts import sharing
 
     with session(ctx, write=False) as (db, actor):
         found, providers = sharing.sharing_section(db, actor, client)
@@ -419,7 +419,7 @@ def access_report(
 
     Example: clinicctl client access "Maya Chen" --staff "Ana Ruiz"
     """
-    from clinicctl.services import sharing
+    from clinicctl.charts import sharing
 
     with session(ctx, write=False) as (db, actor):
         found, report = sharing.access_report(db, actor, client, staff)

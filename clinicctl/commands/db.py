@@ -82,7 +82,7 @@ def status(ctx: typer.Context, fmt: FormatOption = None) -> None:
 def _security(engine: Any) -> dict[str, Any]:
     """Whether row-level security guards the tables (PostgreSQL) and which logins are bound."""
     from clinicctl.db import is_postgresql, session_scope
-    from clinicctl.services import logins
+    from clinicctl.oversight import logins
 
     with session_scope(engine, write=False) as session:
         if not is_postgresql(session):

@@ -48,8 +48,8 @@ def add(
 
     Example: clinicctl doc add "Maya Chen" consent.pdf --title "Consent form"
     """
+    from clinicctl.charts import records
     from clinicctl.errors import InvalidInput
-    from clinicctl.services import records
 
     try:
         content = file.read_bytes()
@@ -72,7 +72,7 @@ def list_documents(
 
     Example: clinicctl doc list "Maya Chen"
     """
-    from clinicctl.services import records
+    from clinicctl.charts import records
 
     with session(ctx) as (db, actor):
         rows = [document_row(d) for d in records.list_documents(db, actor, client)]
@@ -92,9 +92,9 @@ def get(
 
     Example: clinicctl doc get 7 --output consent.pdf
     """
+    from clinicctl.charts import records
     from clinicctl.commands._common import binary_output_file
     from clinicctl.errors import Conflict
-    from clinicctl.services import records
 
     to_stdout = str(output) == "-"
     if not to_stdout and (output.exists() or output.is_symlink()) and not force:

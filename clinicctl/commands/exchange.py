@@ -55,9 +55,9 @@ ToFilter = Annotated[str | None, typer.Option("--to", help="To this day, inclusi
 
 def _import(ctx: typer.Context, kind: str, path: Path, dry_run: bool,
             fmt: OutputFormat | None) -> None:
-    from clinicctl.csvio import read_rows
+    from clinicctl.exchange import imports
+    from clinicctl.exchange.csvio import read_rows
     from clinicctl.progress import progress
-    from clinicctl.services import imports
 
     with (open_csv(path) as handle, session(ctx, dry_run=dry_run) as (db, actor),
           progress(f"Importing {kind}") as advance):
@@ -156,8 +156,8 @@ def import_appointments(ctx: typer.Context, file: FileArg, dry_run: DryRunOption
 def _export(ctx: typer.Context, kind: str, fmt: ExportFormat | None, output: Path | None,
             *, provider: str | None = None, first_day: str | None = None,
             last_day: str | None = None) -> None:
-    from clinicctl.csvio import write_csv_stream, write_json_stream
-    from clinicctl.services import exchange
+    from clinicctl.exchange import exports as exchange
+    from clinicctl.exchange.csvio import write_csv_stream, write_json_stream
 
     # The setting (flag > CLINICCTL_FORMAT > config file) applies when it is a file format.
     chosen = fmt.value if fmt is not None else output_format(ctx, None)

@@ -37,7 +37,7 @@ def add(
 
     Example: clinicctl location add "Main office" --pos 11
     """
-    from clinicctl.services import catalog
+    from clinicctl.scheduling import catalog
 
     with session(ctx, dry_run=dry_run) as (db, actor):
         location, created = catalog.add_location(db, actor, name, pos)
@@ -55,7 +55,7 @@ def list_locations(ctx: typer.Context, fmt: FormatOption = None) -> None:
 
     Example: clinicctl location list -o json
     """
-    from clinicctl.services import catalog
+    from clinicctl.scheduling import catalog
 
     with session(ctx, write=False) as (db, actor):
         rows = [{"id": loc.id, "name": loc.name, "pos": loc.pos_code}
@@ -76,7 +76,7 @@ def add_service(
 
     Example: clinicctl service add 90838 --name "Psychotherapy add-on, 60 minutes" --minutes 60
     """
-    from clinicctl.services import catalog
+    from clinicctl.scheduling import catalog
 
     with session(ctx, dry_run=dry_run) as (db, actor):
         service, created = catalog.add_service(db, actor, code, name, minutes)
@@ -95,7 +95,7 @@ def list_services(ctx: typer.Context, fmt: FormatOption = None) -> None:
 
     Example: clinicctl service list
     """
-    from clinicctl.services import catalog
+    from clinicctl.scheduling import catalog
 
     with session(ctx, write=False) as (db, actor):
         rows = [{"code": s.code, "name": s.name, "minutes": s.minutes, "builtin": s.builtin}

@@ -50,8 +50,8 @@ def add(
 
     Example: clinicctl note add "Maya Chen" --body "Session 3: ..." --kind progress
     """
+    from clinicctl.charts import records
     from clinicctl.errors import InvalidInput
-    from clinicctl.services import records
 
     if (body is None) == (file is None):
         raise InvalidInput("give exactly one of --body or --file")
@@ -88,7 +88,7 @@ def list_notes(
 
     Example: clinicctl note list "Maya Chen" -o json
     """
-    from clinicctl.services import records
+    from clinicctl.charts import records
 
     # write=True: the read is audited in the same transaction.
     with session(ctx) as (db, actor):
@@ -106,7 +106,7 @@ def show(
 
     Example: clinicctl note show 42
     """
-    from clinicctl.services import records
+    from clinicctl.charts import records
 
     with session(ctx) as (db, actor):
         row = note_row(records.show_note(db, actor, note_id))

@@ -25,7 +25,7 @@ def init(
     from clinicctl import migrate
     from clinicctl.db import make_engine
     from clinicctl.errors import Conflict
-    from clinicctl.services import practice as practice_service
+    from clinicctl.people import practice as practice_service
 
     practice_service.validate_practice(practice, timezone, owner_name, owner_email)
     settings = state(ctx).settings
@@ -62,7 +62,7 @@ def demo(
     Shows, step by step, what the new provider can and cannot see.
     Example: clinicctl demo --force
     """
-    from clinicctl.demo import run_demo
+    from clinicctl.demo.run import run_demo
 
     run_demo(db or "sqlite:///clinicctl-demo.sqlite3", force=force)
 

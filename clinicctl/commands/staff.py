@@ -54,7 +54,7 @@ def add(
     Example: clinicctl staff add "Sam Okafor" --email sam@riverside.example --role provider
     --credentials LCSW
     """
-    from clinicctl.services import staff as staff_service
+    from clinicctl.people import staff as staff_service
 
     with session(ctx, dry_run=dry_run) as (db, actor):
         member = staff_service.create_staff(
@@ -78,7 +78,7 @@ def list_staff(
 
     Example: clinicctl staff list --role provider -o json
     """
-    from clinicctl.services import staff as staff_service
+    from clinicctl.people import staff as staff_service
 
     with session(ctx, write=False) as (db, actor):
         rows = [staff_row(m) for m in staff_service.list_staff(
@@ -96,7 +96,7 @@ def show(
 
     Example: clinicctl staff show sam@riverside.example
     """
-    from clinicctl.services import staff as staff_service
+    from clinicctl.people import staff as staff_service
 
     with session(ctx, write=False) as (db, actor):
         member = staff_service.show_staff(db, actor, ref)
@@ -120,7 +120,7 @@ def roles(
 
     Example: clinicctl staff roles sam@riverside.example --add scheduler
     """
-    from clinicctl.services import staff as staff_service
+    from clinicctl.people import staff as staff_service
 
     with session(ctx, dry_run=dry_run) as (db, actor):
         change = staff_service.change_roles(db, actor, ref, add=add or [], remove=remove or [])
@@ -143,7 +143,7 @@ def deactivate(
 
     Example: clinicctl staff deactivate sam@riverside.example
     """
-    from clinicctl.services import staff as staff_service
+    from clinicctl.people import staff as staff_service
 
     with session(ctx, dry_run=dry_run) as (db, actor):
         result = staff_service.deactivate(db, actor, ref)
@@ -195,7 +195,7 @@ def login(
     Example: clinicctl staff login sam@riverside.example --set sam --create
     """
     from clinicctl.errors import InvalidInput
-    from clinicctl.services import logins
+    from clinicctl.oversight import logins
 
     if (set_login is None) == (not clear):
         raise InvalidInput("give either --set LOGIN or --clear")
@@ -238,8 +238,8 @@ def custodian(
     Example: clinicctl staff custodian lee@riverside.example --provider "Sam Okafor"
     --expires 2027-06-30
     """
-    from clinicctl.services import staff as staff_service
-    from clinicctl.services.refs import parse_date
+    from clinicctl.people import staff as staff_service
+    from clinicctl.people.refs import parse_date
 
     expiry = parse_date(expires, "expiry date") if expires else None
     with session(ctx, dry_run=dry_run) as (db, actor):
@@ -289,7 +289,7 @@ def reassign(
     Example: clinicctl staff reassign "Sam Okafor" --to "Ana Ruiz" --to "Lee Park"
     --appointments future
     """
-    from clinicctl.services import handover
+    from clinicctl.charts import handover
 
     with session(ctx, dry_run=dry_run) as (db, actor):
         result = handover.reassign(db, actor, from_ref, to, chart=chart,

@@ -42,7 +42,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 STAFF_ROLE = "clinicctl_staff"
-# services/audit.py PG_AUDIT_LOCK: appends are serialised by the same advisory lock as writers.
+# db.WRITER_LOCK: appends are serialised by the same advisory lock as writers.
 AUDIT_LOCK = 0x636C696E
 LOCK_TIMEOUT = "15s"  # db.PG_LOCK_TIMEOUT_S
 

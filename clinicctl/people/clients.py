@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clinicctl import access, trail
+from clinicctl.access import Action
 from clinicctl.errors import Conflict, InvalidInput, NotFound
 from clinicctl.models import ASSIGNMENT_STATUSES, Assignment, Client, Staff
-from clinicctl.services import access, audit
-from clinicctl.services.access import Action
-from clinicctl.services.refs import (
+from clinicctl.people.refs import (
     name_key,
     parse_date,
     resolve_client,
@@ -165,7 +165,7 @@ def add_client(
     )
     session.add(client)
     session.flush()
-    audit.record(session, actor_id=actor.id, action=Action.CLIENT_ADD, object_type="client",
+    trail.record(session, actor_id=actor.id, action=Action.CLIENT_ADD, object_type="client",
                  object_id=client.id, client_id=client.id)
     assignment = None
     if provider is not None:
@@ -213,7 +213,7 @@ def assign(
     )
     session.add(assignment)
     session.flush()
-    audit.record(session, actor_id=actor.id, action=Action.ASSIGNMENT_CREATE,
+    trail.record(session, actor_id=actor.id, action=Action.ASSIGNMENT_CREATE,
                  object_type="assignment",
                  object_id=assignment.id, client_id=client.id,
                  details={"provider_id": provider.id, "origin": origin})
@@ -321,7 +321,7 @@ def edit_client(session: Session, actor: Staff, ref: str, changes: dict[str, Any
         client.name_key = name_key(client.first_name, client.last_name)
     session.flush()
     if changed:
-        audit.record(session, actor_id=actor.id, action=Action.CLIENT_EDIT, object_type="client",
+        trail.record(session, actor_id=actor.id, action=Action.CLIENT_EDIT, object_type="client",
                      object_id=client.id, client_id=client.id, details={"fields": changed})
     return client, changed
 
@@ -347,7 +347,7 @@ def set_status(session: Session, actor: Staff, ref: str, provider_ref: str, stat
     old = assignment.status
     assignment.status = status
     session.flush()
-    audit.record(session, actor_id=actor.id, action=Action.CLIENT_STATUS, object_type="assignment",
+    trail.record(session, actor_id=actor.id, action=Action.CLIENT_STATUS, object_type="assignment",
                  object_id=assignment.id, client_id=client.id,
                  details={"provider_id": provider.id, "from": old, "to": status})
     return assignment, True
@@ -366,7 +366,7 @@ def set_diagnosis(session: Session, actor: Staff, ref: str, provider_ref: str, c
         return assignment, False
     assignment.diagnosis = value
     session.flush()
-    audit.record(session, actor_id=actor.id, action=Action.CLIENT_DIAGNOSIS,
+    trail.record(session, actor_id=actor.id, action=Action.CLIENT_DIAGNOSIS,
                  object_type="assignment",
                  object_id=assignment.id, client_id=client.id,
                  details={"provider_id": provider.id, "count": len(cleaned)})

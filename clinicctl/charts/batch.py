@@ -14,13 +14,14 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from clinicctl.csvio import MAX_REPORTED, RowError, chunks
+from clinicctl import trail
+from clinicctl.access import Action
+from clinicctl.charts import sharing
 from clinicctl.db import insert_many, one_of
 from clinicctl.errors import ClinicError, Conflict, Denied, ExitCode, InvalidInput, NotFound
+from clinicctl.exchange.csvio import MAX_REPORTED, RowError, chunks
 from clinicctl.models import Assignment, ChartShare, Client, Staff, utcnow
-from clinicctl.services import audit, sharing
-from clinicctl.services.access import Action
-from clinicctl.services.refs import name_key, resolve_client, resolve_provider
+from clinicctl.people.refs import name_key, resolve_client, resolve_provider
 
 SHARE_COLUMNS = ("client", "from", "to")
 SHARE_MODES = ("demographics", "chart")
@@ -296,7 +297,7 @@ class BulkShareStore(sharing.ShareStore):
             subject = event.pop("subject", None)
             if subject is not None:
                 event["object_id"] = subject.id
-        audit.record_many(self.session, self._events)
+        trail.record_many(self.session, self._events)
         self._events = []
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clinicctl import access, trail
+from clinicctl.access import Action
 from clinicctl.errors import Conflict, InvalidInput, NotFound
 from clinicctl.models import Location, ServiceCode, Staff
-from clinicctl.pos import POS_CODES
-from clinicctl.services import access, audit
-from clinicctl.services.access import Action
-from clinicctl.services.refs import name_key
+from clinicctl.people.refs import name_key
+from clinicctl.scheduling.pos import POS_CODES
 
 DEFAULT_SERVICE = "90834"
 
@@ -37,7 +37,7 @@ def add_location(session: Session, actor: Staff, name: str, pos: str) -> tuple[L
     location = Location(name=name, name_key=name_key(name), pos_code=pos)
     session.add(location)
     session.flush()
-    audit.record(session, actor_id=actor.id, action=Action.LOCATION_ADD, object_type="location",
+    trail.record(session, actor_id=actor.id, action=Action.LOCATION_ADD, object_type="location",
                  object_id=location.id, details={"pos_code": pos})
     return location, True
 
@@ -78,7 +78,7 @@ def add_service(session: Session, actor: Staff, code: str, name: str, minutes: i
     service = ServiceCode(code=code, name=name, minutes=minutes, builtin=False)
     session.add(service)
     session.flush()
-    audit.record(session, actor_id=actor.id, action=Action.SERVICE_ADD, object_type="service",
+    trail.record(session, actor_id=actor.id, action=Action.SERVICE_ADD, object_type="service",
                  details={"code": code, "minutes": minutes})
     return service, True
 

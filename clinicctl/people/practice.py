@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from clinicctl.errors import Conflict, InvalidInput
 from clinicctl.models import Practice, Staff
-from clinicctl.services import staff as staff_service
+from clinicctl.people import staff as staff_service
 
 
 def validate_timezone(name: str) -> str:

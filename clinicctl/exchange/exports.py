@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from clinicctl import access, trail
+from clinicctl.access import Action
 from clinicctl.errors import InvalidInput
 from clinicctl.models import (
     Appointment,
@@ -33,11 +35,10 @@ from clinicctl.models import (
     Staff,
     StaffRole,
 )
-from clinicctl.services import access, audit
-from clinicctl.services.access import Action
-from clinicctl.services.practice import practice_zone
-from clinicctl.services.refs import parse_date, resolve_provider
-from clinicctl.services.timeutil import weekday_names
+from clinicctl.oversight import audit_log
+from clinicctl.people.practice import practice_zone
+from clinicctl.people.refs import parse_date, resolve_provider
+from clinicctl.scheduling.timeutil import weekday_names
 
 STREAM_CHUNK = 1000
 
@@ -134,7 +135,7 @@ def _audited(session: Session, actor: Staff, kind: str, filters: dict[str, Any],
     for row in rows:
         count += 1
         yield row
-    audit.record(session, actor_id=actor.id, action=Action(f"export.{kind}"),
+    trail.record(session, actor_id=actor.id, action=Action(f"export.{kind}"),
                  object_type="export",
                  details={"kind": kind, "rows": count, **filters})
 
@@ -289,15 +290,15 @@ def _shares(session: Session, actor: Staff, window: _Window, scope: set[int] | N
 
 def _audit(session: Session, actor: Staff, window: _Window, scope: set[int] | None
            ) -> Iterator[dict[str, Any]]:
-    from clinicctl.services.logins import reads_through_functions
+    from clinicctl.oversight.logins import reads_through_functions
 
     if reads_through_functions(session):
-        query = audit.events_through_function(audit.AuditFilter(
+        query = audit_log.events_through_function(audit_log.AuditFilter(
             since=window.start.astimezone(dt.UTC) if window.start else None,
             until=window.end.astimezone(dt.UTC) if window.end else None))
         for event in session.execute(query.execution_options(yield_per=STREAM_CHUNK)
                                      ).scalars():
-            yield audit.event_row(event, window.zone)
+            yield audit_log.event_row(event, window.zone)
         return
     query = select(AuditEvent).order_by(AuditEvent.id)
     if window.start is not None:
@@ -312,7 +313,7 @@ def _audit(session: Session, actor: Staff, window: _Window, scope: set[int] | No
         query = query.where(and_(AuditEvent.client_id.is_not(None),
                                  AuditEvent.client_id.in_(in_scope)))
     for event in session.execute(query.execution_options(yield_per=STREAM_CHUNK)).scalars():
-        yield audit.event_row(event, window.zone)
+        yield audit_log.event_row(event, window.zone)
 
 
 _PRODUCERS = {

@@ -17,7 +17,8 @@ import icalendar
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from clinicctl import __version__
+from clinicctl import __version__, access, trail
+from clinicctl.access import Action
 from clinicctl.errors import InvalidInput
 from clinicctl.models import (
     CANCELLED_STATUSES,
@@ -27,10 +28,8 @@ from clinicctl.models import (
     Practice,
     Staff,
 )
-from clinicctl.services import access, audit
-from clinicctl.services.access import Action
-from clinicctl.services.practice import get_practice, practice_zone
-from clinicctl.services.refs import parse_date, resolve_provider
+from clinicctl.people.practice import get_practice, practice_zone
+from clinicctl.people.refs import parse_date, resolve_provider
 
 SUMMARY = "Client session"
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -70,7 +69,7 @@ def _reschedules(session: Session, appointment_ids: list[int]) -> dict[int, int]
     of the same event rather than keeping the stale copy."""
     if not appointment_ids:
         return {}
-    from clinicctl.services.logins import reads_through_functions
+    from clinicctl.oversight.logins import reads_through_functions
 
     if reads_through_functions(session):  # a staff login counts them through the database
         found = session.execute(text("SELECT appointment_id, reschedules FROM "
@@ -153,7 +152,7 @@ def export_calendar(session: Session, actor: Staff, provider_ref: str, *,
         first_day, last_day = _timezone_range(appointments, zone)
         cal.add_missing_timezones(first_date=first_day, last_date=last_day)
 
-    audit.record(session, actor_id=actor.id, action=Action.EXPORT_CALENDAR, object_type="staff",
+    trail.record(session, actor_id=actor.id, action=Action.EXPORT_CALENDAR, object_type="staff",
                  object_id=provider.id,
                  details={"events": len(appointments),
                           "from": first.isoformat() if first else None,

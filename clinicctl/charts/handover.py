@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clinicctl import access, trail
+from clinicctl.access import Action
+from clinicctl.charts import sharing
 from clinicctl.errors import Conflict, InvalidInput
 from clinicctl.models import Appointment, Assignment, Client, Staff, utcnow
-from clinicctl.services import access, audit, sharing
-from clinicctl.services.access import Action
-from clinicctl.services.appointments import check_occurrences, format_local
-from clinicctl.services.practice import practice_zone
-from clinicctl.services.refs import resolve_provider
+from clinicctl.people.practice import practice_zone
+from clinicctl.people.refs import resolve_provider
+from clinicctl.scheduling.booking import check_occurrences, format_local
 
 ACTIVE_STATUSES = ("new", "active")
 APPOINTMENT_SCOPES = ("future",)
@@ -228,7 +229,7 @@ def reassign(
         _move(session, actor, source, {c.id: c for c in clients}, chosen, upcoming, rows)
 
     if result.changed:
-        audit.record(session, actor_id=actor.id, action=Action.STAFF_REASSIGN, object_type="staff",
+        trail.record(session, actor_id=actor.id, action=Action.STAFF_REASSIGN, object_type="staff",
                      object_id=source.id,
                      details={"to_ids": [t.id for t in targets], "clients": result.clients,
                               "changed": result.changed,
@@ -277,7 +278,7 @@ def _move(session: Session, actor: Staff, source: Staff, clients: dict[int, Clie
         # It passed the target's availability check above.
         appointment.outside_availability = False
         session.flush()
-        audit.record(session, actor_id=actor.id, action=Action.APPOINTMENT_REASSIGN,
+        trail.record(session, actor_id=actor.id, action=Action.APPOINTMENT_REASSIGN,
                      object_type="appointment", object_id=appointment.id,
                      client_id=appointment.client_id,
                      details={"from_id": source.id, "to_id": target.id})

@@ -17,11 +17,11 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from clinicctl.db import is_postgresql
+from clinicctl import access, trail
+from clinicctl.db import is_postgresql, not_bound
 from clinicctl.errors import Conflict, Denied, InvalidInput, NotFound
 from clinicctl.models import Staff
-from clinicctl.services import access, audit
-from clinicctl.services.refs import resolve_staff
+from clinicctl.people.refs import resolve_staff
 
 STAFF_GROUP = "clinicctl_staff"
 # Tables whose rows the policies of migration 0004 guard.
@@ -113,7 +113,7 @@ def bind(session: Session, actor: Staff, ref: str, login: str, *, create: bool =
     _administer(session, actor, member, statements)
     member.db_login = login
     session.flush()
-    audit.record(session, actor_id=actor.id, action=access.Action.STAFF_LOGIN,
+    trail.record(session, actor_id=actor.id, action=access.Action.STAFF_LOGIN,
                  object_type="staff", object_id=member.id,
                  details={"login": login, "bound": True, "created": create})
     return LoginChange(member, login, changed=True, created=create)
@@ -136,7 +136,7 @@ def unbind(session: Session, actor: Staff, ref: str) -> LoginChange:
             f"REVOKE CONNECT ON DATABASE {_quote(session, _database(session))} FROM {quoted}"])
     member.db_login = None
     session.flush()
-    audit.record(session, actor_id=actor.id, action=access.Action.STAFF_LOGIN,
+    trail.record(session, actor_id=actor.id, action=access.Action.STAFF_LOGIN,
                  object_type="staff", object_id=member.id,
                  details={"login": login, "bound": False, "created": False})
     return LoginChange(member, login, changed=True)
@@ -225,8 +225,3 @@ def refuse_unbound(found: Identity | None) -> None:
     """A login that is neither the administrator nor bound to a staff member may not act."""
     if found is not None and found.staff_id is None and not found.admin:
         raise not_bound(found.login)
-
-
-def not_bound(login: str) -> Denied:
-    return Denied(f"database login {login!r} is not bound to a staff member of this practice",
-                  hint="the practice's owner binds it: clinicctl staff login STAFF --set LOGIN")

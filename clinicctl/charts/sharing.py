@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clinicctl import access, trail
+from clinicctl.access import Action
 from clinicctl.errors import Conflict, InvalidInput
 from clinicctl.models import Assignment, ChartShare, Client, Staff, utcnow
-from clinicctl.services import access, audit
-from clinicctl.services.access import Action
-from clinicctl.services.clients import assign, assignments_of, get_assignment
-from clinicctl.services.refs import resolve_client, resolve_provider
+from clinicctl.people.clients import assign, assignments_of, get_assignment
+from clinicctl.people.refs import resolve_client, resolve_provider
 
 
 @dataclass
@@ -88,7 +88,7 @@ class ShareStore(access.Facts):
                              started_by_id=actor.id)
         self.session.add(started)
         self.session.flush()
-        audit.record(self.session, actor_id=actor.id, action=Action.CHART_SHARE_START,
+        trail.record(self.session, actor_id=actor.id, action=Action.CHART_SHARE_START,
                      object_type="chart_share", object_id=started.id, client_id=client.id,
                      details={"from_id": source.id, "to_id": target.id,
                               "include_private_notes": private_notes})
@@ -97,7 +97,7 @@ class ShareStore(access.Facts):
         _end(self.session, actor, chart_share)
 
     def record(self, **event: Any) -> None:
-        audit.record(self.session, **event)
+        trail.record(self.session, **event)
 
 
 def _pair(store: ShareStore, client_ref: str, from_ref: str, to_ref: str
@@ -178,7 +178,7 @@ def _end(session: Session, actor: Staff, chart_share: ChartShare, *,
                                   "to_id": chart_share.to_provider_id}
     if reason:
         details["reason"] = reason
-    audit.record(session, actor_id=actor.id, action=Action.CHART_SHARE_END,
+    trail.record(session, actor_id=actor.id, action=Action.CHART_SHARE_END,
                  object_type="chart_share",
                  object_id=chart_share.id, client_id=chart_share.client_id,
                  details=details)
@@ -237,7 +237,7 @@ def unshare(
         ))
         session.delete(target_assignment)
         session.flush()
-        audit.record(session, actor_id=actor.id, action=Action.ASSIGNMENT_REMOVE,
+        trail.record(session, actor_id=actor.id, action=Action.ASSIGNMENT_REMOVE,
                      object_type="assignment", object_id=target_assignment.id,
                      client_id=client.id, details={"provider_id": target.id})
         # The client has left the target's list, so no chart share into it stands (ending
@@ -258,7 +258,7 @@ def unshare(
 def _refuse_removal_with_upcoming_appointments(
     session: Session, client: Client, provider: Staff
 ) -> None:
-    from clinicctl.services.appointments import upcoming_with
+    from clinicctl.scheduling.appointments import upcoming_with
 
     upcoming = upcoming_with(session, client.id, provider.id)
     if upcoming is not None:
@@ -286,7 +286,7 @@ def sharing_section(session: Session, actor: Staff, client_ref: str
         select(ChartShare).where(ChartShare.client_id == client.id,
                                  ChartShare.ended_at.is_(None)).order_by(ChartShare.id)
     ).all()
-    from clinicctl.services.practice import practice_zone
+    from clinicctl.people.practice import practice_zone
 
     zone = practice_zone(session)
     rows = []
@@ -317,8 +317,8 @@ class StaffAccess:
 def access_report(session: Session, actor: Staff, client_ref: str,
                   staff_ref: str | None = None) -> tuple[Client, list[StaffAccess]]:
     """Who can see what of this client, and why."""
-    from clinicctl.services.records import record_authors
-    from clinicctl.services.refs import resolve_staff
+    from clinicctl.charts.records import record_authors
+    from clinicctl.people.refs import resolve_staff
 
     client = resolve_client(session, client_ref)
     access.authorize_client_profile(session, actor, client, Action.CLIENT_ACCESS)

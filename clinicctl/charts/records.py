@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from clinicctl import access, trail
+from clinicctl.access import Action
 from clinicctl.errors import InvalidInput
 from clinicctl.models import NOTE_KINDS, ChartNote, Client, Document, Staff
-from clinicctl.services import access, audit
-from clinicctl.services.access import Action
-from clinicctl.services.logins import reads_through_functions
-from clinicctl.services.refs import parse_date, resolve_client
+from clinicctl.oversight.logins import reads_through_functions
+from clinicctl.people.refs import parse_date, resolve_client
 
 # Documented limits (README, "Notes and documents"): a note of 100,000 characters is some 40
 # pages; a document larger than 10 MiB belongs in the practice's document store, not here.
@@ -70,7 +70,7 @@ def add_note(
                      body=body, addendum_to_id=addendum_to)
     session.add(note)
     session.flush()
-    audit.record(session, actor_id=actor.id, action=Action.NOTE_ADD, object_type="chart_note",
+    trail.record(session, actor_id=actor.id, action=Action.NOTE_ADD, object_type="chart_note",
                  object_id=note.id, client_id=client.id,
                  details={"kind": kind, "addendum_to": addendum_to})
     return note
@@ -133,7 +133,7 @@ def list_notes(session: Session, actor: Staff, client_ref: str) -> list[ChartNot
     client = resolve_client(session, client_ref)
     chart = access.authorize_chart_listing(session, actor, client, Action.NOTE_LIST)
     notes = [n for n in chart_notes(session, client.id) if chart.can_read(n.author_id, n.kind)]
-    audit.record(session, actor_id=actor.id, action=Action.NOTE_LIST, object_type="client",
+    trail.record(session, actor_id=actor.id, action=Action.NOTE_LIST, object_type="client",
                  object_id=client.id, client_id=client.id,
                  details={"note_ids": [n.id for n in notes]})
     return notes
@@ -148,7 +148,7 @@ def show_note(session: Session, actor: Staff, note_id: int) -> ChartNote:
         raise _no_access(actor, Action.NOTE_READ, "chart_note", note_id)
     access.authorize_clinical_read(session, actor, client, note.author_id, note.kind,
                                    Action.NOTE_READ, "chart_note", note.id)
-    audit.record(session, actor_id=actor.id, action=Action.NOTE_READ, object_type="chart_note",
+    trail.record(session, actor_id=actor.id, action=Action.NOTE_READ, object_type="chart_note",
                  object_id=note.id, client_id=client.id)
     return note
 
@@ -176,7 +176,7 @@ def add_document(
                         sha256=hashlib.sha256(content).hexdigest(), uploaded_by_id=actor.id)
     session.add(document)
     session.flush()
-    audit.record(session, actor_id=actor.id, action=Action.DOC_ADD, object_type="document",
+    trail.record(session, actor_id=actor.id, action=Action.DOC_ADD, object_type="document",
                  object_id=document.id, client_id=client.id,
                  details={"clinical": clinical, "bytes": len(content)})
     return document
@@ -192,7 +192,7 @@ def list_documents(session: Session, actor: Staff, client_ref: str) -> list[Docu
                  if not d.clinical or chart.can_read(d.uploaded_by_id)]
     clinical_ids = [d.id for d in documents if d.clinical]
     if clinical_ids:
-        audit.record(session, actor_id=actor.id, action=Action.DOC_LIST, object_type="client",
+        trail.record(session, actor_id=actor.id, action=Action.DOC_LIST, object_type="client",
                      object_id=client.id, client_id=client.id,
                      details={"clinical_document_ids": clinical_ids})
     return documents
@@ -214,7 +214,7 @@ def get_document(session: Session, actor: Staff, document_id: int) -> Document:
                                        "progress", Action.DOC_READ, "document", document.id)
     else:
         access.authorize_client_profile(session, actor, client, Action.DOC_READ)
-    audit.record(session, actor_id=actor.id, action=Action.DOC_READ, object_type="document",
+    trail.record(session, actor_id=actor.id, action=Action.DOC_READ, object_type="document",
                  object_id=document.id, client_id=client.id,
                  details={"clinical": document.clinical})
     return document

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from clinicctl import access, trail
+from clinicctl.access import Action
 from clinicctl.errors import Conflict, InvalidInput
 from clinicctl.models import RECORDS_OWNERS, ROLES, ChartShare, CustodianGrant, Staff, StaffRole
-from clinicctl.services import access, audit
-from clinicctl.services.access import Action
-from clinicctl.services.refs import name_key, resolve_staff
+from clinicctl.people.refs import name_key, resolve_staff
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -80,7 +80,7 @@ def create_staff(
     )
     session.add(staff)
     session.flush()
-    audit.record(
+    trail.record(
         session,
         actor_id=created_by.id if created_by else staff.id,
         action=Action.STAFF_ADD,
@@ -154,11 +154,11 @@ def change_roles(
     staff.role_rows = [r for r in staff.role_rows if r.role not in removed]
     session.flush()
     if added or removed:
-        audit.record(session, actor_id=actor.id, action=Action.STAFF_ROLES, object_type="staff",
+        trail.record(session, actor_id=actor.id, action=Action.STAFF_ROLES, object_type="staff",
                      object_id=staff.id, details={"added": added, "removed": removed})
     ended: list[ChartShare] = []
     if "provider" in removed:
-        from clinicctl.services.sharing import end_chart_shares_of
+        from clinicctl.charts.sharing import end_chart_shares_of
 
         ended = end_chart_shares_of(session, actor, staff, reason="provider role removed")
     return RoleChange(staff, added, removed, ended)
@@ -195,9 +195,9 @@ def deactivate(session: Session, actor: Staff, ref: str) -> Deactivation:
         return Deactivation(staff, False)
     staff.active = False
     session.flush()
-    audit.record(session, actor_id=actor.id, action=Action.STAFF_DEACTIVATE, object_type="staff",
+    trail.record(session, actor_id=actor.id, action=Action.STAFF_DEACTIVATE, object_type="staff",
                  object_id=staff.id)
-    from clinicctl.services.sharing import end_chart_shares_of
+    from clinicctl.charts.sharing import end_chart_shares_of
 
     ended = end_chart_shares_of(session, actor, staff, reason="deactivated")
     return Deactivation(staff, True, ended)
@@ -229,7 +229,7 @@ def set_custodian_scope(
     custodian = resolve_staff(session, ref)
     if not custodian.has_role(access.CUSTODIAN):
         raise Conflict(f"{custodian.name} is not a records custodian; add the role first")
-    from clinicctl.services.refs import resolve_provider
+    from clinicctl.people.refs import resolve_provider
 
     providers = [resolve_provider(session, p) for p in provider_refs]
     for grant in session.scalars(
@@ -243,7 +243,7 @@ def set_custodian_scope(
         session.add(CustodianGrant(custodian_id=custodian.id, provider_id=provider_id,
                                    expires_on=expires_on, granted_by_id=actor.id))
     session.flush()
-    audit.record(
+    trail.record(
         session, actor_id=actor.id, action=Action.STAFF_CUSTODIAN, object_type="staff",
         object_id=custodian.id,
         details={"provider_ids": [t for t in targets if t is not None],

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from clinicctl import access, trail
+from clinicctl.access import Action
 from clinicctl.errors import InvalidInput, NotFound
 from clinicctl.models import (
     CANCELLED_STATUSES,
@@ -28,12 +30,10 @@ from clinicctl.models import (
     TimeOff,
     utcnow,
 )
-from clinicctl.services import access, audit
-from clinicctl.services.access import Action
-from clinicctl.services.catalog import resolve_location
-from clinicctl.services.practice import practice_zone
-from clinicctl.services.refs import parse_date, resolve_client, resolve_provider
-from clinicctl.services.timeutil import (
+from clinicctl.people.practice import practice_zone
+from clinicctl.people.refs import parse_date, resolve_client, resolve_provider
+from clinicctl.scheduling.catalog import resolve_location
+from clinicctl.scheduling.timeutil import (
     exists_locally,
     minutes,
     parse_local_datetime,
@@ -80,7 +80,7 @@ def add_block(
     )
     session.add(block)
     session.flush()
-    audit.record(session, actor_id=actor.id, action=Action.AVAILABILITY_ADD,
+    trail.record(session, actor_id=actor.id, action=Action.AVAILABILITY_ADD,
                  object_type="availability_block", object_id=block.id,
                  details={"provider_id": provider.id})
     return block
@@ -104,7 +104,7 @@ def remove_block(session: Session, actor: Staff, block_id: int) -> AvailabilityB
     access.authorize_availability(actor, block.provider, Action.AVAILABILITY_REMOVE)
     session.delete(block)
     session.flush()
-    audit.record(session, actor_id=actor.id, action=Action.AVAILABILITY_REMOVE,
+    trail.record(session, actor_id=actor.id, action=Action.AVAILABILITY_REMOVE,
                  object_type="availability_block", object_id=block_id,
                  details={"provider_id": block.provider_id})
     return block
@@ -123,7 +123,7 @@ def add_time_off(session: Session, actor: Staff, provider_ref: str, *, start: st
                        reason=(reason or "").strip() or None, created_by_id=actor.id)
     session.add(time_off)
     session.flush()
-    audit.record(session, actor_id=actor.id, action=Action.AVAILABILITY_TIMEOFF,
+    trail.record(session, actor_id=actor.id, action=Action.AVAILABILITY_TIMEOFF,
                  object_type="time_off", object_id=time_off.id,
                  details={"provider_id": provider.id})
     return time_off

@@ -1,0 +1,1 @@
+"""Files to and from other systems: CSV export and import (all rows or none)."""

@@ -1,0 +1,121 @@
+"""Import: header-driven CSV in the columns of the matching export, all or nothing.
+
+Every row is checked before anything is kept; a bad row is reported with its row number and
+column, and one bad row means nothing is written. Rows are matched to what is already there
+on natural keys (staff by email; clients by external id, else name and date of birth;
+assignments by client and provider; availability by provider, days, hours and first day;
+appointments by provider and start), so importing the same file twice changes nothing. The
+``id`` columns of an export are ignored: ids belong to the database that made them.
+
+Clients are imported in chunks with bulk statements (``import_clients.py``: a 100,000-row
+file streams through in constant memory). The other kinds run each row through the same
+service as the single command (``import_rows.py``), each in a savepoint; ``cells.py`` reads
+every value, ``import_summary.py`` turns bad rows into one error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from sqlalchemy.orm import Session
+
+from clinicctl import access, trail
+from clinicctl.access import Action
+from clinicctl.errors import ClinicError, Denied, InvalidInput
+from clinicctl.exchange.cells import Cells
+from clinicctl.exchange.csvio import RowError
+from clinicctl.exchange.exports import COLUMNS
+from clinicctl.exchange.import_appointments import appointment_row
+from clinicctl.exchange.import_clients import import_clients
+from clinicctl.exchange.import_rows import (
+    RowContext,
+    _assignment_row,
+    _availability_row,
+    _location_row,
+    _service_row,
+    _staff_row,
+)
+from clinicctl.exchange.import_summary import Advance, Failures, ImportSummary, Row
+from clinicctl.models import (
+    Staff,
+)
+
+# In the order a whole practice is imported: each kind refers only to kinds before it.
+KINDS = ("staff", "locations", "services", "clients", "availability", "assignments",
+         "appointments")
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "staff": ("email",),
+    "locations": ("name", "pos"),
+    "services": ("code", "name", "minutes"),
+    "clients": ("first_name", "last_name", "dob"),
+    "availability": ("provider", "weekdays", "start_time", "end_time"),
+    "assignments": ("provider",),
+    "appointments": ("provider", "start"),
+}
+# Columns an import reads besides the required ones: the rest of its export's columns.
+OPTIONAL = {kind: tuple(c for c in COLUMNS[kind] if c not in REQUIRED[kind]) for kind in KINDS}
+
+
+def import_rows(session: Session, actor: Staff, kind: str, rows: Iterable[Row], *,
+                advance: Advance | None = None) -> ImportSummary:
+    """Import one kind of data; raise one error naming every bad row, having written nothing
+    that stays (the caller's transaction rolls back)."""
+    if kind not in KINDS:
+        raise InvalidInput(f"unknown import {kind!r}; expected {', '.join(KINDS)}")
+    access.authorize_import(actor, kind)
+    tick = advance or (lambda n: None)
+    if kind == "clients":
+        summary = import_clients(session, actor, rows, tick)
+    else:
+        summary = import_each(session, actor, kind, rows, tick)
+    if not summary.rows:
+        raise InvalidInput("the CSV file has no data rows")
+    trail.record(session, actor_id=actor.id, action=Action(f"import.{kind}"), object_type="import",
+                 details={"kind": kind, **summary.as_dict()})
+    return summary
+
+
+# --- cells ------------------------------------------------------------------------------
+
+
+# --- clients: bulk --------------------------------------------------------------------------
+
+
+# --- the other kinds: one row at a time through the services ---------------------------
+
+
+def import_each(session: Session, actor: Staff, kind: str, rows: Iterable[Row],
+                 tick: Advance) -> ImportSummary:
+    summary = ImportSummary(kind)
+    failures = Failures()
+    handler = ROW_HANDLERS[kind]
+    context = RowContext(session, actor, summary.alerts)
+    total = 0
+    for number, row in rows:
+        total += 1
+        cells = Cells(row)
+        savepoint = session.begin_nested()
+        try:
+            outcome = handler(context, cells)
+            savepoint.commit()
+            setattr(summary, outcome, getattr(summary, outcome) + 1)
+        except Denied:
+            savepoint.rollback()
+            raise  # a refusal is about the actor, not the row: the whole import is refused
+        except ClinicError as exc:
+            savepoint.rollback()
+            failures.add(RowError(number, cells.column, exc))
+        tick(1)
+    failures.raise_if_any(total)
+    return summary
+
+
+
+ROW_HANDLERS: dict[str, Callable[[RowContext, Cells], str]] = {
+    "staff": _staff_row,
+    "locations": _location_row,
+    "services": _service_row,
+    "availability": _availability_row,
+    "assignments": _assignment_row,
+    "appointments": appointment_row,
+}

@@ -1,0 +1,255 @@
+"""The appointment life cycle: who sees which appointments, cancelling (one, the rest of a
+series, all of it), completing and rescheduling. Booking is ``booking.py``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from clinicctl import access, trail
+from clinicctl.access import Action
+from clinicctl.errors import Conflict, InvalidInput, NotFound
+from clinicctl.models import (
+    APPOINTMENT_STATUSES,
+    Appointment,
+    Client,
+    Location,
+    Staff,
+    utcnow,
+)
+from clinicctl.people.practice import practice_zone
+from clinicctl.people.refs import parse_date, resolve_client, resolve_provider
+from clinicctl.scheduling.booking import BookingResult, check_occurrences, ensure_in_list
+from clinicctl.scheduling.timeutil import (
+    parse_local_datetime,
+)
+
+# --- life cycle ------------------------------------------------------------------------------
+
+def get_appointment(session: Session, appointment_id: int) -> Appointment:
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is None:
+        raise NotFound(f"no appointment with id {appointment_id}")
+    return appointment
+
+
+def _authorize_existing(session: Session, actor: Staff, appointment: Appointment,
+                        action: str) -> Client:
+    client = session.get(Client, appointment.client_id)
+    assert client is not None
+    access.authorize_booking(session, actor, client, appointment.provider, action)
+    return client
+
+
+def visible_filter(session: Session, actor: Staff):  # type: ignore[no-untyped-def]
+    """Providers see their own appointments and those of clients in their list; a records
+    custodian the appointments of the clients in their scope (as their exports); the other
+    roles see the practice's schedule."""
+    from sqlalchemy import ColumnElement, false
+
+    from clinicctl.models import Assignment
+
+    access.require_active(actor, Action.APPOINTMENT_LIST, object_type="appointment")
+    if actor.has_role("owner", "manager", "scheduler", "biller"):
+        return None
+    conditions: list[ColumnElement[bool]] = []
+    if actor.has_role(access.CUSTODIAN):
+        scope = access.custodian_scope(session, actor)
+        if scope is None:
+            return None
+        conditions.append(Appointment.client_id.in_(
+            select(Assignment.client_id).where(Assignment.provider_id.in_(scope))))
+    if actor.has_role("provider"):
+        assigned = select(Assignment.client_id).where(Assignment.provider_id == actor.id)
+        conditions += [Appointment.provider_id == actor.id, Appointment.client_id.in_(assigned)]
+    return or_(*conditions) if conditions else false()
+
+
+def list_appointments(
+    session: Session,
+    actor: Staff,
+    *,
+    provider_ref: str | None = None,
+    client_ref: str | None = None,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    status: str | None = None,
+) -> list[Appointment]:
+    zone = practice_zone(session)
+    query = select(Appointment).order_by(Appointment.start_at, Appointment.id)
+    if status:
+        wanted = [s.strip() for s in status.split(",") if s.strip()]
+        for s in wanted:
+            if s not in APPOINTMENT_STATUSES:
+                raise InvalidInput(f"invalid status {s!r}; expected "
+                                   f"{', '.join(APPOINTMENT_STATUSES)}")
+        query = query.where(Appointment.status.in_(wanted))
+    first = parse_date(start_date, "--from date") if start_date else None
+    last = parse_date(end_date, "--to date") if end_date else None
+    if first and last and last < first:
+        raise InvalidInput(f"--to {last} is before --from {first}")
+    if first:
+        query = query.where(
+            Appointment.start_at >= dt.datetime.combine(first, dt.time(), tzinfo=zone))
+    if last:
+        query = query.where(Appointment.start_at < dt.datetime.combine(
+            last + dt.timedelta(days=1), dt.time(), tzinfo=zone))
+    if provider_ref:
+        query = query.where(
+            Appointment.provider_id == resolve_provider(session, provider_ref).id)
+    if client_ref:
+        query = query.where(Appointment.client_id == resolve_client(session, client_ref).id)
+    restriction = visible_filter(session, actor)
+    if restriction is not None:
+        query = query.where(restriction)
+    return list(session.scalars(query))
+
+
+def show_appointment(session: Session, actor: Staff, appointment_id: int) -> Appointment:
+    appointment = get_appointment(session, appointment_id)
+    restriction = visible_filter(session, actor)
+    if restriction is not None and session.scalar(
+        select(Appointment.id).where(Appointment.id == appointment_id, restriction)
+    ) is None:
+        why = ("outside your records-custodian scope" if not actor.has_role("provider")
+               else "not your appointment or client")
+        raise access._deny(actor, Action.APPOINTMENT_SHOW, why,
+                           client_id=appointment.client_id, object_type="appointment",
+                           object_id=appointment_id)
+    return appointment
+
+
+CANCEL_SCOPES = ("this", "future", "series")
+
+
+def cancel(session: Session, actor: Staff, appointment_id: int, *, reason: str | None = None,
+           late: bool = False, no_show: bool = False, scope: str = "this"
+           ) -> tuple[list[Appointment], bool]:
+    """Cancel (or mark late-cancelled / no-show) one appointment or part of its series.
+
+    Returns the appointments changed and whether anything changed."""
+    if late and no_show:
+        raise InvalidInput("give either --late or --no-show, not both")
+    if scope not in CANCEL_SCOPES:
+        raise InvalidInput(f"invalid --scope {scope!r}: expected this, future or series")
+    new_status = "late-cancelled" if late else "no-show" if no_show else "cancelled"
+    appointment = get_appointment(session, appointment_id)
+    _authorize_existing(session, actor, appointment, Action.APPOINTMENT_CANCEL)
+    if scope != "this" and appointment.series_id is None:
+        raise InvalidInput(f"appointment #{appointment.id} is not part of a series")
+    if no_show and scope != "this":
+        raise InvalidInput("--no-show applies to one appointment: use --scope this")
+    if appointment.status == new_status and scope == "this":
+        return [appointment], False
+    if appointment.status != "scheduled" and scope == "this":
+        raise Conflict(f"appointment #{appointment.id} is {appointment.status}; only scheduled "
+                       "appointments can be cancelled")
+    if no_show and appointment.start_at > utcnow():
+        raise Conflict(f"appointment #{appointment.id} has not started yet; it cannot be a "
+                       "no-show")
+    targets = [appointment]
+    if scope != "this":
+        # The scheduled rest of the series: the appointment named may itself be cancelled
+        # already, and repeating a series cancellation is a no-op.
+        query = select(Appointment).where(Appointment.series_id == appointment.series_id,
+                                          Appointment.status == "scheduled")
+        if scope == "future":
+            query = query.where(Appointment.start_at >= appointment.start_at)
+        targets = list(session.scalars(query.order_by(Appointment.start_at)))
+        if not targets:
+            return [appointment], False
+    for target in targets:
+        target.status = new_status
+        target.cancellation_reason = (reason or "").strip() or None
+    session.flush()
+    trail.record(session, actor_id=actor.id, action=Action.APPOINTMENT_CANCEL,
+                 object_type="appointment", object_id=appointment.id,
+                 client_id=appointment.client_id,
+                 details={"status": new_status, "scope": scope,
+                          "appointment_ids": [t.id for t in targets]})
+    return targets, True
+
+
+def complete(session: Session, actor: Staff, appointment_id: int
+             ) -> tuple[Appointment, bool]:
+    appointment = get_appointment(session, appointment_id)
+    _authorize_existing(session, actor, appointment, Action.APPOINTMENT_COMPLETE)
+    if appointment.status == "completed":
+        return appointment, False
+    if appointment.status != "scheduled":
+        raise Conflict(f"appointment #{appointment.id} is {appointment.status}; only scheduled "
+                       "appointments can be completed")
+    if appointment.start_at > utcnow():
+        raise Conflict(f"appointment #{appointment.id} has not started yet")
+    appointment.status = "completed"
+    session.flush()
+    trail.record(session, actor_id=actor.id, action=Action.APPOINTMENT_COMPLETE,
+                 object_type="appointment", object_id=appointment.id,
+                 client_id=appointment.client_id)
+    return appointment, True
+
+
+def reschedule(session: Session, actor: Staff, appointment_id: int, *, at: str,
+               provider_ref: str | None = None, outside_availability: bool = False
+               ) -> BookingResult:
+    """Move a scheduled appointment (optionally to another provider) with booking's checks."""
+    zone = practice_zone(session)
+    start = parse_local_datetime(at, zone, "--at")
+    appointment = get_appointment(session, appointment_id)
+    client = _authorize_existing(session, actor, appointment, Action.APPOINTMENT_RESCHEDULE)
+    provider = resolve_provider(session, provider_ref) if provider_ref else appointment.provider
+    if not provider.active:
+        raise InvalidInput(f"{provider.name} is deactivated; book with an active provider")
+    if provider.id != appointment.provider_id:
+        access.authorize_booking(session, actor, client, provider, Action.APPOINTMENT_RESCHEDULE)
+    if appointment.status != "scheduled":
+        raise Conflict(f"appointment #{appointment.id} is {appointment.status}; only scheduled "
+                       "appointments can be rescheduled")
+    length = appointment.end_at - appointment.start_at
+    begin = start.astimezone(dt.UTC)
+    if begin == appointment.start_at and provider.id == appointment.provider_id:
+        return BookingResult(client, provider, [appointment], appointment.series_id, False,
+                             changed=False)
+    fitted = check_occurrences(session, client=client, provider=provider,
+                               spans=[(begin, begin + length)], zone=zone,
+                               outside_availability=outside_availability,
+                               exclude_appointment_id=appointment.id)
+    result = BookingResult(client, provider, [appointment], appointment.series_id, False)
+    ensure_in_list(session, actor, result, Action.APPOINTMENT_RESCHEDULE)
+    old = {"start": appointment.start_at.isoformat(), "provider_id": appointment.provider_id}
+    appointment.start_at = begin
+    appointment.end_at = begin + length
+    appointment.provider_id = provider.id
+    appointment.outside_availability = fitted[0] is None
+    if fitted[0] is not None and fitted[0].location is not None and provider_ref:
+        # The place of service follows the new location (office vs telehealth is billed).
+        appointment.location_id = fitted[0].location.id
+        appointment.pos_code = fitted[0].location.pos_code
+    session.flush()
+    session.refresh(appointment)
+    result.outside_availability = fitted[0] is None
+    trail.record(session, actor_id=actor.id, action=Action.APPOINTMENT_RESCHEDULE,
+                 object_type="appointment", object_id=appointment.id, client_id=client.id,
+                 details={"from": old, "provider_id": provider.id,
+                          "new_provider": result.new_provider,
+                          "outside_availability": result.outside_availability})
+    return result
+
+
+def upcoming_with(session: Session, client_id: int, provider_id: int) -> Appointment | None:
+    """The next scheduled appointment of a client with a provider, if any."""
+    return session.scalar(
+        select(Appointment).where(
+            Appointment.client_id == client_id, Appointment.provider_id == provider_id,
+            Appointment.status == "scheduled", Appointment.start_at > utcnow(),
+        ).order_by(Appointment.start_at).limit(1)
+    )
+
+
+def location_name(session: Session, location_id: int | None) -> str | None:
+    if location_id is None:
+        return None
+    location = session.get(Location, location_id)
+    return location.name if location else None
