@@ -26,7 +26,19 @@ EXIT_CODES_EPILOG = "\b\nExit codes:\n" + "\n".join(
 
 
 class ClinicGroup(TyperGroup):
-    """Turns every ``ClinicError`` into ``Error: ...`` on stderr and its exit code."""
+    """The root group: loads a command group's module only when it is asked for, and turns
+    every ``ClinicError`` into ``Error: ...`` on stderr and its exit code."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(name for name in GROUPS if name not in
+                                                self.commands)]
+
+    def get_command(self, ctx: Any, name: str) -> Any:
+        command = super().get_command(ctx, name)
+        if command is None and name in GROUPS:
+            command = load_group(name)
+            self.add_command(command, name)  # built once per process
+        return command
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -134,31 +146,36 @@ def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-# The command groups, in the order of --help: name -> (module, Typer app in it).
+# The command groups, in the order of --help: name -> the module whose ``app`` it is. A group's
+# module is imported only when the group is run (or listed by --help), so a data command run
+# from a script pays for its own group only.
 GROUPS = {
-    "db": ("clinicctl.commands.db", "app"),
-    "config": ("clinicctl.commands.config", "app"),
-    "staff": ("clinicctl.commands.staff", "app"),
-    "client": ("clinicctl.commands.client", "app"),
-    "note": ("clinicctl.commands.note", "app"),
-    "doc": ("clinicctl.commands.doc", "app"),
-    "location": ("clinicctl.commands.location", "app"),
-    "service": ("clinicctl.commands.location", "service_app"),
-    "availability": ("clinicctl.commands.availability", "app"),
-    "appointment": ("clinicctl.commands.appointment", "app"),
-    "audit": ("clinicctl.commands.audit", "app"),
-    "import": ("clinicctl.commands.exchange", "import_app"),
-    "export": ("clinicctl.commands.exchange", "export_app"),
+    "db": "clinicctl.commands.db",
+    "config": "clinicctl.commands.config",
+    "staff": "clinicctl.commands.staff",
+    "client": "clinicctl.commands.client",
+    "note": "clinicctl.commands.note",
+    "doc": "clinicctl.commands.doc",
+    "location": "clinicctl.commands.location",
+    "service": "clinicctl.commands.service",
+    "availability": "clinicctl.commands.availability",
+    "appointment": "clinicctl.commands.appointment",
+    "audit": "clinicctl.commands.audit",
+    "import": "clinicctl.commands.import_",
+    "export": "clinicctl.commands.export",
 }
-_OPTIONS_WITH_VALUES = ("--db", "--config", "--as")
 
 
-def build_app(only: str | None = None) -> typer.Typer:
-    """The root app with every command group, or with only the group ``only``.
+def load_group(name: str) -> Any:
+    """The click group of one command group, built from its module's Typer ``app``."""
+    group = typer.main.get_group(importlib.import_module(GROUPS[name]).app)
+    group.name = name
+    return group
 
-    Turning a group's commands into click commands costs a few milliseconds each; a data
-    command run from a script needs only its own group, so ``main`` builds just that one.
-    """
+
+def build_app() -> typer.Typer:
+    """The root app: the global options, the setup commands, and every command group (loaded
+    lazily by ``ClinicGroup``)."""
     app = typer.Typer(
         cls=ClinicGroup,
         name="clinicctl",
@@ -173,37 +190,11 @@ def build_app(only: str | None = None) -> typer.Typer:
     )
     app.callback()(root)
     setup_commands.register(app)
-    for name, (module, attribute) in GROUPS.items():
-        if only is None or name == only:
-            app.add_typer(getattr(importlib.import_module(module), attribute), name=name)
     return app
 
 
-def group_named(args: list[str]) -> str | None:
-    """The command group the arguments run (after the global options), if it is one."""
-    skip = False
-    for arg in args:
-        if skip:
-            skip = False
-        elif arg in _OPTIONS_WITH_VALUES:
-            skip = True
-        elif not arg.startswith("-"):
-            return arg if arg in GROUPS else None
-    return None
-
-
-_full_app: typer.Typer | None = None
-
-
-def __getattr__(name: str) -> typer.Typer:
-    """``clinicctl.cli.app``: the root app with every group (tests, ``--help``)."""
-    global _full_app
-    if name != "app":
-        raise AttributeError(name)
-    if _full_app is None:
-        _full_app = build_app()
-    return _full_app
+app = build_app()
 
 
 def main() -> None:
-    build_app(only=group_named(sys.argv[1:]))(prog_name="clinicctl")
+    app(prog_name="clinicctl")

@@ -1,4 +1,4 @@
-"""``clinicctl location`` and ``clinicctl service``: where sessions happen and what is billed."""
+"""``clinicctl location``: where sessions happen, with their default place-of-service code."""
 
 from __future__ import annotations
 
@@ -17,11 +17,8 @@ from clinicctl.commands._common import (
 from clinicctl.output import message, render_list, render_object
 
 app = command_group(help="Locations and their default place-of-service code.")
-service_app = command_group(help="Service (CPT) codes and their default minutes.")
 
 LOCATION_COLUMNS = [("id", "ID"), ("name", "Name"), ("pos", "POS")]
-SERVICE_COLUMNS = [("code", "Code"), ("name", "Name"), ("minutes", "Minutes"),
-                   ("builtin", "Built in")]
 
 
 @app.command()
@@ -61,43 +58,3 @@ def list_locations(ctx: typer.Context, fmt: FormatOption = None) -> None:
         rows = [{"id": loc.id, "name": loc.name, "pos": loc.pos_code}
                 for loc in catalog.list_locations(db, actor)]
     render_list(rows, LOCATION_COLUMNS, output_format(ctx, fmt))
-
-
-@service_app.command("add")
-def add_service(
-    ctx: typer.Context,
-    code: Annotated[str, typer.Argument(help="Service code, e.g. a CPT code.")],
-    name: Annotated[str, typer.Option(help="What the service is.")],
-    minutes: Annotated[int, typer.Option(help="Default length in minutes.")],
-    dry_run: DryRunOption = False,
-    fmt: FormatOption = None,
-) -> None:
-    """Add a practice-defined service code (owner, manager).
-
-    Example: clinicctl service add 90838 --name "Psychotherapy add-on, 60 minutes" --minutes 60
-    """
-    from clinicctl.scheduling import catalog
-
-    with session(ctx, dry_run=dry_run) as (db, actor):
-        service, created = catalog.add_service(db, actor, code, name, minutes)
-        row = {"code": service.code, "name": service.name, "minutes": service.minutes,
-               "builtin": service.builtin}
-    render_object(row, SERVICE_COLUMNS, output_format(ctx, fmt))
-    if created:
-        report_change(f"Added service {row['code']}.", dry_run=dry_run)
-    else:
-        message(f"Service {row['code']} already exists; nothing changed.")
-
-
-@service_app.command("list")
-def list_services(ctx: typer.Context, fmt: FormatOption = None) -> None:
-    """List service codes: the built-in behavioural-health CPT codes and the practice's own.
-
-    Example: clinicctl service list
-    """
-    from clinicctl.scheduling import catalog
-
-    with session(ctx, write=False) as (db, actor):
-        rows = [{"code": s.code, "name": s.name, "minutes": s.minutes, "builtin": s.builtin}
-                for s in catalog.list_services(db, actor)]
-    render_list(rows, SERVICE_COLUMNS, output_format(ctx, fmt))
