@@ -10,171 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import StrEnum
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from clinicctl.actions import Action
 from clinicctl.errors import Denied
-from clinicctl.models import Assignment, ChartShare, Client, CustodianGrant, Practice, Staff
+from clinicctl.models import Assignment, Client, Staff
+from clinicctl.relations import (
+    Facts,
+    active_shares_to,
+    client_provider_ids,
+    custodian_covers_client,
+    custodian_scope,
+    is_assigned,
+)
 
 CUSTODIAN = "records-custodian"
-
-
-class Action(StrEnum):
-    """Every action the checks authorise and the audit trail records, named once.
-
-    The values are what audit events store and what `audit list --action` matches.
-    """
-
-    ACTOR_CHECK = "actor.check"
-    APPOINTMENT_BOOK = "appointment.book"
-    APPOINTMENT_CANCEL = "appointment.cancel"
-    APPOINTMENT_COMPLETE = "appointment.complete"
-    APPOINTMENT_IMPORT = "appointment.import"
-    APPOINTMENT_LIST = "appointment.list"
-    APPOINTMENT_REASSIGN = "appointment.reassign"
-    APPOINTMENT_RESCHEDULE = "appointment.reschedule"
-    APPOINTMENT_SHOW = "appointment.show"
-    APPOINTMENT_UPDATE = "appointment.update"
-    ASSIGNMENT_CREATE = "assignment.create"
-    ASSIGNMENT_REMOVE = "assignment.remove"
-    ASSIGNMENT_UPDATE = "assignment.update"
-    AUDIT_ANCHOR = "audit.anchor"
-    AUDIT_LIST = "audit.list"
-    AUDIT_VERIFY = "audit.verify"
-    AVAILABILITY_ADD = "availability.add"
-    AVAILABILITY_FIND = "availability.find"
-    AVAILABILITY_LIST = "availability.list"
-    AVAILABILITY_REMOVE = "availability.remove"
-    AVAILABILITY_TIMEOFF = "availability.timeoff"
-    AVAILABILITY_UPDATE = "availability.update"
-    CHART_SHARE_END = "chart_share.end"
-    CHART_SHARE_START = "chart_share.start"
-    CLIENT_ACCESS = "client.access"
-    CLIENT_ADD = "client.add"
-    CLIENT_DIAGNOSIS = "client.diagnosis"
-    CLIENT_EDIT = "client.edit"
-    CLIENT_LIST = "client.list"
-    CLIENT_SHARE = "client.share"
-    CLIENT_SHARING = "client.sharing"
-    CLIENT_SHOW = "client.show"
-    CLIENT_STATUS = "client.status"
-    CLIENT_UNSHARE = "client.unshare"
-    DOC_ADD = "doc.add"
-    DOC_LIST = "doc.list"
-    DOC_READ = "doc.read"
-    LOCATION_ADD = "location.add"
-    LOCATION_LIST = "location.list"
-    NOTE_ADD = "note.add"
-    NOTE_LIST = "note.list"
-    NOTE_READ = "note.read"
-    SERVICE_ADD = "service.add"
-    SERVICE_LIST = "service.list"
-    STAFF_ADD = "staff.add"
-    STAFF_CUSTODIAN = "staff.custodian"
-    STAFF_DEACTIVATE = "staff.deactivate"
-    STAFF_LIST = "staff.list"
-    STAFF_LOGIN = "staff.login"
-    STAFF_REACTIVATE = "staff.reactivate"
-    STAFF_REASSIGN = "staff.reassign"
-    STAFF_ROLES = "staff.roles"
-    STAFF_SHOW = "staff.show"
-    STAFF_UPDATE = "staff.update"
-    EXPORT_LOCATIONS = "export.locations"
-    EXPORT_SERVICES = "export.services"
-    EXPORT_CLIENTS = "export.clients"
-    EXPORT_STAFF = "export.staff"
-    EXPORT_ASSIGNMENTS = "export.assignments"
-    EXPORT_SHARES = "export.shares"
-    EXPORT_AVAILABILITY = "export.availability"
-    EXPORT_AUDIT = "export.audit"
-    EXPORT_APPOINTMENTS = "export.appointments"
-    EXPORT_CALENDAR = "export.calendar"
-    IMPORT_LOCATIONS = "import.locations"
-    IMPORT_SERVICES = "import.services"
-    IMPORT_CLIENTS = "import.clients"
-    IMPORT_STAFF = "import.staff"
-    IMPORT_AVAILABILITY = "import.availability"
-    IMPORT_ASSIGNMENTS = "import.assignments"
-    IMPORT_APPOINTMENTS = "import.appointments"
-
-
-def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
-
-
-def practice_today(session: Session) -> dt.date:
-    """The practice's date: custodian grants expire at the end of the practice's day (the
-    row-level security policies use the same date, ``clinicctl_today()``)."""
-    zone_name = session.scalar(select(Practice.timezone).order_by(Practice.id).limit(1))
-    zone = ZoneInfo(zone_name) if zone_name else dt.UTC
-    return dt.datetime.now(zone).date()
-
-
-def is_assigned(session: Session, provider_id: int, client_id: int) -> bool:
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    Assignment.client_id == client_id, Assignment.provider_id == provider_id
-                )
-            )
-        )
-    )
-
-
-def custodian_scope(session: Session, custodian: Staff) -> set[int] | None:
-    """Provider ids a records custodian covers; ``None`` means every provider."""
-    grants = session.scalars(
-        select(CustodianGrant).where(CustodianGrant.custodian_id == custodian.id)
-    ).all()
-    if not grants:
-        return None
-    day = practice_today(session)
-    current = [g for g in grants if g.expires_on is None or g.expires_on >= day]
-    if any(g.provider_id is None for g in current):
-        return None
-    return {g.provider_id for g in current if g.provider_id is not None}
-
-
-def client_provider_ids(session: Session, client_id: int) -> set[int]:
-    return set(
-        session.scalars(select(Assignment.provider_id).where(Assignment.client_id == client_id))
-    )
-
-
-def custodian_covers_client(session: Session, custodian: Staff, client_id: int) -> bool:
-    """The custodian's scope covers a provider who has the client (all providers: every
-    client)."""
-    scope = custodian_scope(session, custodian)
-    return scope is None or bool(scope & client_provider_ids(session, client_id))
-
-
-def custodian_covers_provider(session: Session, custodian: Staff, provider_id: int) -> bool:
-    scope = custodian_scope(session, custodian)
-    return scope is None or provider_id in scope
-
-
-class Facts:
-    """What the permission rules look up, asked of the database one question at a time.
-
-    Batch commands pass a subclass that answers the same questions from a chunk of rows
-    loaded in a few queries: the rules stay here, only where the facts come from changes.
-    """
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self._scopes: dict[int, set[int] | None] = {}
-
-    def is_assigned(self, provider_id: int, client_id: int) -> bool:
-        return is_assigned(self.session, provider_id, client_id)
-
-    def custodian_scope(self, custodian: Staff) -> set[int] | None:
-        if custodian.id not in self._scopes:
-            self._scopes[custodian.id] = custodian_scope(self.session, custodian)
-        return self._scopes[custodian.id]
 
 
 @dataclass(frozen=True)
@@ -211,18 +62,6 @@ class ChartAccess:
 
     def granted(self, why: str) -> bool:
         return any(grant.why == why for grant in self.grants)
-
-
-def active_shares_to(session: Session, provider_id: int, client_id: int) -> list[ChartShare]:
-    return list(
-        session.scalars(
-            select(ChartShare).where(
-                ChartShare.client_id == client_id,
-                ChartShare.to_provider_id == provider_id,
-                ChartShare.ended_at.is_(None),
-            ).order_by(ChartShare.id)
-        )
-    )
 
 
 def chart_access(session: Session, actor: Staff, client_id: int) -> ChartAccess:

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from clinicctl import trail
-from clinicctl.access import Action
+from clinicctl.actions import Action
 from clinicctl.config import Settings
 from clinicctl.db import make_engine, session_scope
 from clinicctl.errors import Ambiguous, ClinicError, DatabaseError, Denied, InvalidInput, NotFound

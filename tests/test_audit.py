@@ -163,8 +163,8 @@ def test_audit_list_is_refused_to_roles_without_it(cli, cast, role_email):
 
 
 def test_every_recorded_action_is_a_named_action(cli, cast, open_session, tmp_path):
-    """Actions are named once (access.Action): the checks and the trail use the same names."""
-    from clinicctl.access import Action
+    """Actions are named once (actions.Action): the checks and the trail use the same names."""
+    from clinicctl.actions import Action
 
     assert cli("client", "share", cast.client, "--from", cast.provider_a, "--to",
                cast.provider_b, "--chart").exit_code == 0

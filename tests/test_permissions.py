@@ -101,13 +101,13 @@ def expire_custodian_scope(open_session, owner: str, custodian: str,  # type: ig
     expiry to yesterday as if the grant had run out."""
     from sqlalchemy import select
 
-    from clinicctl import access
+    from clinicctl import days
     from clinicctl.models import CustodianGrant
     from clinicctl.people import staff
     from clinicctl.people.refs import resolve_staff
 
     with open_session(write=False) as s:
-        today = access.practice_today(s)
+        today = days.practice_today(s)
     as_staff(open_session, owner, lambda s, me: staff.set_custodian_scope(
         s, me, custodian, provider_refs=providers, all_providers=not providers,
         expires_on=today))

@@ -507,7 +507,7 @@ EXPIRY_CASES = [
 @pytest.mark.parametrize(("custodian", "providers", "expiry", "sees"), EXPIRY_CASES)
 def test_custodian_scope_expiry(cli, cast, open_session, tmp_path, custodian, providers,
                                 expiry, sees):
-    from clinicctl import access
+    from clinicctl import days
     from clinicctl.people import staff
 
     c = _client_with_c(cli, cast, open_session)
@@ -515,7 +515,7 @@ def test_custodian_scope_expiry(cli, cast, open_session, tmp_path, custodian, pr
     if expiry == "today":
         as_staff(open_session, cast.owner, lambda s, me: staff.set_custodian_scope(
             s, me, who, provider_refs=scope, all_providers=not scope,
-            expires_on=access.today()))
+            expires_on=days.practice_today(s)))
     else:
         expire_custodian_scope(open_session, cast.owner, who, scope)
     a_visible = sees and not scope  # A is only ever in the all-providers scope

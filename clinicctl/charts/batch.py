@@ -15,7 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from clinicctl import trail
-from clinicctl.access import Action
+from clinicctl.actions import Action
 from clinicctl.charts import sharing
 from clinicctl.db import insert_many, one_of
 from clinicctl.errors import ClinicError, Conflict, Denied, ExitCode, InvalidInput, NotFound

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinicctl import access, trail
-from clinicctl.access import Action
+from clinicctl.actions import Action
 from clinicctl.charts import sharing
+from clinicctl.days import practice_zone
 from clinicctl.errors import Conflict, InvalidInput
 from clinicctl.models import Appointment, Assignment, Client, Staff, utcnow
-from clinicctl.people.practice import practice_zone
 from clinicctl.people.refs import resolve_provider
 from clinicctl.scheduling.booking import check_occurrences, format_local
 

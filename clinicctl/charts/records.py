@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from clinicctl import access, trail
+from clinicctl import access, days, trail
 from clinicctl.access import Action
 from clinicctl.errors import InvalidInput
 from clinicctl.models import NOTE_KINDS, ChartNote, Client, Document, Staff
@@ -49,7 +49,7 @@ def add_note(
     if len(body) > MAX_NOTE_CHARS:
         raise InvalidInput(f"the note body has {len(body):,} characters; at most "
                            f"{MAX_NOTE_CHARS:,}")
-    today = access.practice_today(session)
+    today = days.practice_today(session)
     when = parse_date(date_of_service, "date of service") if date_of_service else today
     if when > today:
         raise InvalidInput(f"date of service {when.isoformat()} is in the future")

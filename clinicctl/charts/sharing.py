@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinicctl import access, trail
-from clinicctl.access import Action
+from clinicctl import access, relations, trail
+from clinicctl.actions import Action
 from clinicctl.errors import Conflict, InvalidInput
 from clinicctl.models import Assignment, ChartShare, Client, Staff, utcnow
 from clinicctl.people.clients import assign, assignments_of, get_assignment
@@ -54,7 +54,7 @@ def active_chart_share(
     )
 
 
-class ShareStore(access.Facts):
+class ShareStore(relations.Facts):
     """What ``share`` and ``unshare`` look up and write, one row at a time.
 
     ``client share --csv`` uses a subclass that answers the same questions for a chunk of
@@ -286,7 +286,7 @@ def sharing_section(session: Session, actor: Staff, client_ref: str
         select(ChartShare).where(ChartShare.client_id == client.id,
                                  ChartShare.ended_at.is_(None)).order_by(ChartShare.id)
     ).all()
-    from clinicctl.people.practice import practice_zone
+    from clinicctl.days import practice_zone
 
     zone = practice_zone(session)
     rows = []

@@ -56,7 +56,7 @@ def appointment_row(appointment: Appointment, zone: ZoneInfo, location: str | No
 
 
 def rows_for(db: Any, appointments: list[Appointment]) -> list[dict[str, Any]]:
-    from clinicctl.people.practice import practice_zone
+    from clinicctl.days import practice_zone
     from clinicctl.scheduling.appointments import location_name
 
     zone = practice_zone(db)

@@ -34,8 +34,8 @@ def list_events(
 
     Example: clinicctl audit list --client "Maya Chen" --outcome denied
     """
+    from clinicctl.days import practice_zone
     from clinicctl.oversight import audit_log
-    from clinicctl.people.practice import practice_zone
 
     with session(ctx) as (db, me):
         events = audit_log.list_for(db, me, actor_ref=actor, client_ref=client, action=action,
@@ -104,8 +104,8 @@ def anchor(
     import json
 
     from clinicctl.commands._common import output_file
+    from clinicctl.days import practice_zone
     from clinicctl.oversight import audit_log
-    from clinicctl.people.practice import practice_zone
 
     with session(ctx, write=False) as (db, me):
         head = audit_log.anchor_for(db, me, practice_zone(db))

@@ -130,7 +130,7 @@ def timeoff(
     Example: clinicctl availability timeoff "Ana Ruiz" --start 2026-12-24 --end 2026-12-26
     --reason holiday
     """
-    from clinicctl.people.practice import practice_zone
+    from clinicctl.days import practice_zone
     from clinicctl.scheduling import availability
 
     with session(ctx, dry_run=dry_run) as (db, actor):

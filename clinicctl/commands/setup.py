@@ -62,7 +62,7 @@ def demo(
     Shows, step by step, what the new provider can and cannot see.
     Example: clinicctl demo --force
     """
-    from clinicctl.demo.run import run_demo
+    from clinicctl.demo.run import run_demo  # noqa: TID251 - the one command that runs it
 
     run_demo(db or "sqlite:///clinicctl-demo.sqlite3", force=force)
 

@@ -8,10 +8,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from clinicctl.days import today_in
 from clinicctl.demo.cast import (
     CLIENTS,
     DIAGNOSES,
@@ -122,7 +124,7 @@ def build_practice(demo: Demo) -> None:
                 demo.client_id = added.client.id
 
     # ...and each provider sets their own diagnosis and status, and writes the chart.
-    today = dt.date.today()
+    today = today_in(ZoneInfo(TIMEZONE))  # the practice's date: no note dated tomorrow
     notes = documents = 0
     for provider in PROVIDERS:
         with demo.acting_as(provider) as (session, actor):
@@ -152,12 +154,11 @@ def build_practice(demo: Demo) -> None:
 def build_schedule(demo: Demo) -> None:
     """Locations, each provider's weekly hours, and next week's sessions with each client's
     own provider, booked by the front desk."""
-    from zoneinfo import ZoneInfo
 
     from clinicctl.scheduling import availability, booking, catalog
     from clinicctl.scheduling.recurrence import make_recurrence
 
-    today = dt.datetime.now(ZoneInfo(TIMEZONE)).date()
+    today = today_in(ZoneInfo(TIMEZONE))
     demo.monday = today + dt.timedelta(days=7 - today.weekday())
     with demo.acting_as(MANAGER) as (session, manager):
         for name, pos in LOCATIONS:

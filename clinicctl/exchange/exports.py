@@ -20,7 +20,8 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from clinicctl import access, trail
-from clinicctl.access import Action
+from clinicctl.actions import Action
+from clinicctl.days import day_window, practice_zone
 from clinicctl.errors import InvalidInput
 from clinicctl.models import (
     Appointment,
@@ -36,7 +37,6 @@ from clinicctl.models import (
     StaffRole,
 )
 from clinicctl.oversight import audit_log
-from clinicctl.people.practice import practice_zone
 from clinicctl.people.refs import parse_date, resolve_provider
 from clinicctl.scheduling.timeutil import weekday_names
 
@@ -113,10 +113,7 @@ def export(
             parse_date(last_day, "--to date") if last_day else None]
     if days[0] and days[1] and days[1] < days[0]:
         raise InvalidInput(f"--to {days[1]} is before --from {days[0]}")
-    if days[0]:
-        window.start = dt.datetime.combine(days[0], dt.time(), tzinfo=zone)
-    if days[1]:
-        window.end = dt.datetime.combine(days[1] + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    window.start, window.end = day_window(days[0], days[1], zone)
     # The role first: a refused actor learns nothing about which staff exist.
     scope = access.authorize_export(session, actor, kind)
     if provider_ref:

@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import or_, select
 
 from clinicctl import access
-from clinicctl.access import Action
+from clinicctl.actions import Action
 from clinicctl.errors import Conflict, InvalidInput
 from clinicctl.exchange.cells import Cells
 from clinicctl.exchange.import_rows import RowContext, _changed, _find_client, _present

@@ -4,14 +4,15 @@ memory; clients are matched by external id, else by name and date of birth."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from clinicctl import access, trail
-from clinicctl.access import Action
+from clinicctl import days, trail
+from clinicctl.actions import Action
 from clinicctl.db import insert_many, one_of
 from clinicctl.errors import ClinicError, InvalidInput
 from clinicctl.exchange.csvio import RowError, chunks, restore
@@ -53,10 +54,10 @@ class _ClientReader:
     is the inner loop of a 100,000-row import, so it avoids work per cell.
     """
 
-    def __init__(self, columns: Iterable[str]) -> None:
+    def __init__(self, columns: Iterable[str], today: dt.date) -> None:
         present = set(columns)
         self.fields = [f for f in CLIENT_FIELDS if f in present]
-        self.today = access.today()
+        self.today = today
         self.limits = clients.length_limits()
 
     def __call__(self, number: int, row: dict[str, str]) -> _ClientRecord:
@@ -110,7 +111,7 @@ def import_clients(session: Session, actor: Staff, rows: Iterable[Row], tick: Ad
     for chunk in chunks(rows, CHUNK):
         total += len(chunk)
         records: list[_ClientRecord] = []
-        read = read or _ClientReader(chunk[0][1])
+        read = read or _ClientReader(chunk[0][1], days.practice_today(session))
         for number, row in chunk:
             try:
                 records.append(read(number, row))

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clinicctl import access, trail
-from clinicctl.access import Action
+from clinicctl.actions import Action
+from clinicctl.days import practice_zone
 from clinicctl.errors import InvalidInput, NotFound
 from clinicctl.exchange.cells import Cells
 from clinicctl.models import (
@@ -21,7 +22,6 @@ from clinicctl.models import (
     Staff,
 )
 from clinicctl.people import clients, staff
-from clinicctl.people.practice import practice_zone
 from clinicctl.people.refs import name_key, parse_date, resolve_provider
 from clinicctl.scheduling import availability
 from clinicctl.scheduling.catalog import (

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from sqlalchemy.orm import Session
 
 from clinicctl import access, trail
-from clinicctl.access import Action
+from clinicctl.actions import Action
 from clinicctl.errors import ClinicError, Denied, InvalidInput
 from clinicctl.exchange.cells import Cells
 from clinicctl.exchange.csvio import RowError

@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from clinicctl import access
-from clinicctl.access import Action
+from clinicctl import access, relations
+from clinicctl.actions import Action
+from clinicctl.days import day_start, practice_zone
 from clinicctl.errors import Conflict, InvalidInput
 from clinicctl.models import Assignment, AuditEvent, Staff
 from clinicctl.oversight.logins import reads_through_functions
@@ -113,10 +114,11 @@ def list_for(
     if outcome is not None and outcome not in ("ok", "denied"):
         raise InvalidInput(f"invalid outcome {outcome!r}; expected ok or denied")
     flt = AuditFilter(action=action, outcome=outcome, limit=limit)
+    zone = practice_zone(session)  # the days asked for are the practice's
     if since:
-        flt.since = _start_of(parse_date(since, "--since date"))
+        flt.since = day_start(parse_date(since, "--since date"), zone)
     if until:
-        flt.until = _start_of(parse_date(until, "--until date"))
+        flt.until = day_start(parse_date(until, "--until date"), zone)
     if actor_ref:
         flt.actor_id = resolve_staff(session, actor_ref).id
     if client_ref:
@@ -134,16 +136,12 @@ def list_for(
 
 
 
-def _start_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
-
-
 
 def _custodian_client_ids(session: Session, custodian: Staff) -> set[int] | None:
     """The clients whose events a records custodian reads: those a provider in their scope
     has (None: every event about a client, for a custodian of all providers). The policy
     on ``audit_event`` (migration 0004) says the same."""
-    scope = access.custodian_scope(session, custodian)
+    scope = relations.custodian_scope(session, custodian)
     if scope is None:
         return None
     return set(session.scalars(select(Assignment.client_id).distinct()

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from clinicctl import access, trail
+from clinicctl.actions import Action
 from clinicctl.db import is_postgresql, not_bound
 from clinicctl.errors import Conflict, Denied, InvalidInput, NotFound
 from clinicctl.models import Staff
@@ -113,7 +114,7 @@ def bind(session: Session, actor: Staff, ref: str, login: str, *, create: bool =
     _administer(session, actor, member, statements)
     member.db_login = login
     session.flush()
-    trail.record(session, actor_id=actor.id, action=access.Action.STAFF_LOGIN,
+    trail.record(session, actor_id=actor.id, action=Action.STAFF_LOGIN,
                  object_type="staff", object_id=member.id,
                  details={"login": login, "bound": True, "created": create})
     return LoginChange(member, login, changed=True, created=create)
@@ -136,7 +137,7 @@ def unbind(session: Session, actor: Staff, ref: str) -> LoginChange:
             f"REVOKE CONNECT ON DATABASE {_quote(session, _database(session))} FROM {quoted}"])
     member.db_login = None
     session.flush()
-    trail.record(session, actor_id=actor.id, action=access.Action.STAFF_LOGIN,
+    trail.record(session, actor_id=actor.id, action=Action.STAFF_LOGIN,
                  object_type="staff", object_id=member.id,
                  details={"login": login, "bound": False, "created": False})
     return LoginChange(member, login, changed=True)
@@ -168,7 +169,7 @@ def _administer(session: Session, actor: Staff, member: Staff, statements: list[
         except DBAPIError as exc:
             reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
             raise Denied(f"the database refused: {reason}",
-                         audit={"actor_id": actor.id, "action": access.Action.STAFF_LOGIN,
+                         audit={"actor_id": actor.id, "action": Action.STAFF_LOGIN,
                                 "object_type": "staff", "object_id": member.id},
                          ) from None
 
@@ -213,7 +214,7 @@ def check_actor(session: Session, requested: Staff | None, found: Identity | Non
         if requested is not None and requested.id != bound.id:
             raise Denied(f"database login {found.login!r} is {bound.email}; it cannot act as "
                          f"{requested.email}",
-                         audit={"actor_id": bound.id, "action": access.Action.ACTOR_CHECK,
+                         audit={"actor_id": bound.id, "action": Action.ACTOR_CHECK,
                                 "object_type": "staff", "object_id": requested.id,
                                 "details": {"as_id": requested.id}})
         return bound

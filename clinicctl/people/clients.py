@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinicctl import access, trail
-from clinicctl.access import Action
+from clinicctl import access, days, relations, trail
+from clinicctl.actions import Action
 from clinicctl.errors import Conflict, InvalidInput, NotFound
 from clinicctl.models import ASSIGNMENT_STATUSES, Assignment, Client, Staff
 from clinicctl.people.refs import (
@@ -42,10 +42,10 @@ def validate_diagnosis(codes: list[str]) -> list[str]:
     return cleaned
 
 
-def validate_dob(value: str | dt.date, *, today: dt.date | None = None) -> dt.date:
-    """A real date, not in the future, not before 1900. A batch passes ``today`` once."""
+def validate_dob(value: str | dt.date, *, today: dt.date) -> dt.date:
+    """A real date, not after the practice's ``today``, not before 1900."""
     dob = value if isinstance(value, dt.date) else parse_date(value, "date of birth")
-    if dob > (today or access.today()):
+    if dob > today:
         raise InvalidInput(f"date of birth {dob.isoformat()} is in the future")
     if dob.year < 1900:
         raise InvalidInput(f"date of birth {dob.isoformat()} is before 1900")
@@ -120,7 +120,7 @@ def add_client(
     """
     first_name = clean_name(first_name, "first name")
     last_name = clean_name(last_name, "last name")
-    born = validate_dob(dob)
+    born = validate_dob(dob, today=days.practice_today(session))
     codes = validate_diagnosis(diagnosis or [])
     external_id = _clean_optional(external_id)
     if codes and not provider_ref and not _acts_as_provider_only(actor):
@@ -141,7 +141,7 @@ def add_client(
                 and (external_id is None or existing.external_id == external_id))
         if not same:
             raise Conflict(f"external id {external_id!r} already belongs to client #{existing.id}")
-        if provider is not None and not access.is_assigned(session, provider.id, existing.id):
+        if provider is not None and not relations.is_assigned(session, provider.id, existing.id):
             raise Conflict(
                 f"client #{existing.id} already exists; use `client share` to add them to "
                 f"{provider.name}'s list"
@@ -295,7 +295,7 @@ def edit_client(session: Session, actor: Staff, ref: str, changes: dict[str, Any
     if unknown:
         raise InvalidInput(f"unknown field {sorted(unknown)[0]!r}")
     if "dob" in changes:
-        changes["dob"] = validate_dob(changes["dob"])
+        changes["dob"] = validate_dob(changes["dob"], today=days.practice_today(session))
     for what in ("first_name", "last_name"):
         if what in changes:
             changes[what] = clean_name(changes[what], what.replace("_", " "))

@@ -37,12 +37,6 @@ def get_practice(session: Session) -> Practice | None:
     return session.scalar(select(Practice).limit(1))
 
 
-def practice_zone(session: Session) -> ZoneInfo:
-    """Instants are shown with the practice's UTC offset (they are stored in UTC)."""
-    practice = get_practice(session)
-    return ZoneInfo(practice.timezone if practice else "UTC")
-
-
 def initialise(session: Session, *, name: str, timezone: str, owner_name: str,
                owner_email: str) -> tuple[Practice, Staff]:
     validate_practice(name, timezone, owner_name, owner_email)

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from clinicctl import access, trail
-from clinicctl.access import Action
+from clinicctl import access, days, relations, trail
+from clinicctl.actions import Action
 from clinicctl.errors import Conflict, InvalidInput
 from clinicctl.models import RECORDS_OWNERS, ROLES, ChartShare, CustodianGrant, Staff, StaffRole
 from clinicctl.people.refs import name_key, resolve_staff
@@ -223,7 +223,7 @@ def set_custodian_scope(
     """Replace a records custodian's scope with the given providers (or all of them)."""
     if bool(provider_refs) == all_providers:
         raise InvalidInput("give either --provider P (one or more) or --all-providers")
-    if expires_on is not None and expires_on < access.practice_today(session):
+    if expires_on is not None and expires_on < days.practice_today(session):
         raise InvalidInput(f"expiry date {expires_on.isoformat()} is in the past")
     access.authorize_custodian_grant(actor, Action.STAFF_CUSTODIAN)
     custodian = resolve_staff(session, ref)
@@ -262,7 +262,7 @@ def custodian_description(session: Session, staff: Staff) -> str | None:
     ).all()
     if not grants:
         return "all providers"
-    scope = access.custodian_scope(session, staff)
+    scope = relations.custodian_scope(session, staff)
     expiry = {g.expires_on for g in grants}
     until = f" until {max(e for e in expiry if e)}" if None not in expiry else ""
     if scope is None:

@@ -8,8 +8,9 @@ import datetime as dt
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from clinicctl import access, trail
-from clinicctl.access import Action
+from clinicctl import access, relations, trail
+from clinicctl.actions import Action
+from clinicctl.days import day_window, practice_zone
 from clinicctl.errors import Conflict, InvalidInput, NotFound
 from clinicctl.models import (
     APPOINTMENT_STATUSES,
@@ -19,7 +20,6 @@ from clinicctl.models import (
     Staff,
     utcnow,
 )
-from clinicctl.people.practice import practice_zone
 from clinicctl.people.refs import parse_date, resolve_client, resolve_provider
 from clinicctl.scheduling.booking import BookingResult, check_occurrences, ensure_in_list
 from clinicctl.scheduling.timeutil import (
@@ -56,7 +56,7 @@ def visible_filter(session: Session, actor: Staff):  # type: ignore[no-untyped-d
         return None
     conditions: list[ColumnElement[bool]] = []
     if actor.has_role(access.CUSTODIAN):
-        scope = access.custodian_scope(session, actor)
+        scope = relations.custodian_scope(session, actor)
         if scope is None:
             return None
         conditions.append(Appointment.client_id.in_(
@@ -90,12 +90,11 @@ def list_appointments(
     last = parse_date(end_date, "--to date") if end_date else None
     if first and last and last < first:
         raise InvalidInput(f"--to {last} is before --from {first}")
-    if first:
-        query = query.where(
-            Appointment.start_at >= dt.datetime.combine(first, dt.time(), tzinfo=zone))
-    if last:
-        query = query.where(Appointment.start_at < dt.datetime.combine(
-            last + dt.timedelta(days=1), dt.time(), tzinfo=zone))
+    start, end = day_window(first, last, zone)
+    if start:
+        query = query.where(Appointment.start_at >= start)
+    if end:
+        query = query.where(Appointment.start_at < end)
     if provider_ref:
         query = query.where(
             Appointment.provider_id == resolve_provider(session, provider_ref).id)

@@ -19,7 +19,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from clinicctl import access, trail
-from clinicctl.access import Action
+from clinicctl.actions import Action
+from clinicctl.days import day_start, practice_zone, today_in
 from clinicctl.errors import InvalidInput, NotFound
 from clinicctl.models import (
     CANCELLED_STATUSES,
@@ -30,7 +31,6 @@ from clinicctl.models import (
     TimeOff,
     utcnow,
 )
-from clinicctl.people.practice import practice_zone
 from clinicctl.people.refs import parse_date, resolve_client, resolve_provider
 from clinicctl.scheduling.catalog import resolve_location
 from clinicctl.scheduling.timeutil import (
@@ -136,7 +136,7 @@ def _instant(value: str, zone: ZoneInfo, what: str, *, end_of_day: bool) -> dt.d
         day = parse_date(text, f"{what} date")
         if end_of_day:
             day += dt.timedelta(days=1)
-        return dt.datetime.combine(day, dt.time(), tzinfo=zone)
+        return day_start(day, zone)
     return parse_local_datetime(text, zone, what)
 
 
@@ -240,8 +240,7 @@ def find_slots(
     if duration is not None:
         minutes(duration, "--duration")
     zone = practice_zone(session)
-    first_day = (parse_date(start_date, "--from date") if start_date
-                 else dt.datetime.now(zone).date())
+    first_day = parse_date(start_date, "--from date") if start_date else today_in(zone)
     client = resolve_client(session, client_ref)
     providers = list({p.id: p for p in (resolve_provider(session, ref, what="therapist")
                                         for ref in therapist_refs)}.values())
@@ -251,8 +250,8 @@ def find_slots(
         access.authorize_booking(session, actor, client, provider, Action.AVAILABILITY_FIND)
     location = resolve_location(session, location_ref) if location_ref else None
 
-    window_start = dt.datetime.combine(first_day, dt.time(), tzinfo=zone)
-    window_end = dt.datetime.combine(first_day + dt.timedelta(days=days), dt.time(), tzinfo=zone)
+    window_start = day_start(first_day, zone)
+    window_end = day_start(first_day + dt.timedelta(days=days), zone)
     ids = [p.id for p in providers]
     blocks_query = select(AvailabilityBlock).where(AvailabilityBlock.provider_id.in_(ids))
     if location is not None:

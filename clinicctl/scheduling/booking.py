@@ -16,7 +16,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from clinicctl import access, trail
-from clinicctl.access import Action
+from clinicctl.actions import Action
+from clinicctl.days import practice_zone
 from clinicctl.errors import Conflict, InvalidInput
 from clinicctl.models import (
     CANCELLED_STATUSES,
@@ -28,7 +29,6 @@ from clinicctl.models import (
     utcnow,
 )
 from clinicctl.people.clients import assign, get_assignment
-from clinicctl.people.practice import practice_zone
 from clinicctl.people.refs import resolve_client, resolve_provider
 from clinicctl.scheduling.availability import Intervals, busy_intervals, fits_availability
 from clinicctl.scheduling.catalog import get_service, resolve_location, validate_pos

@@ -18,7 +18,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from clinicctl import __version__, access, trail
-from clinicctl.access import Action
+from clinicctl.actions import Action
+from clinicctl.days import day_window, practice_zone
 from clinicctl.errors import InvalidInput
 from clinicctl.models import (
     CANCELLED_STATUSES,
@@ -28,7 +29,7 @@ from clinicctl.models import (
     Practice,
     Staff,
 )
-from clinicctl.people.practice import get_practice, practice_zone
+from clinicctl.people.practice import get_practice
 from clinicctl.people.refs import parse_date, resolve_provider
 
 SUMMARY = "Client session"
@@ -109,12 +110,11 @@ def export_calendar(session: Session, actor: Staff, provider_ref: str, *,
     zone = practice_zone(session)
     query = (select(Appointment).where(Appointment.provider_id == provider.id)
              .order_by(Appointment.start_at, Appointment.id))
-    if first:
-        query = query.where(
-            Appointment.start_at >= dt.datetime.combine(first, dt.time(), tzinfo=zone))
-    if last:
-        query = query.where(Appointment.start_at < dt.datetime.combine(
-            last + dt.timedelta(days=1), dt.time(), tzinfo=zone))
+    window_start, window_end = day_window(first, last, zone)
+    if window_start:
+        query = query.where(Appointment.start_at >= window_start)
+    if window_end:
+        query = query.where(Appointment.start_at < window_end)
     appointments = list(session.scalars(query))
     locations = {loc.id: loc.name for loc in session.scalars(
         select(Location).where(Location.id.in_(

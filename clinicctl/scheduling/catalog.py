@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinicctl import access, trail
-from clinicctl.access import Action
+from clinicctl.actions import Action
 from clinicctl.errors import Conflict, InvalidInput, NotFound
 from clinicctl.models import Location, ServiceCode, Staff
 from clinicctl.people.refs import name_key

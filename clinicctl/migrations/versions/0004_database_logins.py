@@ -77,7 +77,7 @@ FUNCTIONS: list[tuple[str, str, str]] = [
     ("clinicctl_staff_has_role(p_staff integer, p_role text)", "boolean", """
         SELECT EXISTS (SELECT 1 FROM staff_role r WHERE r.staff_id = p_staff
                        AND r.role = p_role)"""),
-    # access.practice_today(): the practice's date decides when a custodian grant expires.
+    # days.practice_today(): the practice's date decides when a custodian grant expires.
     ("clinicctl_today()", "date", """
         SELECT (now() AT TIME ZONE coalesce(
             (SELECT timezone FROM practice ORDER BY id LIMIT 1), 'UTC'))::date"""),
@@ -89,7 +89,7 @@ FUNCTIONS: list[tuple[str, str, str]] = [
                        WHERE s.id = p_staff AND s.active AND r.role = 'provider')"""),
     ("clinicctl_records_owner(p_staff integer)", "text", """
         SELECT records_owner FROM staff WHERE id = p_staff"""),
-    # access.custodian_scope() is None: no grants at all, or a current one for every provider.
+    # relations.custodian_scope() is None: no grants at all, or a current one for every provider.
     ("clinicctl_custodian_covers_all()", "boolean", """
         SELECT clinicctl_has_role('records-custodian') AND (
             NOT EXISTS (SELECT 1 FROM custodian_grant g WHERE g.custodian_id = clinicctl_me())
