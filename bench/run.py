@@ -5,6 +5,7 @@
     python bench/run.py --only find      # one pair: startup, data-startup, import (with
                                          # memory), share, find, week
     python bench/run.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
+    python bench/run.py --postgres URL --write-docs   # also into docs/performance.md
 
 Every command is a real subprocess: the installed ``clinicctl`` and ``sqlite-utils`` next to
 this Python, started through ``spawn.py``, which times it and reads its own peak RSS. The
@@ -12,7 +13,8 @@ commands of a pair run alternately, each timed run on a fresh copy of its prepar
 (copying is not timed), and the table shows medians and their ratio (clinicctl / peer)
 against the issue's target. Machines are noisy, so the verdict is always the ratio, never a
 time. The table goes to stdout, progress to stderr; the exit status is 0 even when targets
-are missed, since this is a report.
+are missed, since this is a report. ``--write-docs`` also replaces the latest run in
+``docs/performance.md`` (between its ``benchmark:start`` and ``benchmark:end`` markers).
 
 Generated databases and CSV files are cached in ``bench/.cache`` by size, seed, week and
 schema revision; delete the directory to rebuild them.
@@ -50,6 +52,9 @@ SQLITE_UTILS = str(BIN / "sqlite-utils")
 SQLITE3 = shutil.which("sqlite3")
 SPAWN = str(Path(__file__).resolve().parent / "spawn.py")
 CACHE = Path(__file__).resolve().parent / ".cache"
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+DOCS_START = "<!-- benchmark:start -->"
+DOCS_END = "<!-- benchmark:end -->"
 # Bump when the generator changes what it writes, so cached files are rebuilt.
 GENERATOR_VERSION = 1
 PRACTICE_NAME = "Riverbend Group Therapy"
@@ -597,7 +602,7 @@ def _amount(value: float, metric: str) -> str:
 
 
 def report(results: list[tuple[Trial, dict[str, Outcome]]], header: list[str]) -> str:
-    lines = ["## Machine", "", *header, "",
+    lines = ["Machine:", "", *header, "",
              "| what | clinicctl median | peer median | ratio (clinicctl/peer) | target | "
              "met? |", "|---|---|---|---|---|---|"]
     verdicts: dict[str, list[str]] = {"missed": [], "failed": []}
@@ -616,11 +621,43 @@ def report(results: list[tuple[Trial, dict[str, Outcome]]], header: list[str]) -
     return "\n".join(lines)
 
 
+def write_docs(path: Path, report_text: str, command: str, day: dt.date) -> None:
+    """Put a run's report into the page at ``path``, in place of the text between the markers;
+    everything outside them (the explanations written by hand) is kept as it is."""
+    text = path.read_text(encoding="utf-8")
+    if text.count(DOCS_START) != 1 or text.count(DOCS_END) != 1:
+        raise ValueError(f"{path}: expected one {DOCS_START} and one {DOCS_END} line")
+    start, end = text.index(DOCS_START), text.index(DOCS_END)
+    if end < start:
+        raise ValueError(f"{path}: {DOCS_END} comes before {DOCS_START}")
+    head, tail = text[:start], text[end + len(DOCS_END):]
+    block = f"Latest full run (`{command}`, {day.isoformat()}):\n\n{report_text.strip()}\n"
+    path.write_text(f"{head}{DOCS_START}\n{block}{DOCS_END}{tail}", encoding="utf-8")
+
+
+def shown_command(argv: list[str]) -> str:
+    """The command line of this run as the docs show it: no server URL, no --write-docs."""
+    shown, skip = ["python", "bench/run.py"], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--postgres":
+            shown += [arg, "..."]
+            skip = True
+        elif arg.startswith("--postgres="):
+            shown += ["--postgres", "..."]
+        elif arg != "--write-docs":
+            shown.append(arg)
+    return " ".join(shown)
+
+
 # --- main ------------------------------------------------------------------------------------
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    # No abbreviations: the command line shown in the docs must hide every server URL.
     parser = argparse.ArgumentParser(
-        description="Benchmark clinicctl against its peers: medians and ratios.")
+        description="Benchmark clinicctl against its peers: medians and ratios.",
+        allow_abbrev=False)
     parser.add_argument("--quick", action="store_true",
                         help=f"{QUICK.runs} runs and smaller data (a smoke test)")
     parser.add_argument("--runs", type=int, help="runs of each command (default 5, quick 2)")
@@ -632,9 +669,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=5, help="generator seed (default 5)")
     parser.add_argument("--cache", type=Path, default=CACHE,
                         help="where generated data is kept (default bench/.cache)")
+    parser.add_argument("--write-docs", action="store_true",
+                        help="also put the report into docs/performance.md, in place of the "
+                        "latest run (full runs only)")
     args = parser.parse_args(argv)
     if args.runs is not None and args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.write_docs and (args.quick or args.only):
+        parser.error("--write-docs records full runs: drop --quick and --only")
     return args
 
 
@@ -679,7 +721,12 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 say(f"{trial.pair}{_where(trial)}")
                 results.append((trial, run_trial(trial, runs)))
-    print(report(results, header))
+    text = report(results, header)
+    print(text)
+    if args.write_docs:
+        command = shown_command(sys.argv[1:] if argv is None else argv)
+        write_docs(DOCS, text, command, dt.date.today())
+        say(f"wrote the report into {DOCS}")
     say(f"finished in {_duration(time.perf_counter() - started)}")
     return 0
 

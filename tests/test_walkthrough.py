@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parent.parent / "docs" / "setup.md"
 MARK = "<!-- walkthrough: postgresql -->"
 
 pytestmark = [
