@@ -1,5 +1,6 @@
-"""The README's PostgreSQL walk-through, run as written (hosts, database and login names made
-unique): a new practice gets a login per person and row-level security from these steps."""
+"""The PostgreSQL walk-through of docs/setup.md, run as written (hosts, database and login
+names made unique): a new practice gets a login per person and row-level security from these
+steps."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parent.parent / "docs" / "setup.md"
+SETUP_GUIDE = Path(__file__).resolve().parent.parent / "docs" / "setup.md"
 MARK = "<!-- walkthrough: postgresql -->"
 
 pytestmark = [
@@ -24,7 +25,7 @@ pytestmark = [
 
 
 def walkthrough_commands() -> list[str]:
-    text = README.read_text()
+    text = SETUP_GUIDE.read_text()
     block = text[text.index(MARK):].split("```sh\n", 1)[1].split("\n```", 1)[0]
     commands, pending = [], ""
     for line in block.splitlines():

@@ -21,7 +21,7 @@ from clinicctl.models import NOTE_KINDS, ChartNote, Client, Document, Staff
 from clinicctl.oversight.logins import reads_through_functions
 from clinicctl.people.refs import parse_date, resolve_client
 
-# Documented limits (README, "Notes and documents"): a note of 100,000 characters is some 40
+# Documented limits (docs/records.md): a note of 100,000 characters is some 40
 # pages; a document larger than 10 MiB belongs in the practice's document store, not here.
 MAX_NOTE_CHARS = 100_000
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
