@@ -10,9 +10,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
 import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TextIO
 
@@ -30,8 +32,9 @@ Column = tuple[str, str]  # (key in the row, table header)
 # imports take off again, see csvio.restore).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # C0 and C1 control characters and DEL: printed raw they would drive the terminal (colours,
-# cursor moves, a forged prompt), so tables show them escaped.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# cursor moves, a forged prompt), so tables show them escaped. So are the bidirectional
+# controls, which reorder what follows them on screen (a name that reads as another).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _NAMED_CONTROLS = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
@@ -41,7 +44,8 @@ def neutralise(text: str) -> str:
 
 def escape_controls(text: str) -> str:
     """``\x1b[31m`` shows as the characters ``\x1b[31m``, a line break as ``\n``."""
-    return _CONTROL.sub(lambda m: _NAMED_CONTROLS.get(m[0], f"\\x{ord(m[0]):02x}"), text)
+    return _CONTROL.sub(lambda m: _NAMED_CONTROLS.get(
+        m[0], f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}"), text)
 
 
 def jsonable(value: Any) -> Any:
@@ -95,13 +99,117 @@ def write_json(data: Any, out: TextIO | None = None) -> None:
     out.write("\n")
 
 
-def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column],
-              out: TextIO | None = None) -> None:
-    """RFC 4180 with a header row, every cell spreadsheet-safe (as exports write them)."""
+def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column | str],
+              out: TextIO | None = None) -> int:
+    """RFC 4180 with a header row of the keys, every cell spreadsheet-safe: the one CSV
+    writer, for ``-o csv`` and exports alike. Returns the number of data rows."""
+    keys = [column if isinstance(column, str) else column[0] for column in columns]
     writer = csv.writer(out or sys.stdout, lineterminator="\r\n")
-    writer.writerow([key for key, _ in columns])
+    writer.writerow(keys)
+    count = 0
     for row in rows:
-        writer.writerow([neutralise(cell_text(row.get(key))) for key, _ in columns])
+        writer.writerow([neutralise(cell_text(row.get(key))) for key in keys])
+        count += 1
+    return count
+
+
+# How narrow a wrapping column may become when the columns are chosen (never narrower than its
+# longest word): free text reads one word a line below TEXT, a name is fine on two lines.
+TEXT = 24
+NAME = 12
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a listing reads as a table, which need not be how it reads as JSON or CSV.
+
+    ``columns`` are shown in order; when they do not fit the terminal, the ``optional`` ones
+    are left out, the first named first, until they do (JSON and CSV keep every column).
+    A ``wrap`` column (free text, names) may take several lines, down to the width given for
+    it; the others keep one line while the table fits. ``cells`` adds values only the table
+    shows (a name with its id, a time without its date), computed from each row. No value is
+    ever cut: what does not fit wraps.
+    """
+
+    columns: Sequence[Column]
+    optional: Sequence[str] = ()
+    wrap: Mapping[str, int] = field(default_factory=dict)
+    cells: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
+
+    def rows(self, rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        if self.cells is None:
+            return list(rows)
+        return [{**row, **self.cells(row)} for row in rows]
+
+
+# What a table is laid out for when stdout is not a terminal (a pipe, a file).
+PIPED_WIDTH = 200
+
+
+def no_color() -> bool:
+    """NO_COLOR (https://no-color.org) set to anything but the empty string."""
+    return bool(os.environ.get("NO_COLOR"))
+
+
+def rich_console(**settings: Any) -> Any:
+    """A rich Console that writes no escape sequence at all under NO_COLOR: rich's own
+    ``no_color`` drops colours but keeps bold and dim, which a terminal that asked for no
+    colour still receives as escapes."""
+    from rich.console import Console
+
+    if no_color():
+        settings["color_system"] = None
+    return Console(**settings)
+
+
+def table_width() -> int:
+    """The terminal's width (``COLUMNS`` wins), or ``PIPED_WIDTH`` when stdout is not one."""
+    console = rich_console()
+    return console.width if console.is_terminal else max(console.width, PIPED_WIDTH)
+
+
+def choose_columns(layout: Layout, cells: Sequence[Mapping[str, str]], width: int,
+                   measure: Callable[[str], int] = len) -> tuple[list[Column], bool]:
+    """The columns of ``layout`` to show in ``width`` (borders included), and whether they
+    fit with every column but the wrapping ones on one line.
+
+    Optional columns are left out until the rest fit with names on one line and free text
+    wrapped at ``TEXT``; only when even the columns that stay do not fit that way may names
+    wrap too (down to their ``wrap`` width, never below their longest word).
+    """
+    texts = {key: [header, *(row.get(key, "") for row in cells)]
+             for key, header in layout.columns}
+    widest = {key: max(measure(text) for text in column) for key, column in texts.items()}
+    longest_word = {key: max(measure(word) for text in column for word in [*text.split(), ""])
+                    for key, column in texts.items()}
+    # An optional column with nothing in it is left out first.
+    empty = [key for key in layout.optional if not any(texts[key][1:])]
+    order = [*empty, *(key for key in layout.optional if key not in empty)]
+
+    def attempt(floor: Callable[[str], int]) -> tuple[list[Column], bool]:
+        needs = {key: widest[key] if key not in layout.wrap
+                 else min(widest[key], max(longest_word[key], floor(key)))
+                 for key in widest}
+        shown = list(layout.columns)
+
+        def total() -> int:  # a rich table: "| " before each column, " |" after the last
+            return sum(needs[key] for key, _ in shown) + 3 * len(shown) + 1
+
+        for key in order:
+            if total() <= width:
+                break
+            shown = [column for column in shown if column[0] != key]
+        return shown, total() <= width
+
+    shown, fits = attempt(lambda key: TEXT)
+    if fits:
+        return shown, fits
+    return attempt(lambda key: layout.wrap[key])
+
+
+def _text_cells(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column]
+                ) -> list[dict[str, str]]:
+    return [{key: _table_text(row.get(key)) for key, _ in columns} for row in rows]
 
 
 # Above this many rows a table is printed as plain aligned columns: rich lays out every cell
@@ -122,50 +230,67 @@ def write_plain_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[Colum
                   .rstrip() + "\n")
 
 
-def write_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column],
+def write_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column] | Layout,
                 title: str | None = None) -> None:
+    layout = columns if isinstance(columns, Layout) else Layout(
+        columns, wrap={key: TEXT for key, _ in columns})
+    rows = layout.rows(rows)
+    width = table_width()
     if len(rows) > RICH_TABLE_ROWS:
+        shown, _ = choose_columns(layout, _text_cells(rows, layout.columns), width)
         if title:
-            print(title)
-        write_plain_table(rows, columns)
+            print(escape_controls(title))
+        write_plain_table(rows, shown)
         return
-    from rich.console import Console
+    from rich.cells import cell_len
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=title, show_lines=False, title_justify="left")
-    for _, header in columns:
-        table.add_column(header)
-    for row in rows:
-        table.add_row(*(Text(_table_text(row.get(key))) for key, _ in columns))
-    console = Console()
-    if not console.is_terminal:
-        # Piped or redirected: do not squeeze the table into 80 columns.
-        console = Console(width=max(console.width, 200))
-    console.print(table)
+    cells = _text_cells(rows, layout.columns)
+    shown, fits = choose_columns(layout, cells, width, cell_len)
+    table = Table(title=Text(escape_controls(title)) if title else None, show_lines=False,
+                  title_justify="left")
+    for key, header in shown:
+        # "fold": a word wider than its column continues on the next line, never cut with
+        # an ellipsis. A column keeps one line a row only while the table fits; otherwise
+        # every column may wrap, so nothing is ever lost.
+        table.add_column(Text(header), overflow="fold",
+                         no_wrap=fits and key not in layout.wrap)
+    for row in cells:
+        table.add_row(*(Text(row[key]) for key, _ in shown))
+    rich_console(width=width).print(table)
 
 
 def render_list(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], fmt: str,
-                *, title: str | None = None) -> None:
-    """A listing: JSON array, CSV with a header row, or a table."""
+                *, title: str | None = None, table: Layout | None = None,
+                empty: str | None = None) -> None:
+    """A listing: JSON array, CSV with a header row (every column), or a table (``table``'s
+    columns, default ``columns``). ``empty`` is said on stderr when there are no rows: what
+    was searched, so an empty result is not a puzzle."""
     if fmt == "json":
         write_json(list(rows))
     elif fmt == "csv":
         write_csv(rows, columns)
     else:
-        write_table(rows, columns, title=title)
+        write_table(rows, table or columns, title=title)
+    if not rows and empty:
+        message(empty)
+
+
+OBJECT_LAYOUT = Layout([("field", "Field"), ("value", "Value")], wrap={"value": TEXT})
 
 
 def render_object(row: Mapping[str, Any], columns: Sequence[Column], fmt: str,
-                  *, title: str | None = None) -> None:
-    """A single result: JSON object, one-row CSV, or a two-column table."""
+                  *, title: str | None = None, table: Sequence[Column] | None = None) -> None:
+    """A single result: JSON object, one-row CSV, or a two-column table of ``table``'s
+    fields (default ``columns``)."""
     if fmt == "json":
         write_json(dict(row))
     elif fmt == "csv":
         write_csv([row], columns)
     else:
-        pairs = [{"field": header, "value": row.get(key)} for key, header in columns]
-        write_table(pairs, [("field", "Field"), ("value", "Value")], title=title)
+        pairs = [{"field": header, "value": row.get(key)} for key, header in table or columns]
+        write_table(pairs, OBJECT_LAYOUT, title=title)
 
 
 # Set once per run by the root command from --quiet / CLINICCTL_QUIET.

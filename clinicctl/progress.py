@@ -49,7 +49,6 @@ def progress(description: str, total: int | None = None) -> Iterator[Callable[[i
     if not enabled(stream):
         yield _noop
         return
-    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -61,7 +60,7 @@ def progress(description: str, total: int | None = None) -> Iterator[Callable[[i
 
     # The console writes to stderr explicitly. stdout is never redirected through the bar:
     # data printed meanwhile must stay on stdout, untouched.
-    console = Console(file=stream)
+    console = output.rich_console(file=stream)  # no escapes but the bar's under NO_COLOR
     bar = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shlex
 from collections.abc import Sequence
 from typing import Any
@@ -42,16 +41,14 @@ class Output:
     LABEL_WIDTH = 9
 
     def __init__(self) -> None:
-        from rich.console import Console
+        from clinicctl.output import rich_console
 
-        no_color = True if os.environ.get("NO_COLOR") else None
-        console = Console(stderr=True, highlight=False, no_color=no_color)
+        console = rich_console(stderr=True, highlight=False)
         if not console.is_terminal:
             # Redirected to a file or a pipe: do not fold the lines at 80 columns, and do
             # not leave rich's padding at the ends of the lines.
-            console = Console(file=_TrimmedLines(console.file),  # type: ignore[arg-type]
-                              highlight=False,
-                              no_color=no_color, width=max(console.width, 120))
+            console = rich_console(file=_TrimmedLines(console.file), highlight=False,
+                                   width=max(console.width, 120))
         self.console = console
 
     def _text(self, content: str, style: str = "") -> Any:

@@ -16,7 +16,8 @@ from itertools import islice
 from typing import IO, Any, TextIO
 
 from clinicctl.errors import ClinicError, InvalidInput
-from clinicctl.output import FORMULA_STARTS, cell_text, jsonable, neutralise
+from clinicctl.output import FORMULA_STARTS, jsonable, write_csv
+from clinicctl.output import neutralise as neutralise  # what restore() undoes
 
 MAX_REPORTED = 50  # bad rows a batch names in its error; the count covers them all
 
@@ -30,14 +31,9 @@ def restore(text: str) -> str:
 
 def write_csv_stream(rows: Iterable[Mapping[str, Any]], columns: Sequence[str],
                      out: TextIO) -> int:
-    """RFC 4180 with a header row; returns the number of data rows."""
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    count = 0
-    for row in rows:
-        writer.writerow([neutralise(cell_text(row.get(key))) for key in columns])
-        count += 1
-    return count
+    """RFC 4180 with a header row; returns the number of data rows (``output.write_csv``,
+    which every ``-o csv`` listing uses too)."""
+    return write_csv(rows, columns, out)
 
 
 def write_json_stream(rows: Iterable[Mapping[str, Any]], columns: Sequence[str],
