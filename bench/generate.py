@@ -127,8 +127,15 @@ def monday_of(day: dt.date) -> dt.date:
 
 
 def name_key(*parts: str) -> str:
-    """As clinicctl/services/refs.py: lower-cased, whitespace collapsed."""
+    """As clinicctl/people/refs.py: lower-cased, whitespace collapsed."""
     return " ".join(" ".join(parts).split()).casefold()
+
+
+def search_key(*parts: str) -> str:
+    """clinicctl's own (the schema this module fills is clinicctl's)."""
+    from clinicctl.people.refs import search_key as clinicctl_search_key
+
+    return clinicctl_search_key(*parts)
 
 
 # --- people ----------------------------------------------------------------------------------
@@ -376,10 +383,10 @@ def fill_practice(store: Store, practice: Practice) -> None:
     owner_id = int(store.scalar("SELECT id FROM staff WHERE email = %s", OWNER_EMAIL))
     built_at = store.instant(_midnight(spec.anchor))
     providers = practice.providers
-    store.insert("staff", ("id", "name", "name_key", "email", "credentials", "active",
-                           "records_owner", "created_at"),
-                 ((p.id, p.name, name_key(p.name), p.email, p.credentials, store.flag(True),
-                   "group", built_at) for p in providers))
+    store.insert("staff", ("id", "name", "name_key", "search_key", "email", "credentials",
+                           "active", "records_owner", "created_at"),
+                 ((p.id, p.name, name_key(p.name), search_key(p.name), p.email, p.credentials,
+                   store.flag(True), "group", built_at) for p in providers))
     store.insert("staff_role", ("staff_id", "role"), ((p.id, "provider") for p in providers))
     store.insert("location", ("id", "name", "name_key", "pos_code", "created_at"),
                  ((i, name, name_key(name), pos, built_at) for i, name, pos in LOCATIONS))
@@ -390,10 +397,11 @@ def fill_practice(store: Store, practice: Practice) -> None:
                    BREAK_MINUTES, owner_id, built_at)
                   for p in providers for mask, start, end, location in WEEKLY_HOURS[p.hours]))
     store.insert("client", ("id", "external_id", "first_name", "last_name", "preferred_name",
-                            "name_key", "dob", "sex", "email", "phone", "address",
-                            "created_at"),
+                            "name_key", "search_key", "dob", "sex", "email", "phone",
+                            "address", "created_at"),
                  ((FIRST_CLIENT_ID + i, row[0], row[1], row[2], row[3] or None,
-                   name_key(row[1], row[2]), row[4], row[5], row[6] or None, row[7] or None,
+                   name_key(row[1], row[2]), search_key(row[1], row[2]), row[4], row[5],
+                   row[6] or None, row[7] or None,
                    row[8], built_at)
                   for i, row in enumerate(client_rows(spec.clients, spec.seed))))
     rng = random.Random(f"assignments-{spec.seed}")

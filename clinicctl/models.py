@@ -110,6 +110,8 @@ class Staff(Base):
     name: Mapped[str] = mapped_column(String(200))
     # Lower-cased, whitespace-collapsed name: references by name are case-insensitive.
     name_key: Mapped[str] = mapped_column(String(200), index=True)
+    # name_key without accents (people.refs.search_key): loose matching on both databases.
+    search_key: Mapped[str] = mapped_column(String(400), index=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     credentials: Mapped[str | None] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -180,6 +182,7 @@ class Client(Base):
     last_name: Mapped[str] = mapped_column(String(100))
     preferred_name: Mapped[str | None] = mapped_column(String(100))
     name_key: Mapped[str] = mapped_column(String(201), index=True)
+    search_key: Mapped[str] = mapped_column(String(400), index=True)  # see Staff.search_key
     dob: Mapped[dt.date] = mapped_column(Date)
     sex: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(254))

@@ -44,12 +44,12 @@ LISTINGS: list[tuple[tuple[str, ...], str, list[str]]] = [
     (("client", "sharing", "Maya Chen"), OWNER_EMAIL,
      ["provider_id", "provider", "status", "diagnosis", "shares_to"]),
     (("note", "list", "Maya Chen"), "sam@riverside.example",
-     ["id", "client_id", "author_id", "kind", "date", "addendum_to", "body"]),
+     ["id", "client_id", "author_id", "kind", "date", "addendum_to", "body", "author"]),
     (("doc", "list", "Maya Chen"), OWNER_EMAIL,
      ["id", "client_id", "title", "clinical", "size", "sha256"]),
     (("audit", "list"), OWNER_EMAIL,
      ["id", "at", "actor_id", "action", "object_type", "object_id", "client_id", "outcome",
-      "details"]),
+      "details", "actor"]),
     (("config", "show"), OWNER_EMAIL, ["key", "value", "source"]),
 ]
 LISTING_IDS = [" ".join(args[:2]) for args, _, _ in LISTINGS]
@@ -161,11 +161,11 @@ def test_staff_list_json_exact(cli, db_url, open_session):  # type: ignore[no-un
     assert result.stderr == ""
     assert [{k: s[k] for k in ("name", "email", "roles", "active", "credentials")}
             for s in result.json()] == [
-        {"name": "Dana Reyes", "email": OWNER_EMAIL, "roles": ["owner"], "active": True,
-         "credentials": None},
         {"name": "Sam Okafor", "email": "sam@riverside.example",
          "roles": ["provider", "scheduler"], "active": True, "credentials": "LCSW"},
-    ]
+        {"name": "Dana Reyes", "email": OWNER_EMAIL, "roles": ["owner"], "active": True,
+         "credentials": None},
+    ]  # by last name
     assert all(isinstance(s["id"], int) for s in result.json())
 
 
@@ -191,7 +191,7 @@ EMPTY_LISTINGS = [
 def test_empty_staff_listing(cli, db_url):  # type: ignore[no-untyped-def]
     result = cli("staff", "list", "--role", "provider", "--all", "-o", "json")
     assert result.exit_code == 0, result.output
-    assert (result.stdout, result.stderr) == ("[]\n", "")
+    assert (result.stdout, result.stderr) == ("[]\n", "No staff with the role provider.\n")
 
 
 @pytest.mark.parametrize(("args", "actor"), EMPTY_LISTINGS,
@@ -200,7 +200,7 @@ def test_empty_listing(cli, shared, args, actor):  # type: ignore[no-untyped-def
     result = cli(*args, "-o", "json", actor=actor)
     assert result.exit_code == 0, result.output
     assert result.stdout == "[]\n"
-    assert result.stderr == ""
+    assert result.stderr.startswith("No ") and result.stderr.count("\n") == 1  # what was searched
     result = cli(*args, "-o", "csv", actor=actor)
     assert result.exit_code == 0, result.output
     assert len(parse_csv(result.stdout)) == 1  # the header row only
@@ -536,7 +536,8 @@ def test_client_sharing_json(cli, cast, open_session):  # type: ignore[no-untype
         "providers": [
             {"provider_id": sam, "provider": "Sam Okafor", "status": "new",
              "diagnosis": ["F41.1"],
-             "shares_to": [{"provider_id": ana, "include_private_notes": True}]},
+             "shares_to": [{"provider_id": ana, "provider": "Ana Ruiz",
+                            "include_private_notes": True}]},
             {"provider_id": ana, "provider": "Ana Ruiz", "status": "new",
              "diagnosis": ["F32.1", "Z63.0"], "shares_to": []},
         ],

@@ -63,6 +63,7 @@ def row(practice: Practice, appointment_id: int, client: str, provider: str, day
         ) -> dict[str, Any]:
     """An appointment as ``appointment list/show`` and ``book`` print it in JSON."""
     return {"id": appointment_id, "client_id": practice.ids[client],
+            "client": {"maya": MAYA, "omar": OMAR}[client],
             "provider_id": practice.ids[STAFF_KEYS[provider]], "provider": NAMES[provider],
             "start": iso(day, start), "end": iso(day, end), "status": status,
             "service": service, "pos": pos or PLACES[location], "location": location,
@@ -847,9 +848,10 @@ def test_list_and_filters(cli, agenda):  # type: ignore[no-untyped-def]
     csv = cli("appointment", "list", "--client", OMAR, "-o", "csv")
     assert csv.exit_code == 0, csv.output
     assert csv.stdout == (
-        "id,client_id,provider_id,provider,start,end,status,service,pos,location,series_id\n"
+        "id,client_id,provider_id,provider,start,end,status,service,pos,location,series_id,"
+        "client\n"
         f"{ids['a2']},{ids['omar']},{ids['ana']},Ana Ruiz,{iso(MON, '10:00')},"
-        f"{iso(MON, '10:50')},scheduled,90834,11,Main office,\n")
+        f"{iso(MON, '10:50')},scheduled,90834,11,Main office,,Omar Haddad\n")
     # A provider sees their own appointments and those of clients in their list.
     result = cli("appointment", "list", "-o", "json", actor=ANA)
     assert [a["id"] for a in result.json()] == [ids["a2"]]

@@ -287,12 +287,14 @@ def sharing_section(session: Session, actor: Staff, client_ref: str
                                  ChartShare.ended_at.is_(None)).order_by(ChartShare.id)
     ).all()
     from clinicctl.days import practice_zone
+    from clinicctl.people.names import staff_names
 
     zone = practice_zone(session)
+    names = staff_names(session, actor, (s.to_provider_id for s in shares))
     rows = []
     for assignment in assignments_of(session, client.id):
-        outgoing = [
-            {"provider_id": s.to_provider_id,
+        outgoing: list[dict[str, object]] = [
+            {"provider_id": s.to_provider_id, "provider": names.get(s.to_provider_id),
              "include_private_notes": s.include_private_notes,
              "since": s.started_at.astimezone(zone)}
             for s in shares if s.from_provider_id == assignment.provider_id

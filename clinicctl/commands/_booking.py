@@ -3,25 +3,47 @@ appointment options, an appointment as an output row, and the booking report."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from clinicctl.commands._common import report_change
-from clinicctl.output import message, render_list, render_object
+from clinicctl.output import NAME, Layout, message, render_list, render_object
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from clinicctl.models import Appointment
+    from clinicctl.models import Appointment, Staff
     from clinicctl.scheduling.booking import BookingResult
 
 
-COLUMNS = [("id", "ID"), ("client_id", "Client"), ("provider_id", "Provider ID"),
+# JSON keys and CSV columns (new ones are added at the end, so scripts reading CSV columns
+# by position keep working); the table shows names and drops ids first on a narrow terminal.
+COLUMNS = [("id", "ID"), ("client_id", "Client ID"), ("provider_id", "Provider ID"),
            ("provider", "Provider"), ("start", "Start"), ("end", "End"),
            ("status", "Status"), ("service", "Service"), ("pos", "POS"),
-           ("location", "Location"), ("series_id", "Series")]
+           ("location", "Location"), ("series_id", "Series"), ("client", "Client")]
+TABLE = Layout(
+    [("id", "ID"), ("start", "Start"), ("end_time", "End"), ("client", "Client"),
+     ("provider", "Provider"), ("status", "Status"), ("location", "Location"),
+     ("service", "Service"), ("pos", "POS"), ("series_id", "Series"),
+     ("client_id", "Client ID"), ("provider_id", "Provider ID")],
+    optional=["provider_id", "client_id", "series_id", "pos", "service", "end_time",
+              "location"],
+    wrap={"client": NAME, "provider": NAME, "location": NAME},
+    cells=lambda row: {"end_time": end_time(row["start"], row["end"])})
+FIELDS = [("id", "ID"), ("client", "Client"), ("client_id", "Client ID"),
+          ("provider", "Provider"), ("provider_id", "Provider ID"), ("start", "Start"),
+          ("end", "End"), ("status", "Status"), ("service", "Service"), ("pos", "POS"),
+          ("location", "Location"), ("series_id", "Series")]
 
+
+def end_time(start: dt.datetime, end: dt.datetime) -> str:
+    """The end as a time of day when it is on the start's day, in the same offset."""
+    if end.date() == start.date() and end.utcoffset() == start.utcoffset():
+        return end.strftime("%H:%M")
+    return end.strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
 ServiceOption = Annotated[str | None, typer.Option(
@@ -44,34 +66,35 @@ DurationOption = Annotated[int | None, typer.Option(
 
 
 
-def appointment_row(appointment: Appointment, zone: ZoneInfo, location: str | None
-                    ) -> dict[str, Any]:
-    return {"id": appointment.id, "client_id": appointment.client_id,
-            "provider_id": appointment.provider_id, "provider": appointment.provider.name,
+def appointment_row(appointment: Appointment, zone: ZoneInfo, *, client: str | None,
+                    provider: str | None, location: str | None) -> dict[str, Any]:
+    return {"id": appointment.id, "client_id": appointment.client_id, "client": client,
+            "provider_id": appointment.provider_id, "provider": provider,
             "start": appointment.start_at.astimezone(zone),
             "end": appointment.end_at.astimezone(zone), "status": appointment.status,
             "service": appointment.service_code, "pos": appointment.pos_code,
             "location": location, "series_id": appointment.series_id}
 
 
-
-def rows_for(db: Any, appointments: list[Appointment]) -> list[dict[str, Any]]:
+def rows_for(db: Any, actor: Staff, appointments: list[Appointment]) -> list[dict[str, Any]]:
+    """Output rows, with the names of clients, providers and locations loaded for all the
+    appointments at once."""
     from clinicctl.days import practice_zone
-    from clinicctl.scheduling.appointments import location_name
+    from clinicctl.people.names import client_names, staff_names
+    from clinicctl.scheduling.appointments import location_names
 
     zone = practice_zone(db)
-    names: dict[int | None, str | None] = {}
-    rows = []
-    for appointment in appointments:
-        if appointment.location_id not in names:
-            names[appointment.location_id] = location_name(db, appointment.location_id)
-        rows.append(appointment_row(appointment, zone, names[appointment.location_id]))
-    return rows
+    clients = client_names(db, actor, (a.client_id for a in appointments))
+    providers = staff_names(db, actor, (a.provider_id for a in appointments))
+    locations = location_names(db, (a.location_id for a in appointments))
+    return [appointment_row(a, zone, client=clients.get(a.client_id),
+                            provider=providers.get(a.provider_id),
+                            location=locations.get(a.location_id or 0)) for a in appointments]
 
 
-
-def booking_data(db: Any, result: BookingResult) -> dict[str, Any]:
-    return {"appointments": rows_for(db, result.appointments), "series_id": result.series_id,
+def booking_data(db: Any, actor: Staff, result: BookingResult) -> dict[str, Any]:
+    return {"appointments": rows_for(db, actor, result.appointments),
+            "series_id": result.series_id,
             "new_provider": result.new_provider}
 
 
@@ -80,7 +103,7 @@ def print_booking(data: dict[str, Any], lines: list[str], fmt: str, dry_run: boo
     if fmt == "json":
         render_object(data, [], fmt)
     else:
-        render_list(data["appointments"], COLUMNS, fmt)
+        render_list(data["appointments"], COLUMNS, fmt, table=TABLE)
     count = len(data["appointments"])
     first = data["appointments"][0]
     what = (f"appointment #{first['id']}" if count == 1

@@ -3,12 +3,14 @@ show, cancel, complete, reschedule."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from clinicctl.commands._booking import (
     COLUMNS,
+    FIELDS,
+    TABLE,
     DurationOption,
     LocationOption,
     PosOption,
@@ -26,10 +28,6 @@ from clinicctl.commands._common import (
     session,
 )
 from clinicctl.output import message, render_list, render_object
-
-if TYPE_CHECKING:
-
-    pass
 
 app = command_group(help="Appointments: book, list, show, cancel, complete, reschedule.")
 
@@ -79,7 +77,7 @@ def book(
             service=service, pos=pos, location_ref=location, recurrence=rule,
             outside_availability=outside_availability,
         )
-        data = booking_data(db, result)
+        data = booking_data(db, actor, result)
         lines = result.messages
     print_booking(data, lines, fmt_, dry_run)
 
@@ -104,10 +102,15 @@ def list_appointments(
     from clinicctl.scheduling import appointments
 
     with session(ctx, write=False) as (db, actor):
-        rows = rows_for(db, appointments.list_appointments(
+        rows = rows_for(db, actor, appointments.list_appointments(
             db, actor, provider_ref=provider, client_ref=client, start_date=from_,
             end_date=to, status=status))
-    render_list(rows, COLUMNS, output_format(ctx, fmt))
+    searched = " ".join(f"{what} {value.strip()}" for what, value in (
+        ("of", client), ("with", provider), ("from", from_), ("to", to),
+        ("with status", " or ".join(s.strip() for s in (status or "").split(",") if s.strip())))
+        if value)
+    render_list(rows, COLUMNS, output_format(ctx, fmt), table=TABLE,
+                empty=f"No appointments {searched}." if searched else "No appointments yet.")
 
 
 @app.command()
@@ -120,8 +123,9 @@ def show(ctx: typer.Context, appointment_id: Annotated[int, typer.Argument(metav
     from clinicctl.scheduling import appointments
 
     with session(ctx, write=False) as (db, actor):
-        row = rows_for(db, [appointments.show_appointment(db, actor, appointment_id)])[0]
-    render_object(row, COLUMNS, output_format(ctx, fmt))
+        found = appointments.show_appointment(db, actor, appointment_id)
+        row = rows_for(db, actor, [found])[0]
+    render_object(row, COLUMNS, output_format(ctx, fmt), table=FIELDS)
 
 
 @app.command()
@@ -146,8 +150,8 @@ def cancel(
     with session(ctx, dry_run=dry_run) as (db, actor):
         changed_rows, changed = appointments.cancel(
             db, actor, appointment_id, reason=reason, late=late, no_show=no_show, scope=scope)
-        rows = rows_for(db, changed_rows)
-    render_list(rows, COLUMNS, output_format(ctx, fmt))
+        rows = rows_for(db, actor, changed_rows)
+    render_list(rows, COLUMNS, output_format(ctx, fmt), table=TABLE)
     if changed:
         report_change(f"{len(rows)} appointment(s) now {rows[0]['status']}.", dry_run=dry_run)
     else:
@@ -166,8 +170,8 @@ def complete(ctx: typer.Context, appointment_id: Annotated[int, typer.Argument(m
 
     with session(ctx, dry_run=dry_run) as (db, actor):
         appointment, changed = appointments.complete(db, actor, appointment_id)
-        row = rows_for(db, [appointment])[0]
-    render_object(row, COLUMNS, output_format(ctx, fmt))
+        row = rows_for(db, actor, [appointment])[0]
+    render_object(row, COLUMNS, output_format(ctx, fmt), table=FIELDS)
     if changed:
         report_change(f"Appointment #{row['id']} completed.", dry_run=dry_run)
     else:
@@ -195,9 +199,9 @@ def reschedule(
         result = appointments.reschedule(db, actor, appointment_id, at=at,
                                          provider_ref=provider,
                                          outside_availability=outside_availability)
-        row = rows_for(db, result.appointments)[0]
+        row = rows_for(db, actor, result.appointments)[0]
         lines = result.messages
-    render_object(row, COLUMNS, fmt_)
+    render_object(row, COLUMNS, fmt_, table=FIELDS)
     if not result.changed:
         message(f"Appointment #{row['id']} is already at {row['start']:%Y-%m-%d %H:%M} with "
                 f"{row['provider']}; nothing changed.")

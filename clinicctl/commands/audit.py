@@ -8,13 +8,21 @@ from typing import Annotated
 import typer
 
 from clinicctl.commands._common import FormatOption, command_group, output_format, session
-from clinicctl.output import message, render_list, render_object, warning
+from clinicctl.output import NAME, TEXT, Layout, message, render_list, render_object, warning
 
 app = command_group(help="The audit trail: list events, verify the hash chain.")
 
-COLUMNS = [("id", "ID"), ("at", "At"), ("actor_id", "Actor"), ("action", "Action"),
-           ("object_type", "Object"), ("object_id", "Object ID"), ("client_id", "Client"),
-           ("outcome", "Outcome"), ("details", "Details")]
+COLUMNS = [("id", "ID"), ("at", "At"), ("actor_id", "Actor ID"), ("action", "Action"),
+           ("object_type", "Object"), ("object_id", "Object ID"), ("client_id", "Client ID"),
+           ("outcome", "Outcome"), ("details", "Details"), ("actor", "Actor")]
+TABLE = Layout([("id", "ID"), ("at", "At"), ("actor", "Actor"), ("action", "Action"),
+                ("outcome", "Outcome"), ("client_id", "Client ID"), ("object", "Object"),
+                ("details", "Details"), ("actor_id", "Actor ID")],
+               optional=["actor_id", "details", "object", "client_id"],
+               wrap={"actor": NAME, "details": TEXT},
+               cells=lambda row: {"object": " #".join(
+                   str(part) for part in (row["object_type"], row["object_id"])
+                   if part is not None)})
 
 
 @app.command("list")
@@ -36,13 +44,20 @@ def list_events(
     """
     from clinicctl.days import practice_zone
     from clinicctl.oversight import audit_log
+    from clinicctl.people.names import staff_names
 
+    searched = " ".join(f"{what} {value}" for what, value in (
+        ("by", actor), ("about", client), ("for action", action), ("with outcome", outcome),
+        ("from", since), ("before", until)) if value)
     with session(ctx) as (db, me):
         events = audit_log.list_for(db, me, actor_ref=actor, client_ref=client, action=action,
                                 outcome=outcome, since=since, until=until, limit=limit)
         zone = practice_zone(db)
-        rows = [audit_log.event_row(e, zone) for e in events]
-    render_list(rows, COLUMNS, output_format(ctx, fmt))
+        actors = staff_names(db, me, (e.actor_id for e in events))
+        rows = [{**audit_log.event_row(e, zone), "actor": actors.get(e.actor_id or 0)}
+                for e in events]
+    render_list(rows, COLUMNS, output_format(ctx, fmt), table=TABLE,
+                empty="No audit events" + (f" {searched}" if searched else "") + ".")
 
 
 @app.command()
@@ -92,7 +107,7 @@ def anchor(
     ctx: typer.Context,
     output: Annotated[Path | None, typer.Option(
         "--output", metavar="FILE", help="Write the anchor here (mode 0600) instead of "
-        "stdout.")] = None,
+        "stdout ('-' for stdout).")] = None,
 ) -> None:
     """Print the chain's head as JSON (event_id, hash, at, count), to keep outside the database.
 
@@ -111,5 +126,5 @@ def anchor(
         head = audit_log.anchor_for(db, me, practice_zone(db))
     with output_file(output) as handle:
         handle.write(json.dumps(head.as_dict()) + "\n")
-    if output is not None:
+    if output is not None and str(output) != "-":
         message(f"Anchored event #{head.event_id} ({head.count} events) in {output}.")

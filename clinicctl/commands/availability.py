@@ -12,6 +12,7 @@ from clinicctl.commands._booking import (
     PosOption,
     ServiceOption,
     booking_data,
+    end_time,
     print_booking,
 )
 from clinicctl.commands._common import (
@@ -22,7 +23,7 @@ from clinicctl.commands._common import (
     report_change,
     session,
 )
-from clinicctl.output import render_list, render_object
+from clinicctl.output import NAME, Layout, render_list, render_object
 
 if TYPE_CHECKING:
     from clinicctl.models import AvailabilityBlock
@@ -35,6 +36,31 @@ BLOCK_COLUMNS = [("id", "ID"), ("provider_id", "Provider ID"), ("provider", "Pro
                  ("from", "From"), ("until", "Until")]
 SLOT_COLUMNS = [("n", "#"), ("provider_id", "Provider ID"), ("provider", "Therapist"),
                 ("start", "Start"), ("end", "End"), ("location", "Location")]
+BLOCK_TABLE = Layout(
+    [("id", "ID"), ("provider", "Provider"), ("days", "Days"), ("hours", "Hours"),
+     ("location", "Location"), ("minutes", "Session"), ("applies", "Applies"),
+     ("provider_id", "Provider ID")],
+    optional=["provider_id", "minutes"],
+    wrap={"provider": NAME, "location": NAME, "applies": NAME},
+    cells=lambda row: {
+        "days": ",".join(row["days"]),
+        "hours": f"{row['start']}-{row['end']}",
+        "minutes": f"{row['session']}+{row['break']}",
+        "applies": " ".join(f"{word} {day}" for word, day in
+                            (("from", row["from"]), ("until", row["until"])) if day)})
+SLOT_TABLE = Layout([("n", "#"), ("provider", "Therapist"), ("start", "Start"),
+                     ("end_time", "End"), ("location", "Location"),
+                     ("provider_id", "Provider ID")],
+                    optional=["provider_id", "location"],
+                    wrap={"provider": NAME, "location": NAME},
+                    cells=lambda row: {"end_time": end_time(row["start"], row["end"])})
+
+
+def _before_today(db: Any, day: str) -> bool:
+    from clinicctl.days import practice_today
+    from clinicctl.people.refs import parse_date
+
+    return parse_date(day, "--from date") < practice_today(db)
 
 
 def block_row(block: AvailabilityBlock) -> dict[str, Any]:
@@ -96,7 +122,9 @@ def list_blocks(
 
     with session(ctx, write=False) as (db, actor):
         rows = [block_row(b) for b in availability.list_blocks(db, actor, provider)]
-    render_list(rows, BLOCK_COLUMNS, output_format(ctx, fmt))
+    render_list(rows, BLOCK_COLUMNS, output_format(ctx, fmt), table=BLOCK_TABLE,
+                empty=f"No availability blocks for {provider.strip()}." if provider
+                else "No availability blocks yet.")
 
 
 @app.command()
@@ -172,6 +200,7 @@ def find(
     Example: clinicctl availability find --client "Maya Chen" --therapist "Ana Ruiz"
     --therapist "Lee Park" --days 7 --book 2
     """
+    from clinicctl.days import practice_today
     from clinicctl.errors import Conflict, InvalidInput
     from clinicctl.scheduling import availability, booking
     from clinicctl.scheduling.catalog import get_service
@@ -193,9 +222,13 @@ def find(
                  "start": s.start, "end": s.end, "location": s.location}
                 for n, s in enumerate(slots, start=1)]
         if wanted is None:
+            first_day = from_ or practice_today(db).isoformat()
+            past = " (that day is in the past)" if from_ and _before_today(db, from_) else ""
             render_list([{k: v for k, v in r.items() if k != "n"} for r in rows]
                         if fmt_ != "table" else rows,
-                        SLOT_COLUMNS[1:] if fmt_ != "table" else SLOT_COLUMNS, fmt_)
+                        SLOT_COLUMNS[1:], fmt_, table=SLOT_TABLE,
+                        empty=f"No open slots with {' or '.join(t.strip() for t in therapist)} "
+                        f"from {first_day} for {days} day{'s' if days != 1 else ''}{past}.")
             return
         if wanted > len(slots):
             raise Conflict(f"there is no slot {wanted}: {len(slots)} open slot(s) found")
@@ -207,6 +240,6 @@ def find(
             at=slot.start, duration=int(slot.end.timestamp() - slot.start.timestamp()) // 60,
             service=service, pos=pos,
             location_ref=f"#{slot.location_id}" if slot.location_id else None)
-        data = booking_data(db, result)
+        data = booking_data(db, actor, result)
         lines = result.messages
     print_booking(data, lines, fmt_, dry_run)

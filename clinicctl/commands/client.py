@@ -17,7 +17,16 @@ from clinicctl.commands._common import (
     session,
 )
 from clinicctl.errors import InvalidInput
-from clinicctl.output import OutputFormat, message, render_list, render_object, warning
+from clinicctl.output import (
+    NAME,
+    TEXT,
+    Layout,
+    OutputFormat,
+    message,
+    render_list,
+    render_object,
+    warning,
+)
 
 if TYPE_CHECKING:
     from clinicctl.models import Assignment, Client
@@ -36,6 +45,12 @@ ProviderOption = Annotated[str, typer.Option("--provider", help="Email, #ID or f
 
 LIST_COLUMNS = [("id", "ID"), ("first_name", "First name"), ("last_name", "Last name"),
                 ("name", "Name"), ("dob", "Date of birth"), ("external_id", "External ID")]
+LIST_TABLE = Layout([("id", "ID"), ("name", "Name"), ("dob", "Date of birth"),
+                     ("external_id", "External ID")],
+                    optional=["external_id"], wrap={"name": NAME, "external_id": NAME})
+LIST_TABLE_OF_PROVIDER = Layout([*LIST_TABLE.columns[:3], ("status", "Status"),
+                                 *LIST_TABLE.columns[3:]],
+                                optional=LIST_TABLE.optional, wrap=LIST_TABLE.wrap)
 PROFILE_COLUMNS = [*LIST_COLUMNS, ("preferred_name", "Preferred name"), ("sex", "Sex"),
                    ("email", "Email"), ("phone", "Phone"), ("address", "Address"),
                    ("providers", "Providers")]
@@ -130,9 +145,31 @@ def list_clients(
     from clinicctl.people import clients
 
     with session(ctx, write=False) as (db, actor):
-        rows = [client_row(c) for c in clients.list_clients(
-            db, actor, provider_ref=provider, status=status, search=search)]
-    render_list(rows, LIST_COLUMNS, output_format(ctx, fmt))
+        entries = clients.directory(db, actor, provider_ref=provider, status=status,
+                                    search=search)
+    columns, table = LIST_COLUMNS, LIST_TABLE
+    if provider:  # each client's status in that provider's list
+        columns, table = [*LIST_COLUMNS, ("status", "Status")], LIST_TABLE_OF_PROVIDER
+        rows = [{**client_row(e.client), "status": e.status} for e in entries]
+    else:
+        rows = [client_row(e.client) for e in entries]
+    render_list(rows, columns, output_format(ctx, fmt), table=table,
+                empty=_no_clients(provider, status, search))
+
+
+def _no_clients(provider: str | None, status: str | None, search: str | None) -> str:
+    """What an empty client list searched, in words."""
+    words = ["No clients"]
+    if search:
+        words.append(f"match {search.strip()!r}")
+    if provider:
+        words.append(f"in the list of {provider.strip()}")
+    if status and status != "all":
+        statuses = [s.strip() for s in status.split(",") if s.strip()]
+        words.append("with status " + " or ".join(statuses))
+    elif provider and status is None:
+        words.append("with status new or active (--status all for every status)")
+    return " ".join(words) + ("." if len(words) > 1 else " yet.")
 
 
 @app.command()
@@ -399,13 +436,30 @@ def sharing_section(ctx: typer.Context, client: ClientArg, fmt: FormatOption = N
         render_object({"client_id": found.id, "providers": entries}, [], fmt_)
         return
     rows = [{**p, "shares_to": "; ".join(
-        f"#{s['provider_id']}" + (" (incl. private)" if s["include_private_notes"] else "")
+        f"{s['provider']} (#{s['provider_id']})"
+        + (" incl. private notes" if s["include_private_notes"] else "")
         + f" since {s['since'].date().isoformat()}" for s in p["shares_to"])}
         for p in entries]
     render_list(rows, [("provider_id", "Provider ID"), ("provider", "Provider"),
                        ("status", "Status"), ("diagnosis", "Diagnosis"),
                        ("shares_to", "Chart shared to")], fmt_,
-                title=f"Chart sharing for client #{found.id}")
+                title=f"Chart sharing for client #{found.id}", table=SHARING_TABLE,
+                empty=f"Client #{found.id} is in no provider's list.")
+
+
+SHARING_TABLE = Layout([("provider", "Provider"), ("status", "Status"),
+                        ("diagnosis", "Diagnosis"), ("shares_to", "Chart shared to"),
+                        ("provider_id", "Provider ID")],
+                       optional=["provider_id"],
+                       wrap={"provider": NAME, "diagnosis": NAME, "shares_to": TEXT})
+ACCESS_TABLE = Layout(
+    [("staff", "Staff"), ("profile_text", "Profile"), ("chart_text", "Chart notes"),
+     ("roles", "Roles"), ("staff_id", "ID")],
+    optional=["staff_id", "roles"],
+    wrap={"staff": NAME, "profile_text": TEXT, "chart_text": TEXT, "roles": NAME},
+    cells=lambda row: {
+        "profile_text": ("yes: " if row["profile"] else "no: ") + row["profile_reason"],
+        "chart_text": f"{row['chart_notes']}: {row['chart_reason']}"})
 
 
 @app.command("access")
@@ -427,4 +481,5 @@ def access_report(
     render_list(rows, [("staff_id", "ID"), ("staff", "Staff"), ("roles", "Roles"),
                        ("profile", "Profile"), ("profile_reason", "Why"),
                        ("chart_notes", "Chart notes of"), ("chart_reason", "Why")],
-                output_format(ctx, fmt), title=f"Access to client #{found.id}")
+                output_format(ctx, fmt), title=f"Access to client #{found.id}",
+                table=ACCESS_TABLE)

@@ -15,7 +15,7 @@ from clinicctl.commands._common import (
     report_change,
     session,
 )
-from clinicctl.output import message, render_list, render_object
+from clinicctl.output import TEXT, Layout, message, render_list, render_object
 
 if TYPE_CHECKING:
     from clinicctl.models import Document
@@ -24,6 +24,9 @@ app = command_group(help="Client documents: add, list, get.")
 
 COLUMNS = [("id", "ID"), ("client_id", "Client"), ("title", "Title"),
            ("clinical", "Clinical"), ("size", "Bytes"), ("sha256", "SHA-256")]
+TABLE = Layout([("id", "ID"), ("title", "Title"), ("clinical", "Clinical"), ("size", "Bytes"),
+                ("sha256", "SHA-256"), ("client_id", "Client ID")],
+               optional=["client_id", "sha256"], wrap={"title": TEXT})
 
 
 def document_row(document: Document) -> dict[str, Any]:
@@ -76,7 +79,8 @@ def list_documents(
 
     with session(ctx) as (db, actor):
         rows = [document_row(d) for d in records.list_documents(db, actor, client)]
-    render_list(rows, COLUMNS, output_format(ctx, fmt))
+    render_list(rows, COLUMNS, output_format(ctx, fmt), table=TABLE,
+                empty=f"No documents of {client.strip()} that you may see.")
 
 
 @app.command()

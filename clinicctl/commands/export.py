@@ -32,7 +32,7 @@ ExportFormatOption = Annotated[ExportFormat | None, typer.Option(
     help="csv (default) or json [env CLINICCTL_FORMAT, config format, when csv or json].")]
 OutputOption = Annotated[Path | None, typer.Option(
     "--output", metavar="FILE", help="Write to FILE (created with mode 0600) instead of "
-    "stdout.")]
+    "stdout ('-' for stdout).")]
 ProviderFilter = Annotated[str | None, typer.Option(
     "--provider", help="Only this provider's (email, #ID or name).")]
 FromFilter = Annotated[str | None, typer.Option("--from", help="From this day (YYYY-MM-DD).")]

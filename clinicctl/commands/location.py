@@ -57,4 +57,5 @@ def list_locations(ctx: typer.Context, fmt: FormatOption = None) -> None:
     with session(ctx, write=False) as (db, actor):
         rows = [{"id": loc.id, "name": loc.name, "pos": loc.pos_code}
                 for loc in catalog.list_locations(db, actor)]
-    render_list(rows, LOCATION_COLUMNS, output_format(ctx, fmt))
+    render_list(rows, LOCATION_COLUMNS, output_format(ctx, fmt),
+                empty="No locations yet: add one with `clinicctl location add`.")

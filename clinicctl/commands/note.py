@@ -15,21 +15,33 @@ from clinicctl.commands._common import (
     report_change,
     session,
 )
-from clinicctl.output import render_list, render_object
+from clinicctl.output import NAME, TEXT, Layout, render_list, render_object
 
 if TYPE_CHECKING:
-    from clinicctl.models import ChartNote
+    from clinicctl.models import ChartNote, Staff
 
 app = command_group(help="Chart notes: write, list and read (every read is audited).")
 
-COLUMNS = [("id", "ID"), ("client_id", "Client"), ("author_id", "Author"), ("kind", "Kind"),
-           ("date", "Date"), ("addendum_to", "Addendum to"), ("body", "Body")]
+COLUMNS = [("id", "ID"), ("client_id", "Client ID"), ("author_id", "Author ID"),
+           ("kind", "Kind"), ("date", "Date"), ("addendum_to", "Addendum to"), ("body", "Body"),
+           ("author", "Author")]
+TABLE = Layout([("id", "ID"), ("date", "Date"), ("author", "Author"), ("kind", "Kind"),
+                ("addendum_to", "Addendum to"), ("body", "Body"), ("client_id", "Client ID"),
+                ("author_id", "Author ID")],
+               optional=["author_id", "client_id", "addendum_to"],
+               wrap={"author": NAME, "body": TEXT})
+FIELDS = [("id", "ID"), ("client_id", "Client ID"), ("author", "Author"),
+          ("author_id", "Author ID"), ("kind", "Kind"), ("date", "Date"),
+          ("addendum_to", "Addendum to"), ("body", "Body")]
 
 
-def note_row(note: ChartNote) -> dict[str, Any]:
-    return {"id": note.id, "client_id": note.client_id, "author_id": note.author_id,
-            "kind": note.kind, "date": note.date_of_service, "addendum_to": note.addendum_to_id,
-            "body": note.body}
+def note_rows(db: Any, actor: Staff, notes: list[ChartNote]) -> list[dict[str, Any]]:
+    from clinicctl.people.names import staff_names
+
+    authors = staff_names(db, actor, (n.author_id for n in notes))
+    return [{"id": n.id, "client_id": n.client_id, "author_id": n.author_id,
+             "author": authors.get(n.author_id), "kind": n.kind, "date": n.date_of_service,
+             "addendum_to": n.addendum_to_id, "body": n.body} for n in notes]
 
 
 @app.command()
@@ -59,8 +71,8 @@ def add(
     with session(ctx, dry_run=dry_run) as (db, actor):
         note = records.add_note(db, actor, client, body=text, kind=kind, date_of_service=date,
                                 addendum_to=addendum_to)
-        row = note_row(note)
-    render_object(row, COLUMNS, output_format(ctx, fmt))
+        row = note_rows(db, actor, [note])[0]
+    render_object(row, COLUMNS, output_format(ctx, fmt), table=FIELDS)
     report_change(f"Added note #{row['id']}.", dry_run=dry_run)
 
 
@@ -92,8 +104,9 @@ def list_notes(
 
     # write=True: the read is audited in the same transaction.
     with session(ctx) as (db, actor):
-        rows = [note_row(n) for n in records.list_notes(db, actor, client)]
-    render_list(rows, COLUMNS, output_format(ctx, fmt))
+        rows = note_rows(db, actor, records.list_notes(db, actor, client))
+    render_list(rows, COLUMNS, output_format(ctx, fmt), table=TABLE,
+                empty=f"No chart notes of {client.strip()} that you may read.")
 
 
 @app.command()
@@ -109,5 +122,5 @@ def show(
     from clinicctl.charts import records
 
     with session(ctx) as (db, actor):
-        row = note_row(records.show_note(db, actor, note_id))
-    render_object(row, COLUMNS, output_format(ctx, fmt))
+        row = note_rows(db, actor, [records.show_note(db, actor, note_id)])[0]
+    render_object(row, COLUMNS, output_format(ctx, fmt), table=FIELDS)

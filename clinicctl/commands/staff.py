@@ -14,7 +14,7 @@ from clinicctl.commands._common import (
     report_change,
     session,
 )
-from clinicctl.output import message, render_list, render_object, warning
+from clinicctl.output import NAME, Layout, message, render_list, render_object, warning
 
 if TYPE_CHECKING:
     from clinicctl.models import Staff
@@ -24,6 +24,8 @@ app = command_group(help="Staff members, their roles and records-custodian scope
 COLUMNS = [("id", "ID"), ("name", "Name"), ("email", "Email"), ("roles", "Roles"),
            ("credentials", "Credentials"), ("records_owner", "Records owner"),
            ("active", "Active")]
+TABLE = Layout(COLUMNS, optional=["records_owner", "credentials", "active"],
+               wrap={"name": NAME, "roles": NAME})
 RoleOption = Annotated[list[str], typer.Option(
     "--role", help="owner, manager, provider, records-custodian, scheduler or biller "
     "(repeat for several).")]
@@ -83,7 +85,9 @@ def list_staff(
     with session(ctx, write=False) as (db, actor):
         rows = [staff_row(m) for m in staff_service.list_staff(
             db, actor, role=role, include_inactive=include_inactive)]
-    render_list(rows, COLUMNS, output_format(ctx, fmt))
+    who = "staff" if include_inactive else "active staff"
+    render_list(rows, COLUMNS, output_format(ctx, fmt), table=TABLE,
+                empty=f"No {who} with the role {role}." if role else f"No {who}.")
 
 
 @app.command()
@@ -260,6 +264,8 @@ def custodian(
 REASSIGN_COLUMNS = [("client_id", "Client ID"), ("to_id", "To ID"), ("to", "To"),
                     ("assignment", "Assignment"), ("chart_share", "Chart share"),
                     ("changed", "Changed"), ("appointments_moved", "Appointments moved")]
+REASSIGN_TABLE = Layout(REASSIGN_COLUMNS, optional=["to_id"],
+                        wrap={"to": NAME, "appointments_moved": NAME})
 
 
 @app.command()
@@ -295,7 +301,8 @@ def reassign(
         result = handover.reassign(db, actor, from_ref, to, chart=chart,
                                    appointments=appointments)
     render_list([row.as_dict() for row in result.rows], REASSIGN_COLUMNS,
-                output_format(ctx, fmt), title=f"Clients of {result.from_name}")
+                output_format(ctx, fmt), title=f"Clients of {result.from_name}",
+                table=REASSIGN_TABLE)
     for note in result.notes:
         warning(note)
     if not result.rows:

@@ -23,7 +23,7 @@ from clinicctl.models import (
     utcnow,
 )
 from clinicctl.people import clients
-from clinicctl.people.refs import name_key
+from clinicctl.people.refs import name_key, search_key
 
 CHUNK = 2000
 
@@ -86,6 +86,7 @@ class _ClientReader:
                     values[column] = value or None
             column = None
             values["name_key"] = name_key(values["first_name"], values["last_name"])
+            values["search_key"] = search_key(values["first_name"], values["last_name"])
             return _ClientRecord(number, values)
         except ClinicError as exc:
             raise RowError(number, column, exc) from None
@@ -102,7 +103,7 @@ def import_clients(session: Session, actor: Staff, rows: Iterable[Row], tick: Ad
     newest_before = session.scalar(select(func.max(Client.id))) or 0
     met_existing: set[int] = set()
     fields = [c for c in Client.__table__.columns if c.name in (*CLIENT_FIELDS, "id",
-                                                                  "name_key")]
+                                                                  "name_key", "search_key")]
     created_at = utcnow()
     by_import = {"by": "import"}
     by_external_id = select(*fields).where(one_of(session, Client.external_id, "keys"))
@@ -139,7 +140,7 @@ def import_clients(session: Session, actor: Staff, rows: Iterable[Row], tick: Ad
                 if existing is None:
                     values = record.values
                     inserts.append((*(values.get(field) for field in CLIENT_FIELDS),
-                                    values["name_key"]))
+                                    values["name_key"], values["search_key"]))
                     summary.created += 1
                     continue
                 if existing.id > newest_before or existing.id in met_existing:
@@ -160,7 +161,7 @@ def import_clients(session: Session, actor: Staff, rows: Iterable[Row], tick: Ad
             if inserts:
                 newest = session.scalar(select(func.max(Client.id))) or 0
                 insert_many(session, Client.__table__,  # type: ignore[arg-type]
-                            (*CLIENT_FIELDS, "name_key"), inserts,
+                            (*CLIENT_FIELDS, "name_key", "search_key"), inserts,
                             same={"created_at": created_at})
                 # Writers are serialised (BEGIN IMMEDIATE, the PostgreSQL advisory lock), so
                 # the ids above the newest are this chunk's.
@@ -176,7 +177,8 @@ def import_clients(session: Session, actor: Staff, rows: Iterable[Row], tick: Ad
                             "client_id": values["id"],
                             "details": {"by": "import",
                                         "fields": sorted(k for k in values
-                                                         if k not in ("id", "name_key"))}}
+                                                         if k not in ("id", "name_key",
+                                                                      "search_key"))}}
                            for values in updates]
             trail.record_many(session, events)
         tick(len(chunk))

@@ -22,7 +22,7 @@ from clinicctl.models import (
     Staff,
 )
 from clinicctl.people import clients, staff
-from clinicctl.people.refs import name_key, parse_date, resolve_provider
+from clinicctl.people.refs import name_key, parse_date, resolve_provider, search_key
 from clinicctl.scheduling import availability
 from clinicctl.scheduling.catalog import (
     add_location,
@@ -86,6 +86,7 @@ def _staff_row(context: RowContext, cells: Cells) -> str:
     if name is not None and (cleaned := staff.validate_name(name)) != existing.name:
         fields["name"] = cleaned
         fields["name_key"] = name_key(cleaned)
+        fields["search_key"] = search_key(cleaned)
     if "credentials" in cells and credentials != existing.credentials:
         fields["credentials"] = credentials
     if records_owner is not None and records_owner != existing.records_owner:

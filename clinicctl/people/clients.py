@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from clinicctl import access, days, relations, trail
@@ -20,6 +20,7 @@ from clinicctl.people.refs import (
     resolve_client,
     resolve_provider,
     search_clause,
+    search_key,
 )
 
 # ICD-10-CM shape: a letter, two characters, then an optional dot and up to four more.
@@ -156,6 +157,7 @@ def add_client(
         last_name=last_name,
         preferred_name=_clean_optional(preferred_name),
         name_key=key,
+        search_key=search_key(first_name, last_name),
         dob=born,
         sex=_clean_optional(sex),
         email=clean_email(email),
@@ -237,6 +239,25 @@ def list_clients(
     search: str | None = None,
 ) -> list[Client]:
     """The client directory (name, id, date of birth), which every role may read."""
+    return [entry.client for entry in directory(session, actor, provider_ref=provider_ref,
+                                                status=status, search=search)]
+
+
+@dataclass
+class DirectoryEntry:
+    client: Client
+    status: str | None = None  # in the provider's list, when the listing is of one provider
+
+
+def directory(
+    session: Session,
+    actor: Staff,
+    *,
+    provider_ref: str | None = None,
+    status: str | None = None,
+    search: str | None = None,
+) -> list[DirectoryEntry]:
+    """``list_clients`` with, for one provider's list, each client's status in it."""
     access.require_active(actor, Action.CLIENT_LIST, object_type="client")
     statuses: tuple[str, ...] | None
     if status is None:
@@ -251,18 +272,21 @@ def list_clients(
                     f"invalid status {s!r}; expected all or {', '.join(ASSIGNMENT_STATUSES)}"
                 )
         statuses = wanted
-    query = select(Client).order_by(Client.last_name, Client.first_name, Client.id)
-    if provider_ref or statuses is not None:
-        query = query.join(Assignment, Assignment.client_id == Client.id)
-        if provider_ref:
-            provider = resolve_provider(session, provider_ref)
-            query = query.where(Assignment.provider_id == provider.id)
-        if statuses is not None:
-            query = query.where(Assignment.status.in_(statuses))
-        query = query.distinct()
-    if search:
-        query = query.where(search_clause(search))
-    return list(session.scalars(query))
+    order = (Client.last_name, Client.first_name, Client.id)
+    found = search_clause(search) if search else true()
+    if provider_ref is None:
+        query = select(Client).where(found).order_by(*order)
+        if statuses is not None:  # in anyone's list with one of these statuses
+            query = query.where(Client.id.in_(select(Assignment.client_id).where(
+                Assignment.status.in_(statuses))))
+        return [DirectoryEntry(client) for client in session.scalars(query)]
+    provider = resolve_provider(session, provider_ref)
+    listed = (select(Client, Assignment.status)
+              .join(Assignment, Assignment.client_id == Client.id)
+              .where(Assignment.provider_id == provider.id, found).order_by(*order))
+    if statuses is not None:
+        listed = listed.where(Assignment.status.in_(statuses))
+    return [DirectoryEntry(client, in_list) for client, in_list in session.execute(listed)]
 
 
 @dataclass
@@ -319,6 +343,7 @@ def edit_client(session: Session, actor: Staff, ref: str, changes: dict[str, Any
         setattr(client, k, changes[k])
     if {"first_name", "last_name"} & set(changed):
         client.name_key = name_key(client.first_name, client.last_name)
+        client.search_key = search_key(client.first_name, client.last_name)
     session.flush()
     if changed:
         trail.record(session, actor_id=actor.id, action=Action.CLIENT_EDIT, object_type="client",

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import unicodedata
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -18,10 +20,27 @@ from clinicctl.errors import Ambiguous, InvalidInput, NotFound
 from clinicctl.models import Client, Staff
 
 _SPACES = re.compile(r"\s+")
+# Letters that carry no combining mark to drop, spelled as people type them without it.
+_PLAIN_LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ı": "i", "æ": "ae",
+                                "œ": "oe", "þ": "th", "ð": "d"})
+SEARCH_KEY_LENGTH = 400  # the columns' length (a folded name can be longer than the name)
 
 
 def name_key(*parts: str) -> str:
+    """Lower-cased, whitespace-collapsed: the key that tells two records' names apart."""
     return _SPACES.sub(" ", " ".join(parts)).strip().casefold()
+
+
+def search_key(*parts: str) -> str:
+    """``name_key`` without accents: "Chloé", "CHLOE" and "chloe" all give "chloe".
+
+    Stored beside ``name_key`` (``client.search_key``, ``staff.search_key``), so searches and
+    references match loosely with a plain comparison on SQLite and PostgreSQL alike. A change
+    here needs a migration that recomputes the stored keys (as 0005 computed them).
+    """
+    decomposed = unicodedata.normalize("NFKD", name_key(*parts))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return plain.translate(_PLAIN_LETTERS).casefold()[:SEARCH_KEY_LENGTH]
 
 
 def _id_ref(ref: str) -> int | None:
@@ -65,9 +84,7 @@ def resolve_staff(session: Session, ref: str, *, what: str = "staff member") -> 
         if found is None:
             raise NotFound(f"no {what} with email {ref.strip()!r}")
         return found
-    matches = session.scalars(
-        select(Staff).where(Staff.name_key == name_key(ref)).order_by(Staff.id)
-    ).all()
+    matches = _named(session, Staff, ref)
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
@@ -99,9 +116,7 @@ def resolve_client(session: Session, ref: str) -> Client:
     by_external = session.scalar(select(Client).where(Client.external_id == ref.strip()))
     if by_external is not None:
         return by_external
-    matches = session.scalars(
-        select(Client).where(Client.name_key == name_key(ref)).order_by(Client.id)
-    ).all()
+    matches = _named(session, Client, ref)
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
@@ -114,9 +129,24 @@ def resolve_client(session: Session, ref: str) -> Client:
     raise NotFound(f"no client matches {ref.strip()!r}{hint}")
 
 
+def _named(session: Session, model: type[Client] | type[Staff], ref: str) -> list[Any]:
+    """The records named exactly ``ref`` (case and spaces aside), else those whose name
+    matches it without accents: "Chloe Martin" finds "Chloé Martin" unless a "Chloe Martin"
+    exists too."""
+    exact = session.scalars(
+        select(model).where(model.name_key == name_key(ref)).order_by(model.id)).all()
+    if exact:
+        return list(exact)
+    return list(session.scalars(
+        select(model).where(model.search_key == search_key(ref)).order_by(model.id)))
+
+
 def search_clause(text_: str):  # type: ignore[no-untyped-def]
-    pattern = f"%{name_key(text_)}%"
-    return or_(Client.name_key.like(pattern), Client.external_id == text_.strip())
+    """Part of a client's name, accents and case aside, or their external id."""
+    key = search_key(text_)
+    pattern = "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(Client.search_key.like(pattern, escape="\\"),
+               Client.external_id == text_.strip())
 
 
 def parse_date(value: str, what: str) -> dt.date:

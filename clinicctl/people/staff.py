@@ -13,7 +13,7 @@ from clinicctl import access, days, relations, trail
 from clinicctl.actions import Action
 from clinicctl.errors import Conflict, InvalidInput
 from clinicctl.models import RECORDS_OWNERS, ROLES, ChartShare, CustodianGrant, Staff, StaffRole
-from clinicctl.people.refs import name_key, resolve_staff
+from clinicctl.people.refs import name_key, resolve_staff, search_key
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -72,6 +72,7 @@ def create_staff(
     staff = Staff(
         name=name,
         name_key=name_key(name),
+        search_key=search_key(name),
         email=email,
         credentials=credentials,
         records_owner=records_owner,
@@ -94,13 +95,20 @@ def create_staff(
 def list_staff(session: Session, actor: Staff, *, role: str | None, include_inactive: bool
                ) -> list[Staff]:
     access.require_active(actor, Action.STAFF_LIST, object_type="staff")
-    query = select(Staff).order_by(Staff.name_key, Staff.id)
+    query = select(Staff)
     if role:
         validate_roles([role])
         query = query.join(StaffRole).where(StaffRole.role == role)
     if not include_inactive:
         query = query.where(Staff.active.is_(True))
-    return list(session.scalars(query))
+    return sorted(session.scalars(query), key=by_last_name)
+
+
+def by_last_name(member: Staff) -> tuple[str, str, int]:
+    """Last name first, as the client directory sorts (a staff member has one name field:
+    its last word is taken as the last name), accents aside."""
+    key = member.search_key or search_key(member.name)
+    return key.rsplit(" ", 1)[-1], key, member.id
 
 
 def show_staff(session: Session, actor: Staff, ref: str) -> Staff:

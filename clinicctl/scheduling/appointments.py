@@ -4,6 +4,7 @@ series, all of it), completing and rescheduling. Booking is ``booking.py``."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -247,8 +248,10 @@ def upcoming_with(session: Session, client_id: int, provider_id: int) -> Appoint
     )
 
 
-def location_name(session: Session, location_id: int | None) -> str | None:
-    if location_id is None:
-        return None
-    location = session.get(Location, location_id)
-    return location.name if location else None
+def location_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    """Location id -> name, for a listing's locations in one query."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(Location.id, Location.name).where(Location.id.in_(wanted)))
+    return dict(rows.tuples().all())
