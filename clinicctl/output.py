@@ -14,7 +14,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, TextIO
 
@@ -117,6 +117,7 @@ def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column | str]
 # longest word): free text reads one word a line below TEXT, a name is fine on two lines.
 TEXT = 24
 NAME = 12
+FOLD = 8  # the least a wrapping column gets when even its longest word does not fit
 
 
 @dataclass(frozen=True)
@@ -186,30 +187,31 @@ def choose_columns(layout: Layout, cells: Sequence[Mapping[str, str]], width: in
     empty = [key for key in layout.optional if not any(texts[key][1:])]
     order = [*empty, *(key for key in layout.optional if key not in empty)]
 
-    def attempt(floor: Callable[[str], int]) -> tuple[list[Column], bool]:
-        needs = {key: widest[key] if key not in layout.wrap
-                 else min(widest[key], max(longest_word[key], floor(key)))
-                 for key in widest}
+    def total(shown: list[Column], need: Callable[[str], int]) -> int:
+        # a rich table: "| " before each column, " |" after the last
+        return sum(need(key) for key, _ in shown) + 3 * len(shown) + 1
+
+    def attempt(need: Callable[[str], int]) -> tuple[list[Column], bool]:
         shown = list(layout.columns)
-
-        def total() -> int:  # a rich table: "| " before each column, " |" after the last
-            return sum(needs[key] for key, _ in shown) + 3 * len(shown) + 1
-
         for key in order:
-            if total() <= width:
+            if total(shown, need) <= width:
                 break
             shown = [column for column in shown if column[0] != key]
-        return shown, total() <= width
+        return shown, total(shown, need) <= width
 
-    shown, fits = attempt(lambda key: TEXT)
-    if fits:
-        return shown, fits
-    return attempt(lambda key: layout.wrap[key])
+    def wrapped(floor: Callable[[str], int]) -> Callable[[str], int]:
+        return lambda key: (widest[key] if key not in layout.wrap
+                            else min(widest[key], max(longest_word[key], floor(key))))
 
-
-def _text_cells(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column]
-                ) -> list[dict[str, str]]:
-    return [{key: _table_text(row.get(key)) for key, _ in columns} for row in rows]
+    shown, fits = attempt(wrapped(lambda key: TEXT))
+    if not fits:
+        shown, fits = attempt(wrapped(lambda key: layout.wrap[key]))
+    if not fits:
+        # Words wider than their column (a long double-barrelled name) continue on the next
+        # line, and the other columns (dates, statuses) still keep theirs whole.
+        fits = total(shown, lambda key: widest[key] if key not in layout.wrap
+                     else min(widest[key], FOLD)) <= width
+    return shown, fits
 
 
 # Above this many rows a table is printed as plain aligned columns: rich lays out every cell
@@ -235,30 +237,51 @@ def write_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column] | L
     layout = columns if isinstance(columns, Layout) else Layout(
         columns, wrap={key: TEXT for key, _ in columns})
     rows = layout.rows(rows)
+    layout, cells = _table_cells(layout, rows)
     width = table_width()
     if len(rows) > RICH_TABLE_ROWS:
-        shown, _ = choose_columns(layout, _text_cells(rows, layout.columns), width)
+        shown, _ = choose_columns(layout, cells, width)
         if title:
             print(escape_controls(title))
-        write_plain_table(rows, shown)
+        write_plain_table([{key: row[key] for key, _ in shown} for row in cells], shown)
         return
     from rich.cells import cell_len
     from rich.table import Table
     from rich.text import Text
 
-    cells = _text_cells(rows, layout.columns)
     shown, fits = choose_columns(layout, cells, width, cell_len)
     table = Table(title=Text(escape_controls(title)) if title else None, show_lines=False,
                   title_justify="left")
     for key, header in shown:
         # "fold": a word wider than its column continues on the next line, never cut with
-        # an ellipsis. A column keeps one line a row only while the table fits; otherwise
-        # every column may wrap, so nothing is ever lost.
+        # an ellipsis. The other columns keep one line a row while the table fits;
+        # otherwise every column may wrap, so nothing is ever lost.
         table.add_column(Text(header), overflow="fold",
                          no_wrap=fits and key not in layout.wrap)
     for row in cells:
         table.add_row(*(Text(row[key]) for key, _ in shown))
     rich_console(width=width).print(table)
+
+
+def _table_cells(layout: Layout, rows: Sequence[Mapping[str, Any]]
+                 ) -> tuple[Layout, list[dict[str, str]]]:
+    """Every cell as text. A column of instants all in one UTC offset names the zone in its
+    header ("Start (EST)") instead of in every cell."""
+    columns: list[Column] = []
+    zoned: set[str] = set()
+    for key, header in layout.columns:
+        values = [row.get(key) for row in rows if row.get(key) is not None]
+        zones = {value.strftime("%Z") for value in values if isinstance(value, dt.datetime)}
+        if (values and len(zones) == 1 and "" not in zones
+                and all(isinstance(value, dt.datetime) for value in values)):
+            columns.append((key, f"{header} ({zones.pop()})"))
+            zoned.add(key)
+        else:
+            columns.append((key, header))
+    cells = [{key: row[key].strftime("%Y-%m-%d %H:%M")
+              if key in zoned and row.get(key) is not None else _table_text(row.get(key))
+              for key, _ in columns} for row in rows]
+    return replace(layout, columns=columns), cells
 
 
 def render_list(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], fmt: str,

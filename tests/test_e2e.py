@@ -82,8 +82,9 @@ def test_sharing_without_chart_notes(empty_db_url):  # type: ignore[no-untyped-d
     assert denied.stderr == b"Error: note.read: no access to this chart note\n"
 
     csv_out = run("client", "list", "--provider", ANA, "-o", "csv")
-    assert csv_out.stdout == (b"id,first_name,last_name,name,dob,external_id\r\n"
-                              + f"{client['id']},Maya,Chen,Maya Chen,1990-04-12,\r\n".encode())
+    assert csv_out.stdout == (b"id,first_name,last_name,name,dob,external_id,status\r\n"
+                              + f"{client['id']},Maya,Chen,Maya Chen,1990-04-12,,new\r\n"
+                              .encode())
 
 
 def test_errors_from_the_installed_command(empty_db_url):  # type: ignore[no-untyped-def]

@@ -501,7 +501,8 @@ def test_find_json_and_table(cli, agenda):  # type: ignore[no-untyped-def]
     assert table.exit_code == 0, table.output
     lines = [line for line in table.stdout.splitlines() if "Ana Ruiz" in line]
     assert [line.split("│")[1].strip() for line in lines] == ["1", "2"]
-    assert f"{MON} 11:00 {zone_name(MON, '11:00')}" in lines[1]
+    assert f"{MON} 11:00" in lines[1]
+    assert f"Start ({zone_name(MON, '11:00')})" in table.stdout  # one zone: in the header
     csv = cli("availability", "find", "--client", MAYA, "--therapist", ANA, "--from",
               MON.isoformat(), "--limit", "1", "-o", "csv")
     assert csv.exit_code == 0, csv.output
@@ -830,7 +831,7 @@ def test_list_and_filters(cli, agenda):  # type: ignore[no-untyped-def]
     def listed(*options: str) -> list[int]:
         result = cli("appointment", "list", *options, "-o", "json")
         assert result.exit_code == 0, result.output
-        assert result.stderr == ""
+        assert result.stderr == "" or result.json() == []  # an empty one says so
         return [a["id"] for a in result.json()]
 
     everything = [ids["past2"], ids["past"], ids["a1"], ids["a2"], ids["a3"]]

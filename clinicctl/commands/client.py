@@ -459,7 +459,8 @@ ACCESS_TABLE = Layout(
     wrap={"staff": NAME, "profile_text": TEXT, "chart_text": TEXT, "roles": NAME},
     cells=lambda row: {
         "profile_text": ("yes: " if row["profile"] else "no: ") + row["profile_reason"],
-        "chart_text": f"{row['chart_notes']}: {row['chart_reason']}"})
+        "chart_text": row["chart_notes"] if row["chart_reason"] in ("none", row["chart_notes"])
+        else f"{row['chart_notes']}: {row['chart_reason']}"})
 
 
 @app.command("access")

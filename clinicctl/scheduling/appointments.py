@@ -254,4 +254,4 @@ def location_names(session: Session, ids: Iterable[int | None]) -> dict[int, str
     if not wanted:
         return {}
     rows = session.execute(select(Location.id, Location.name).where(Location.id.in_(wanted)))
-    return dict(rows.tuples().all())
+    return dict(rows.all())

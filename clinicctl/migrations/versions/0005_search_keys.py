@@ -8,14 +8,18 @@ Revises: 0004
 (``clinicctl.people.refs.search_key``), so the comparison is a plain one on SQLite and
 PostgreSQL alike (PostgreSQL's ``unaccent`` is an extension a practice's server may lack).
 Every existing row gets its key here; no other value changes.
+
+The key is computed by this revision's own copy of the rule, as it stood when the revision
+was written: a later change to the rule comes with its own migration, and this one still
+means what it did (tests/cli/test_loose_search.py checks the two agree today).
 """
 
+import re
+import unicodedata
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
-from clinicctl.people.refs import search_key
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -24,6 +28,17 @@ depends_on: str | Sequence[str] | None = None
 
 STAFF_ROLE = "clinicctl_staff"  # migration 0004
 PAGE = 5000
+LENGTH = 400
+PLAIN_LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ı": "i", "æ": "ae",
+                               "œ": "oe", "þ": "th", "ð": "d"})
+
+
+def search_key(*parts: str) -> str:
+    """The name key (lower-cased, whitespace collapsed) without accents."""
+    key = re.sub(r"\s+", " ", " ".join(parts)).strip().casefold()
+    plain = "".join(c for c in unicodedata.normalize("NFKD", key)
+                    if not unicodedata.combining(c))
+    return plain.translate(PLAIN_LETTERS).casefold()[:LENGTH]
 
 
 def upgrade() -> None:
