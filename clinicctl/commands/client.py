@@ -134,13 +134,14 @@ def list_clients(
     status: Annotated[str | None, typer.Option(
         help="new, active, inactive, discharged (comma-separated) or all. With --provider the "
         "default is new,active.")] = None,
-    search: Annotated[str | None, typer.Option(help="Part of the name, or an external id.")
-                      ] = None,
+    search: Annotated[str | None, typer.Option(
+        help="Part of the name (accents and case aside), or an external id.")] = None,
     fmt: FormatOption = None,
 ) -> None:
-    """List clients: the directory (id, name, date of birth).
+    """List clients: the directory (id, name, date of birth), by last name. With --provider,
+    also each client's status in that provider's list.
 
-    Example: clinicctl client list --provider "Sam Okafor" -o csv
+    Example: clinicctl client list --provider "Sam Okafor" --status all -o csv
     """
     from clinicctl.people import clients
 

@@ -76,7 +76,7 @@ def list_staff(
                                 ] = False,
     fmt: FormatOption = None,
 ) -> None:
-    """List staff members (active ones unless --all).
+    """List staff members (active ones unless --all), by last name.
 
     Example: clinicctl staff list --role provider -o json
     """
@@ -264,8 +264,10 @@ def custodian(
 REASSIGN_COLUMNS = [("client_id", "Client ID"), ("to_id", "To ID"), ("to", "To"),
                     ("assignment", "Assignment"), ("chart_share", "Chart share"),
                     ("changed", "Changed"), ("appointments_moved", "Appointments moved")]
-REASSIGN_TABLE = Layout(REASSIGN_COLUMNS, optional=["to_id"],
-                        wrap={"to": NAME, "appointments_moved": NAME})
+REASSIGN_TABLE = Layout([("client_id", "Client ID"), ("to", "To"), ("assignment", "Assignment"),
+                         ("chart_share", "Chart share"), ("changed", "Changed"),
+                         ("appointments_moved", "Moved"), ("to_id", "To ID")],
+                        optional=["to_id"], wrap={"to": NAME, "appointments_moved": NAME})
 
 
 @app.command()
