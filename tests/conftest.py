@@ -44,7 +44,7 @@ class Backend:
         self.template: str | None = None
 
     # --- PostgreSQL helpers -------------------------------------------------------------
-    def _admin(self):  # type: ignore[no-untyped-def]
+    def _admin(self):
         from sqlalchemy import create_engine
 
         from clinicctl.db import normalise_url
@@ -153,14 +153,14 @@ def db_url(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.fixture(scope="module")
-def _shared_db(backend: Backend):  # type: ignore[no-untyped-def]
+def _shared_db(backend: Backend):
     from tests.practice_db import build_practice
 
     return build_practice(backend)
 
 
 @pytest.fixture
-def shared(_shared_db, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def shared(_shared_db, monkeypatch: pytest.MonkeyPatch):
     """The cast's practice, built once per test module, for tests that only read (and audit)
     or whose commands change nothing; also CLINICCTL_DB."""
     monkeypatch.setenv("CLINICCTL_DB", _shared_db.url)
@@ -184,14 +184,14 @@ class Run:
     def output(self) -> str:
         return self.stdout + self.stderr
 
-    def json(self):  # type: ignore[no-untyped-def]
+    def json(self):
         import json
 
         return json.loads(self.stdout)
 
 
 @pytest.fixture
-def cli():  # type: ignore[no-untyped-def]
+def cli():
     """``cli("client", "list", actor="...")`` runs the app in-process and returns a Run."""
     from clinicctl.cli import app
 
@@ -208,7 +208,7 @@ def cli():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def session(db_url: str) -> Iterator:  # type: ignore[type-arg]
+def session(db_url: str) -> Iterator:
     """A session on the test database for service tests; committed on success."""
     from clinicctl.db import make_engine
     from clinicctl.runtime import unit_of_work
@@ -220,7 +220,7 @@ def session(db_url: str) -> Iterator:  # type: ignore[type-arg]
 
 
 @pytest.fixture
-def open_session(db_url: str):  # type: ignore[no-untyped-def]
+def open_session(db_url: str):
     """``with open_session() as s:`` — a short transaction, e.g. to check data after a CLI
     run (a long-lived session would hold SQLite's write lock)."""
     from contextlib import contextmanager
@@ -229,7 +229,7 @@ def open_session(db_url: str):  # type: ignore[no-untyped-def]
     from clinicctl.runtime import unit_of_work
 
     @contextmanager
-    def opener(write: bool = True):  # type: ignore[no-untyped-def]
+    def opener(write: bool = True):
         engine = make_engine(db_url)
         try:
             with unit_of_work(engine, write=write) as db_session:
@@ -262,14 +262,14 @@ class Cast:
     clinical_doc_id: int = 0
     plain_doc_id: int = 0
 
-    def id_of(self, open_session, email: str) -> int:  # type: ignore[no-untyped-def]
+    def id_of(self, open_session, email: str) -> int:
         from clinicctl.people.refs import resolve_staff
 
         with open_session() as s:
             return resolve_staff(s, email).id
 
 
-def populate_cast(opener) -> Cast:  # type: ignore[no-untyped-def]
+def populate_cast(opener) -> Cast:
     """Staff of every role, and client Maya Chen in provider A's list with A's progress
     note, private note, clinical document and non-clinical document. ``opener()`` opens a
     short transaction on the database to fill."""
@@ -315,6 +315,6 @@ def populate_cast(opener) -> Cast:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def cast(open_session) -> Cast:  # type: ignore[no-untyped-def]
+def cast(open_session) -> Cast:
     """The standard practice of ``populate_cast`` in this test's database."""
     return populate_cast(open_session)

@@ -51,8 +51,7 @@ class Shared:
     ids: dict[str, int]
 
 
-def build_practice(backend, *, twins: bool = False, old: bool = False
-                   ) -> Shared:  # type: ignore[no-untyped-def]
+def build_practice(backend, *, twins: bool = False, old: bool = False) -> Shared:
     """The standard cast (as in conftest's ``cast``); ``twins`` adds a second Maya Chen and a
     second Sam Okafor and deactivates Lee Park; ``old`` moves the schema revision to 0000."""
 
@@ -64,7 +63,7 @@ def build_practice(backend, *, twins: bool = False, old: bool = False
 
     url = backend.initialised()
 
-    def opener():  # type: ignore[no-untyped-def]
+    def opener():
         return session_on(url)
 
     c = populate_cast(opener)

@@ -13,7 +13,7 @@ from clinicctl import trail
 from clinicctl.models import AuditEvent
 
 
-def write_anchor(cli, path: Path) -> dict:  # type: ignore[no-untyped-def]
+def write_anchor(cli, path: Path) -> dict:
     result = cli("audit", "anchor", "--output", str(path))
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
@@ -21,7 +21,7 @@ def write_anchor(cli, path: Path) -> dict:  # type: ignore[no-untyped-def]
     return json.loads(path.read_text())
 
 
-def rechain(session, start_id: int) -> None:  # type: ignore[no-untyped-def]
+def rechain(session, start_id: int) -> None:
     """What an insider with write access would do after changing the trail: recompute every
     hash from ``start_id`` on, so the chain verifies again."""
     prev = session.scalar(select(AuditEvent.hash).where(AuditEvent.id < start_id)
@@ -64,23 +64,23 @@ def test_verify_with_anchors_counts_what_came_after(cli, cast, tmp_path):
             f"{after[0]} events after it.") in result.stderr
 
 
-def _tamper_rewrite(s, ids):  # type: ignore[no-untyped-def]
+def _tamper_rewrite(s, ids):
     # Remove a refusal from the record: rewrite one event's outcome, recompute the rest.
     s.execute(update(AuditEvent).where(AuditEvent.id == ids[2]).values(outcome="ok",
                                                                        details="{}"))
     rechain(s, ids[2])
 
 
-def _tamper_delete_middle(s, ids):  # type: ignore[no-untyped-def]
+def _tamper_delete_middle(s, ids):
     s.execute(delete(AuditEvent).where(AuditEvent.id == ids[2]))
     rechain(s, ids[3])
 
 
-def _tamper_truncate_tail(s, ids):  # type: ignore[no-untyped-def]
+def _tamper_truncate_tail(s, ids):
     s.execute(delete(AuditEvent).where(AuditEvent.id >= ids[-3]))
 
 
-def _tamper_empty(s, ids):  # type: ignore[no-untyped-def]
+def _tamper_empty(s, ids):
     s.execute(delete(AuditEvent))
 
 

@@ -29,7 +29,7 @@ INIT_ARGS = ("init", "--practice", "Riverside Counseling", "--timezone", "Americ
 
 # --- helpers --------------------------------------------------------------------------------
 
-def assert_error(result, code: int, error: str) -> None:  # type: ignore[no-untyped-def]
+def assert_error(result, code: int, error: str) -> None:
     """Exit code first, then the exact stderr; stdout stays empty."""
     assert result.exit_code == code, result.output
     assert "Traceback" not in result.output
@@ -37,7 +37,7 @@ def assert_error(result, code: int, error: str) -> None:  # type: ignore[no-unty
     assert result.stderr == f"Error: {error}\n"
 
 
-def assert_usage_error(result, starts: str, command: str) -> None:  # type: ignore[no-untyped-def]
+def assert_usage_error(result, starts: str, command: str) -> None:
     """A click usage error, rendered as one line naming the problem and the help command."""
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
@@ -49,17 +49,17 @@ def assert_usage_error(result, starts: str, command: str) -> None:  # type: igno
 
 
 @pytest.fixture(scope="module")
-def _plain_db(backend) -> Shared:  # type: ignore[no-untyped-def]
+def _plain_db(backend) -> Shared:
     return build_practice(backend)
 
 
 @pytest.fixture(scope="module")
-def _twins_db(backend) -> Shared:  # type: ignore[no-untyped-def]
+def _twins_db(backend) -> Shared:
     return build_practice(backend, twins=True)
 
 
 @pytest.fixture(scope="module")
-def _old_db(backend) -> Shared:  # type: ignore[no-untyped-def]
+def _old_db(backend) -> Shared:
     return build_practice(backend, old=True)
 
 
@@ -85,7 +85,7 @@ def old(_old_db: Shared, monkeypatch: pytest.MonkeyPatch) -> Shared:
 
 
 @pytest.fixture(scope="module")
-def _empty_db(backend) -> str:  # type: ignore[no-untyped-def]
+def _empty_db(backend) -> str:
     return backend.empty()
 
 
@@ -97,7 +97,7 @@ def empty(_empty_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return _empty_db
 
 
-def assert_still_empty(backend, url: str) -> None:  # type: ignore[no-untyped-def]
+def assert_still_empty(backend, url: str) -> None:
     if backend.is_postgres:
         assert snapshot(url) == {}
     else:
@@ -154,7 +154,7 @@ def _cmd_id(args: tuple[str, ...]) -> str:
 
 
 @pytest.mark.parametrize("args", DATA_COMMANDS, ids=_cmd_id)
-def test_missing_actor(cli, plain, paths, args):  # type: ignore[no-untyped-def]
+def test_missing_actor(cli, plain, paths, args):
     before = snapshot(plain.url)
     result = cli(*fill(args, paths), actor=None)
     assert_error(result, 2, f"no actor: every data command runs as a staff member {ACTOR_HINT}")
@@ -162,24 +162,24 @@ def test_missing_actor(cli, plain, paths, args):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("args", DATA_COMMANDS, ids=_cmd_id)
-def test_unknown_actor(cli, plain, paths, args):  # type: ignore[no-untyped-def]
+def test_unknown_actor(cli, plain, paths, args):
     before = snapshot(plain.url)
     result = cli(*fill(args, paths), actor="nobody@riverside.example")
     assert_error(result, 3, f"no actor with email 'nobody@riverside.example' {ACTOR_HINT}")
     assert snapshot(plain.url) == before
 
 
-def test_unknown_actor_name_suggests_close_match(cli, plain):  # type: ignore[no-untyped-def]
+def test_unknown_actor_name_suggests_close_match(cli, plain):
     result = cli("client", "list", actor="Sam Okafr")
     assert_error(result, 3, f"no actor named 'Sam Okafr' (did you mean: Sam Okafor?) {ACTOR_HINT}")
 
 
-def test_unknown_actor_id(cli, plain):  # type: ignore[no-untyped-def]
+def test_unknown_actor_id(cli, plain):
     result = cli("client", "list", actor="#999")
     assert_error(result, 3, f"no actor with id 999 {ACTOR_HINT}")
 
 
-def test_deactivated_actor(cli, twins):  # type: ignore[no-untyped-def]
+def test_deactivated_actor(cli, twins):
     before = snapshot(twins.url)
     result = cli("client", "add", "New", "Client", "--dob", "2000-01-01", actor=LEE)
     assert_error(result, 4, f"{LEE} is deactivated")
@@ -192,8 +192,7 @@ def test_deactivated_actor(cli, twins):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("args", [*DATA_COMMANDS, ("db", "status"), ("db", "upgrade")],
                          ids=_cmd_id)
-def test_uninitialised_database(cli, backend, empty, paths, args
-                                ):  # type: ignore[no-untyped-def]
+def test_uninitialised_database(cli, backend, empty, paths, args):
     """A missing SQLite file, or an empty PostgreSQL database: exit 6 with the way out."""
     if backend.is_postgres and args == ("db", "upgrade"):
         pytest.skip("db upgrade creates the schema in an empty PostgreSQL database")
@@ -209,7 +208,7 @@ def test_uninitialised_database(cli, backend, empty, paths, args
 
 @pytest.mark.parametrize("args", [("client", "list"), ("note", "add", "#1", "--body", "x"),
                                   ("db", "status")], ids=_cmd_id)
-def test_empty_sqlite_file(cli, backend, request, args):  # type: ignore[no-untyped-def]
+def test_empty_sqlite_file(cli, backend, request, args):
     """An SQLite file that exists but has no schema is "not initialised", not a crash."""
     if backend.is_postgres:
         pytest.skip("SQLite files only")
@@ -222,7 +221,7 @@ def test_empty_sqlite_file(cli, backend, request, args):  # type: ignore[no-unty
 
 
 @pytest.mark.parametrize("args", DATA_COMMANDS, ids=_cmd_id)
-def test_schema_not_at_head(cli, old, paths, args):  # type: ignore[no-untyped-def]
+def test_schema_not_at_head(cli, old, paths, args):
     before = snapshot(old.url)
     result = cli(*fill(args, paths))
     assert_error(result, 6, f"database schema is at revision 0000, this clinicctl needs "
@@ -230,8 +229,7 @@ def test_schema_not_at_head(cli, old, paths, args):  # type: ignore[no-untyped-d
     assert snapshot(old.url) == before
 
 
-def test_db_status_not_at_head_reports_and_exits_6(cli, old
-                                                   ):  # type: ignore[no-untyped-def]
+def test_db_status_not_at_head_reports_and_exits_6(cli, old):
     result = cli("db", "status", "-o", "json")
     assert result.exit_code == 6, result.output
     data = result.json()
@@ -239,7 +237,7 @@ def test_db_status_not_at_head_reports_and_exits_6(cli, old
     assert result.stderr == "Error: schema is not at head (run `clinicctl db upgrade`)\n"
 
 
-def test_db_upgrade_from_unknown_revision(cli, old):  # type: ignore[no-untyped-def]
+def test_db_upgrade_from_unknown_revision(cli, old):
     before = snapshot(old.url)
     result = cli("db", "upgrade")
     assert result.exit_code == 6, result.output
@@ -258,7 +256,7 @@ FORMAT_COMMANDS = [a for a in DATA_COMMANDS if a[:2] != ("doc", "get")] + [
 
 
 @pytest.mark.parametrize("args", FORMAT_COMMANDS, ids=_cmd_id)
-def test_invalid_format_option(cli, plain, paths, args):  # type: ignore[no-untyped-def]
+def test_invalid_format_option(cli, plain, paths, args):
     before = snapshot(plain.url)
     result = cli(*fill(args, paths), "-o", "xml")
     assert_usage_error(result, "Invalid value for '--format' / '-o':", " ".join(args[:2]))
@@ -268,8 +266,7 @@ def test_invalid_format_option(cli, plain, paths, args):  # type: ignore[no-unty
 
 @pytest.mark.parametrize("args", [("client", "list"), ("config", "show"), ("db", "status")],
                          ids=_cmd_id)
-def test_invalid_format_from_environment(cli, plain, monkeypatch, args
-                                         ):  # type: ignore[no-untyped-def]
+def test_invalid_format_from_environment(cli, plain, monkeypatch, args):
     monkeypatch.setenv("CLINICCTL_FORMAT", "xml")
     result = cli(*args)
     assert_error(result, 2, "invalid format 'xml' (from env CLINICCTL_FORMAT); expected one of "
@@ -296,8 +293,7 @@ CLIENT_REF_COMMANDS: list[tuple[str, ...]] = [
 
 
 @pytest.mark.parametrize("args", CLIENT_REF_COMMANDS, ids=_cmd_id)
-def test_ambiguous_client_lists_candidates(cli, twins, paths, args
-                                           ):  # type: ignore[no-untyped-def]
+def test_ambiguous_client_lists_candidates(cli, twins, paths, args):
     before = snapshot(twins.url)
     result = cli(*fill(args, {**paths, "ref": "  maya   CHEN "}))
     assert result.exit_code == 3, result.output
@@ -316,15 +312,14 @@ def test_ambiguous_client_lists_candidates(cli, twins, paths, args
     ("Zed Quux", "no client matches 'Zed Quux'"),
     ("#999", "no client with id 999"),
 ], ids=["close", "nothing-close", "id"])
-def test_unknown_client(cli, plain, paths, args, ref, error
-                        ):  # type: ignore[no-untyped-def]
+def test_unknown_client(cli, plain, paths, args, ref, error):
     before = snapshot(plain.url)
     result = cli(*fill(args, {**paths, "ref": ref}))
     assert_error(result, 3, error)
     assert snapshot(plain.url) == before
 
 
-def test_client_id_must_be_digits(cli, plain):  # type: ignore[no-untyped-def]
+def test_client_id_must_be_digits(cli, plain):
     result = cli("client", "show", "#abc")
     assert_error(result, 2, "invalid id '#abc': expected # followed by digits")
 
@@ -358,7 +353,7 @@ AMBIGUOUS_SAM = ("Error: 2 staff members are named 'Sam Okafor'; use an email or
 
 
 @pytest.mark.parametrize("case", STAFF_REF_COMMANDS, ids=_staff_id)
-def test_ambiguous_staff_lists_candidates(cli, twins, case):  # type: ignore[no-untyped-def]
+def test_ambiguous_staff_lists_candidates(cli, twins, case):
     args, _ = case
     before = snapshot(twins.url)
     result = cli(*fill(args, {**twins.ids, "ref": "Sam Okafor"}))
@@ -368,7 +363,7 @@ def test_ambiguous_staff_lists_candidates(cli, twins, case):  # type: ignore[no-
     assert snapshot(twins.url) == before
 
 
-def test_ambiguous_actor_lists_candidates(cli, twins):  # type: ignore[no-untyped-def]
+def test_ambiguous_actor_lists_candidates(cli, twins):
     before = snapshot(twins.url)
     result = cli("client", "list", actor="Sam Okafor")
     assert result.exit_code == 3, result.output
@@ -383,7 +378,7 @@ def test_ambiguous_actor_lists_candidates(cli, twins):  # type: ignore[no-untype
     ("nobody@riverside.example", "no {what} with email 'nobody@riverside.example'"),
     ("#999", "no {what} with id 999"),
 ], ids=["close", "email", "id"])
-def test_unknown_staff(cli, plain, case, ref, error):  # type: ignore[no-untyped-def]
+def test_unknown_staff(cli, plain, case, ref, error):
     args, what = case
     before = snapshot(plain.url)
     result = cli(*fill(args, {**plain.ids, "ref": ref}))
@@ -535,7 +530,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_bad_value(cli, plain, paths, case):  # type: ignore[no-untyped-def]
+def test_bad_value(cli, plain, paths, case):
     values = {**plain.ids, **paths}
     before = snapshot(plain.url)
     result = cli(*fill(case.args, values), actor=case.actor)
@@ -543,7 +538,7 @@ def test_bad_value(cli, plain, paths, case):  # type: ignore[no-untyped-def]
     assert snapshot(plain.url) == before
 
 
-def test_share_to_deactivated_provider(cli, twins):  # type: ignore[no-untyped-def]
+def test_share_to_deactivated_provider(cli, twins):
     before = snapshot(twins.url)
     result = cli("client", "share", f"#{twins.ids['maya']}", "--from", SAM, "--to", LEE)
     assert_error(result, 2, "Lee Park is deactivated; share with an active provider")
@@ -565,15 +560,14 @@ USAGE_CASES = [
 
 @pytest.mark.parametrize(("args", "starts", "command"), USAGE_CASES,
                          ids=[" ".join(c[0][:3]) for c in USAGE_CASES])
-def test_usage_error_is_one_line(cli, plain, paths, args, starts, command
-                                 ):  # type: ignore[no-untyped-def]
+def test_usage_error_is_one_line(cli, plain, paths, args, starts, command):
     before = snapshot(plain.url)
     result = cli(*fill(args, paths))
     assert_usage_error(result, starts, command)
     assert snapshot(plain.url) == before
 
 
-def test_bare_group_still_shows_help(cli, plain):  # type: ignore[no-untyped-def]
+def test_bare_group_still_shows_help(cli, plain):
     result = cli("client", actor=None)
     assert result.exit_code == 2, result.output
     assert "share" in result.stdout
@@ -582,7 +576,7 @@ def test_bare_group_still_shows_help(cli, plain):  # type: ignore[no-untyped-def
 
 # --- setup commands ---------------------------------------------------------------------------
 
-def test_init_on_initialised_database(cli, plain):  # type: ignore[no-untyped-def]
+def test_init_on_initialised_database(cli, plain):
     before = snapshot(plain.url)
     result = cli(*INIT_ARGS, actor=None)
     assert_error(result, 5, "this database is already initialised "
@@ -590,7 +584,7 @@ def test_init_on_initialised_database(cli, plain):  # type: ignore[no-untyped-de
     assert snapshot(plain.url) == before
 
 
-def test_init_on_database_at_other_revision(cli, old):  # type: ignore[no-untyped-def]
+def test_init_on_database_at_other_revision(cli, old):
     before = snapshot(old.url)
     result = cli(*INIT_ARGS, actor=None)
     assert result.exit_code == 5, result.output
@@ -607,8 +601,7 @@ def test_init_on_database_at_other_revision(cli, old):  # type: ignore[no-untype
     (("--practice", "  "), "the practice name is empty"),
     (("--owner-name", " "), "a name is required"),
 ], ids=["unknown-zone", "path-zone", "empty-zone", "bad-email", "no-practice", "no-owner"])
-def test_init_bad_input_creates_nothing(cli, backend, empty, change, error
-                                        ):  # type: ignore[no-untyped-def]
+def test_init_bad_input_creates_nothing(cli, backend, empty, change, error):
     args = list(INIT_ARGS)
     args[args.index(change[0]) + 1] = change[1]
     result = cli(*args, actor=None)
@@ -616,7 +609,7 @@ def test_init_bad_input_creates_nothing(cli, backend, empty, change, error
     assert_still_empty(backend, empty)
 
 
-def test_config_init_refuses_password(cli, tmp_path):  # type: ignore[no-untyped-def]
+def test_config_init_refuses_password(cli, tmp_path):
     target = tmp_path / "written.toml"
     result = cli("config", "init", "--path", str(target), "--db",
                  "postgresql://clinic:s3cret@db.example/clinic", actor=None)
@@ -625,7 +618,7 @@ def test_config_init_refuses_password(cli, tmp_path):  # type: ignore[no-untyped
     assert not target.exists()
 
 
-def test_config_init_refuses_to_overwrite(cli, tmp_path):  # type: ignore[no-untyped-def]
+def test_config_init_refuses_to_overwrite(cli, tmp_path):
     target = tmp_path / "written.toml"
     target.write_text('actor = "x@y.example"\n')
     result = cli("config", "init", "--path", str(target), actor=None)
@@ -640,8 +633,7 @@ def test_config_init_refuses_to_overwrite(cli, tmp_path):  # type: ignore[no-unt
      "invalid format 'yaml' (from file {path}); expected one of table, json, csv"),
 ], ids=["not-toml", "unknown-key", "bad-format"])
 @pytest.mark.parametrize("args", [("config", "show"), ("client", "list")], ids=_cmd_id)
-def test_bad_config_file(cli, plain, tmp_path, content, error, args
-                         ):  # type: ignore[no-untyped-def]
+def test_bad_config_file(cli, plain, tmp_path, content, error, args):
     path = tmp_path / "bad.toml"
     path.write_text(content)
     before = snapshot(plain.url)
@@ -650,7 +642,7 @@ def test_bad_config_file(cli, plain, tmp_path, content, error, args
     assert snapshot(plain.url) == before
 
 
-def test_global_db_flag_refuses_a_password(cli):  # type: ignore[no-untyped-def]
+def test_global_db_flag_refuses_a_password(cli):
     result = cli("--db", "postgresql://clinic:s3cret@db.example/clinic", "staff", "list")
     assert_error(result, 2, "--db must not carry a password (it would show in the process list "
                  "and shell history) (put it in ~/.pgpass or PGPASSFILE)")
@@ -668,13 +660,13 @@ def test_global_db_flag_refuses_a_password(cli):  # type: ignore[no-untyped-def]
     (("--db", "postgresql://x@127.0.0.1:port/db", "client", "list"), 2,
      "invalid database URL 'postgresql+psycopg://x@127.0.0.1:port/db'"),
 ])
-def test_bad_references_and_urls_exit_2(cli, plain, args, code, error):  # type: ignore[no-untyped-def]
+def test_bad_references_and_urls_exit_2(cli, plain, args, code, error):
     before = snapshot(plain.url)
     assert_error(cli(*args), code, error)
     assert snapshot(plain.url) == before
 
 
-def test_a_unicode_digit_id_in_a_share_csv_is_a_row_error(cli, plain, tmp_path):  # type: ignore[no-untyped-def]
+def test_a_unicode_digit_id_in_a_share_csv_is_a_row_error(cli, plain, tmp_path):
     path = tmp_path / "rows.csv"
     path.write_text(f"client,from,to\n#²,{SAM},ana@riverside.example\n", encoding="utf-8")
     before = snapshot(plain.url)
@@ -684,7 +676,7 @@ def test_a_unicode_digit_id_in_a_share_csv_is_a_row_error(cli, plain, tmp_path):
     assert snapshot(plain.url) == before
 
 
-def _sqlite_only(backend) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_only(backend) -> None:
     if backend.is_postgres:
         pytest.skip("SQLite files")
 
@@ -693,7 +685,7 @@ def _sqlite_only(backend) -> None:  # type: ignore[no-untyped-def]
                                   ("init", "--practice", "P", "--timezone", "UTC",
                                    "--owner-name", "A B", "--owner-email", "a@b.example")],
                          ids=_cmd_id)
-def test_a_file_that_is_not_a_database_exits_6(cli, backend, tmp_path, args):  # type: ignore[no-untyped-def]
+def test_a_file_that_is_not_a_database_exits_6(cli, backend, tmp_path, args):
     _sqlite_only(backend)
     path = tmp_path / "notes.txt"
     path.write_text("this is a letter, not a database\n" * 20)
@@ -702,7 +694,7 @@ def test_a_file_that_is_not_a_database_exits_6(cli, backend, tmp_path, args):  #
     assert path.read_text().startswith("this is a letter")
 
 
-def _initialised_then(backend, statement: str) -> str:  # type: ignore[no-untyped-def]
+def _initialised_then(backend, statement: str) -> str:
     """A fresh practice database after one statement of the administrator's."""
     from sqlalchemy import text
 
@@ -718,7 +710,7 @@ def _initialised_then(backend, statement: str) -> str:  # type: ignore[no-untype
                                   ("init", "--practice", "P", "--timezone", "UTC",
                                    "--owner-name", "A B", "--owner-email", "a@b.example")],
                          ids=_cmd_id)
-def test_a_database_whose_revision_table_is_gone_exits_6(cli, backend, args):  # type: ignore[no-untyped-def]
+def test_a_database_whose_revision_table_is_gone_exits_6(cli, backend, args):
     url = _initialised_then(backend, "DROP TABLE alembic_version")
     before = snapshot(url)
     result = cli("--db", url, *args)
@@ -730,7 +722,7 @@ def test_a_database_whose_revision_table_is_gone_exits_6(cli, backend, args):  #
 
 @pytest.mark.parametrize("args", [("client", "list"), ("db", "status"), ("db", "upgrade")],
                          ids=_cmd_id)
-def test_a_database_from_a_newer_clinicctl_exits_6(cli, backend, args):  # type: ignore[no-untyped-def]
+def test_a_database_from_a_newer_clinicctl_exits_6(cli, backend, args):
     url = _initialised_then(backend, "UPDATE alembic_version SET version_num = '0099'")
     result = cli("--db", url, *args)
     assert_error(result, 6, f"database schema is at revision 0099, newer than this clinicctl "
@@ -738,7 +730,7 @@ def test_a_database_from_a_newer_clinicctl_exits_6(cli, backend, args):  # type:
                  "pip install --upgrade clinicctl)")
 
 
-def test_init_into_a_folder_that_cannot_be_made_exits_6(cli, backend, tmp_path):  # type: ignore[no-untyped-def]
+def test_init_into_a_folder_that_cannot_be_made_exits_6(cli, backend, tmp_path):
     _sqlite_only(backend)
     blocker = tmp_path / "afile"
     blocker.write_text("")
@@ -749,7 +741,7 @@ def test_init_into_a_folder_that_cannot_be_made_exits_6(cli, backend, tmp_path):
                  "(choose a folder you may write to)")
 
 
-def test_init_makes_the_file_0600_and_its_new_folders_0700(cli, backend, tmp_path):  # type: ignore[no-untyped-def]
+def test_init_makes_the_file_0600_and_its_new_folders_0700(cli, backend, tmp_path):
     _sqlite_only(backend)
     touched = tmp_path / "touched.sqlite3"
     touched.touch()
@@ -767,7 +759,7 @@ def test_init_makes_the_file_0600_and_its_new_folders_0700(cli, backend, tmp_pat
 
 @pytest.mark.parametrize("taken, new", [("kimxa@riverside.example", "kim_a@riverside.example"),
                                         ("ana@riverside.example", "%@riverside.example")])
-def test_staff_email_duplicates_are_exact_ignoring_case(cli, cast, taken, new):  # type: ignore[no-untyped-def]
+def test_staff_email_duplicates_are_exact_ignoring_case(cli, cast, taken, new):
     if taken != cast.provider_b:
         assert cli("staff", "add", "Kim Xa", "--email", taken, "--role", "scheduler"
                    ).exit_code == 0
@@ -777,7 +769,7 @@ def test_staff_email_duplicates_are_exact_ignoring_case(cli, cast, taken, new): 
     assert_error(again, 5, f"a staff member with email {new.upper()} already exists")
 
 
-def test_nul_bytes_are_refused_on_both_stores(cli, plain, tmp_path):  # type: ignore[no-untyped-def]
+def test_nul_bytes_are_refused_on_both_stores(cli, plain, tmp_path):
     rows = tmp_path / "clients.csv"
     rows.write_text("first_name,last_name,dob\nNu\x00l,Byte,1980-01-01\n")
     body = tmp_path / "note.txt"
@@ -791,7 +783,7 @@ def test_nul_bytes_are_refused_on_both_stores(cli, plain, tmp_path):  # type: ig
     assert snapshot(plain.url) == before
 
 
-def test_notes_and_documents_have_size_limits(cli, plain, tmp_path):  # type: ignore[no-untyped-def]
+def test_notes_and_documents_have_size_limits(cli, plain, tmp_path):
     from clinicctl.charts.records import MAX_DOCUMENT_BYTES, MAX_NOTE_CHARS
 
     long_note = tmp_path / "long.txt"

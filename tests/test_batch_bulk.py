@@ -31,7 +31,7 @@ def last_event(open_session) -> int:
 
 
 @pytest.fixture
-def small_chunks(monkeypatch):  # type: ignore[no-untyped-def]
+def small_chunks(monkeypatch):
     from clinicctl.charts import batch
 
     monkeypatch.setattr(batch, "CHUNK", 2)

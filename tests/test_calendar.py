@@ -50,7 +50,7 @@ EVENT_PROPERTIES = {"UID", "DTSTAMP", "CREATED", "DTSTART", "DTEND", "SUMMARY", 
 
 
 @pytest.fixture(scope="module")
-def _week(backend) -> Practice:  # type: ignore[no-untyped-def]
+def _week(backend) -> Practice:
     """Ana Ruiz's appointments (Main office on Mondays, Telehealth on Wednesdays):
 
     - zoe_mon: Zoe, MON 09:00; maya_mon: Maya, MON 10:00;
@@ -92,7 +92,7 @@ def week(_week: Practice, monkeypatch: pytest.MonkeyPatch) -> Practice:
     return _week
 
 
-def export(cli, tmp_path: Path, *options: str, provider: str = ANA,  # type: ignore[no-untyped-def]
+def export(cli, tmp_path: Path, *options: str, provider: str = ANA,
            actor: str = OWNER_EMAIL, name: str = "cal.ics") -> tuple[Any, Path]:
     target = tmp_path / name
     result = cli("export", "calendar", "--provider", provider, *options, "--output",
@@ -100,17 +100,17 @@ def export(cli, tmp_path: Path, *options: str, provider: str = ANA,  # type: ign
     return result, target
 
 
-def parse(data: bytes):  # type: ignore[no-untyped-def]
+def parse(data: bytes):
     import icalendar
 
     return icalendar.Calendar.from_ical(data)
 
 
-def events_by_uid(calendar) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def events_by_uid(calendar) -> dict[str, Any]:
     return {str(event["UID"]): event for event in calendar.walk("VEVENT")}
 
 
-def uid_of(calendar, appointment_id: int) -> str:  # type: ignore[no-untyped-def]
+def uid_of(calendar, appointment_id: int) -> str:
     [uid] = [uid for uid in events_by_uid(calendar)
              if uid.startswith(f"appointment-{appointment_id}@")]
     return uid
@@ -122,7 +122,7 @@ def week_window() -> tuple[str, ...]:
 
 # --- the file -------------------------------------------------------------------------------
 
-def test_export_is_a_calendar_of_the_providers_week(cli, week, tmp_path):  # type: ignore[no-untyped-def]
+def test_export_is_a_calendar_of_the_providers_week(cli, week, tmp_path):
     result, target = export(cli, tmp_path, *week_window())
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
@@ -167,7 +167,7 @@ def test_export_is_a_calendar_of_the_providers_week(cli, week, tmp_path):  # typ
 
 
 def test_without_a_window_every_appointment_of_the_provider_is_in(
-        cli, week, tmp_path):  # type: ignore[no-untyped-def]
+        cli, week, tmp_path):
     result, target = export(cli, tmp_path)
     assert result.exit_code == 0, result.output
     calendar = parse(target.read_bytes())
@@ -181,7 +181,7 @@ def test_without_a_window_every_appointment_of_the_provider_is_in(
     assert str(late["TRANSP"]) == "TRANSPARENT"
 
 
-def test_window_days_are_inclusive_in_the_practice_zone(cli, week, tmp_path):  # type: ignore[no-untyped-def]
+def test_window_days_are_inclusive_in_the_practice_zone(cli, week, tmp_path):
     result, target = export(cli, tmp_path, "--from", WED.isoformat(), "--to", WED.isoformat())
     assert result.exit_code == 0, result.output
     assert len(parse(target.read_bytes()).walk("VEVENT")) == 2
@@ -190,7 +190,7 @@ def test_window_days_are_inclusive_in_the_practice_zone(cli, week, tmp_path):  #
     assert len(parse(target.read_bytes()).walk("VEVENT")) == 2
 
 
-def test_one_appointment_and_none(cli, week, tmp_path):  # type: ignore[no-untyped-def]
+def test_one_appointment_and_none(cli, week, tmp_path):
     result, target = export(cli, tmp_path, provider=SAM)
     assert result.exit_code == 0, result.output
     assert result.stderr == f"Wrote 1 appointment of Sam Okafor to {target}.\n"
@@ -205,7 +205,7 @@ def test_one_appointment_and_none(cli, week, tmp_path):  # type: ignore[no-untyp
     assert str(calendar["X-WR-CALNAME"]) == "Lee Park appointments"
 
 
-def test_uids_are_unique_and_stable_across_exports(cli, week, tmp_path):  # type: ignore[no-untyped-def]
+def test_uids_are_unique_and_stable_across_exports(cli, week, tmp_path):
     first, first_file = export(cli, tmp_path, name="one.ics")
     assert first.exit_code == 0, first.output
     second, second_file = export(cli, tmp_path, *week_window(), name="two.ics")
@@ -223,14 +223,14 @@ def test_uids_are_unique_and_stable_across_exports(cli, week, tmp_path):  # type
     assert len({uid.split("@")[1] for uid in [*uids, *sam_uids]}) == 1
 
 
-def test_standard_output(cli, week):  # type: ignore[no-untyped-def]
+def test_standard_output(cli, week):
     result = cli("export", "calendar", "--provider", ANA, *week_window(), "--output", "-")
     assert result.exit_code == 0, result.output
     assert result.stderr == "Wrote 4 appointments of Ana Ruiz to standard output.\n"
     assert len(parse(result.stdout.encode()).walk("VEVENT")) == 4
 
 
-def test_file_mode_is_0600_also_when_replacing_a_file(cli, week, tmp_path):  # type: ignore[no-untyped-def]
+def test_file_mode_is_0600_also_when_replacing_a_file(cli, week, tmp_path):
     target = tmp_path / "cal.ics"
     target.write_text("old")
     os.chmod(target, 0o644)
@@ -243,7 +243,7 @@ def test_file_mode_is_0600_also_when_replacing_a_file(cli, week, tmp_path):  # t
 
 # --- privacy --------------------------------------------------------------------------------
 
-def test_no_client_data_in_the_file(cli, week, tmp_path):  # type: ignore[no-untyped-def]
+def test_no_client_data_in_the_file(cli, week, tmp_path):
     result, target = export(cli, tmp_path)
     assert result.exit_code == 0, result.output
     data = target.read_bytes()
@@ -261,13 +261,13 @@ def test_no_client_data_in_the_file(cli, week, tmp_path):  # type: ignore[no-unt
 
 @pytest.mark.parametrize("actor", [OWNER_EMAIL, MANAGER, SCHEDULER, BILLER, CUSTODIAN])
 def test_appointment_exchangers_and_custodians_in_scope_may(
-        cli, week, tmp_path, actor):  # type: ignore[no-untyped-def]
+        cli, week, tmp_path, actor):
     result, target = export(cli, tmp_path, actor=actor)
     assert result.exit_code == 0, result.output
     assert len(parse(target.read_bytes()).walk("VEVENT")) == 6
 
 
-def test_scoped_custodian_may_export_a_provider_in_scope(cli, week, tmp_path):  # type: ignore[no-untyped-def]
+def test_scoped_custodian_may_export_a_provider_in_scope(cli, week, tmp_path):
     result, target = export(cli, tmp_path, provider=LEE, actor=IVY)
     assert result.exit_code == 0, result.output
     assert target.exists()
@@ -281,7 +281,7 @@ def test_scoped_custodian_may_export_a_provider_in_scope(cli, week, tmp_path):  
     (IVY, "export.calendar: Ana Ruiz is outside your records-custodian scope"),
 ], ids=["own-provider", "other-provider", "custodian-out-of-scope"])
 def test_refused_without_writing_anything_but_the_audit_event(
-        cli, week, tmp_path, actor, error):  # type: ignore[no-untyped-def]
+        cli, week, tmp_path, actor, error):
     before = week.last_event_id()
     result, target = export(cli, tmp_path, actor=actor)
     assert result.exit_code == 4, result.output
@@ -293,7 +293,7 @@ def test_refused_without_writing_anything_but_the_audit_event(
     assert (action, outcome, details) == ("export.calendar", "denied", {"kind": "calendar"})
 
 
-def test_refusal_comes_before_the_provider_is_looked_up(cli, week, tmp_path):  # type: ignore[no-untyped-def]
+def test_refusal_comes_before_the_provider_is_looked_up(cli, week, tmp_path):
     before = week.last_event_id()
     result, _ = export(cli, tmp_path, provider="Nobody Here", actor=SAM)
     assert result.exit_code == 4, result.output
@@ -313,8 +313,7 @@ def test_refusal_comes_before_the_provider_is_looked_up(cli, week, tmp_path):  #
     (("--provider", ANA, "--from", "2026-05-02", "--to", "2026-05-01"), 2,
      "Error: --to 2026-05-01 is before --from 2026-05-02"),
 ], ids=["unknown", "unknown-id", "not-a-provider", "bad-from", "bad-to", "to-before-from"])
-def test_bad_input_changes_nothing(cli, week, tmp_path, options, code, error
-                                   ):  # type: ignore[no-untyped-def]
+def test_bad_input_changes_nothing(cli, week, tmp_path, options, code, error):
     before = snapshot(week.url)
     target = tmp_path / "cal.ics"
     result = cli("export", "calendar", *options, "--output", str(target))
@@ -326,7 +325,7 @@ def test_bad_input_changes_nothing(cli, week, tmp_path, options, code, error
     assert snapshot(week.url) == before
 
 
-def test_output_directory_is_refused_before_the_database(cli, week, tmp_path):  # type: ignore[no-untyped-def]
+def test_output_directory_is_refused_before_the_database(cli, week, tmp_path):
     before = snapshot(week.url)
     result = cli("export", "calendar", "--provider", ANA, "--output", str(tmp_path))
     assert result.exit_code == 2, result.output
@@ -336,7 +335,7 @@ def test_output_directory_is_refused_before_the_database(cli, week, tmp_path):  
 
 # --- audit ----------------------------------------------------------------------------------
 
-def test_export_is_audited_without_client_data(cli, week, tmp_path):  # type: ignore[no-untyped-def]
+def test_export_is_audited_without_client_data(cli, week, tmp_path):
     from sqlalchemy import select
 
     from clinicctl.models import AuditEvent
@@ -354,7 +353,7 @@ def test_export_is_audited_without_client_data(cli, week, tmp_path):  # type: ig
     assert verified.exit_code == 0, verified.output
 
 
-def test_whole_export_is_audited_with_open_window(cli, week, tmp_path):  # type: ignore[no-untyped-def]
+def test_whole_export_is_audited_with_open_window(cli, week, tmp_path):
     before = week.last_event_id()
     result, _ = export(cli, tmp_path)
     assert result.exit_code == 0, result.output
@@ -364,8 +363,7 @@ def test_whole_export_is_audited_with_open_window(cli, week, tmp_path):  # type:
 
 # --- the time zone --------------------------------------------------------------------------
 
-def test_time_zone_covers_every_event_even_after_2038(backend, tmp_path, monkeypatch
-                                                       ):  # type: ignore[no-untyped-def]
+def test_time_zone_covers_every_event_even_after_2038(backend, tmp_path, monkeypatch):
     """icalendar's VTIMEZONE stops at 2038 by default; the export covers the events' years."""
     from clinicctl.people.refs import resolve_staff
     from clinicctl.scheduling import calendar as calendar_service
@@ -387,7 +385,7 @@ def test_time_zone_covers_every_event_even_after_2038(backend, tmp_path, monkeyp
     assert offset_in(timezone, start.replace(tzinfo=None)) == dt.timedelta(hours=-4)
 
 
-def offset_in(timezone, wall: dt.datetime) -> dt.timedelta:  # type: ignore[no-untyped-def]
+def offset_in(timezone, wall: dt.datetime) -> dt.timedelta:
     onsets = []
     for observance in timezone.subcomponents:
         starts = [observance.decoded("DTSTART")]

@@ -11,6 +11,7 @@ import os
 import stat
 import tomllib
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -58,7 +59,7 @@ DATA_WORDS = ("Maya", "Chen", "Okafor", "riverside.example", "{", "[")
 
 
 @pytest.mark.parametrize(("args", "actor", "header"), LISTINGS, ids=LISTING_IDS)
-def test_listing_json(cli, shared, args, actor, header):  # type: ignore[no-untyped-def]
+def test_listing_json(cli, shared, args, actor, header):
     result = cli(*args, "-o", "json", actor=actor)
     assert result.exit_code == 0, result.output
     data = result.json()
@@ -74,7 +75,7 @@ def test_listing_json(cli, shared, args, actor, header):  # type: ignore[no-unty
 
 
 @pytest.mark.parametrize(("args", "actor", "header"), LISTINGS, ids=LISTING_IDS)
-def test_listing_csv(cli, shared, args, actor, header):  # type: ignore[no-untyped-def]
+def test_listing_csv(cli, shared, args, actor, header):
     result = cli(*args, "-o", "csv", actor=actor)
     assert result.exit_code == 0, result.output
     rows = parse_csv(result.stdout)
@@ -85,7 +86,7 @@ def test_listing_csv(cli, shared, args, actor, header):  # type: ignore[no-untyp
 
 
 @pytest.mark.parametrize(("args", "actor", "header"), LISTINGS, ids=LISTING_IDS)
-def test_listing_table(cli, shared, args, actor, header):  # type: ignore[no-untyped-def]
+def test_listing_table(cli, shared, args, actor, header):
     result = cli(*args, "-o", "table", actor=actor)
     assert result.exit_code == 0, result.output
     assert result.stdout.lstrip()[:1] not in ("[", "{")
@@ -94,7 +95,7 @@ def test_listing_table(cli, shared, args, actor, header):  # type: ignore[no-unt
     assert result.stderr == ""
 
 
-def test_client_list_exact_json_and_csv(cli, shared):  # type: ignore[no-untyped-def]
+def test_client_list_exact_json_and_csv(cli, shared):
     maya, omar = shared.ids["maya"], shared.ids["omar"]
     result = cli("client", "list", "-o", "json")
     assert result.exit_code == 0, result.output
@@ -113,7 +114,7 @@ def test_client_list_exact_json_and_csv(cli, shared):  # type: ignore[no-untyped
     )
 
 
-def test_csv_quotes_commas_quotes_and_markup(cli, cast):  # type: ignore[no-untyped-def]
+def test_csv_quotes_commas_quotes_and_markup(cli, cast):
     added = cli("client", "add", "Ann, Marie", 'O"Neil [b]x[/b]', "--dob", "1970-01-02",
                 "--external-id", "EXT-1", "-o", "json")
     assert added.exit_code == 0, added.output
@@ -131,7 +132,7 @@ def test_csv_quotes_commas_quotes_and_markup(cli, cast):  # type: ignore[no-unty
     assert "[b]x[/b]" in table.stdout  # rich markup in a name is shown, not interpreted
 
 
-def test_csv_lines_end_with_crlf(cast):  # type: ignore[no-untyped-def]
+def test_csv_lines_end_with_crlf(cast):
     """RFC 4180 records end with CRLF, also when a cell holds a line break."""
     from typer.testing import CliRunner
 
@@ -151,7 +152,7 @@ def test_csv_lines_end_with_crlf(cast):  # type: ignore[no-untyped-def]
     assert rows[1][rows[0].index("name")] == "Maya Chen"
 
 
-def test_staff_list_json_exact(cli, db_url, open_session):  # type: ignore[no-untyped-def]
+def test_staff_list_json_exact(cli, db_url, open_session):
     added = cli("staff", "add", "Sam Okafor", "--email", "sam@riverside.example", "--role",
                 "provider", "--role", "scheduler", "--credentials", "LCSW", "-o", "json")
     assert added.exit_code == 0, added.output
@@ -169,7 +170,7 @@ def test_staff_list_json_exact(cli, db_url, open_session):  # type: ignore[no-un
     assert all(isinstance(s["id"], int) for s in result.json())
 
 
-def test_format_from_environment(cli, shared, monkeypatch):  # type: ignore[no-untyped-def]
+def test_format_from_environment(cli, shared, monkeypatch):
     monkeypatch.setenv("CLINICCTL_FORMAT", "json")
     result = cli("client", "list")
     assert result.exit_code == 0, result.output
@@ -188,7 +189,7 @@ EMPTY_LISTINGS = [
 ]
 
 
-def test_empty_staff_listing(cli, db_url):  # type: ignore[no-untyped-def]
+def test_empty_staff_listing(cli, db_url):
     result = cli("staff", "list", "--role", "provider", "--all", "-o", "json")
     assert result.exit_code == 0, result.output
     assert (result.stdout, result.stderr) == ("[]\n", "")
@@ -196,7 +197,7 @@ def test_empty_staff_listing(cli, db_url):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(("args", "actor"), EMPTY_LISTINGS,
                          ids=[" ".join(a[:3]) for a, _ in EMPTY_LISTINGS])
-def test_empty_listing(cli, shared, args, actor):  # type: ignore[no-untyped-def]
+def test_empty_listing(cli, shared, args, actor):
     result = cli(*args, "-o", "json", actor=actor)
     assert result.exit_code == 0, result.output
     assert result.stdout == "[]\n"
@@ -208,7 +209,7 @@ def test_empty_listing(cli, shared, args, actor):  # type: ignore[no-untyped-def
 
 # --- idempotency and --dry-run ----------------------------------------------------------------
 
-def test_repeat_share_is_a_noop(cli, cast, db_url):  # type: ignore[no-untyped-def]
+def test_repeat_share_is_a_noop(cli, cast, db_url):
     args = ("client", "share", "Maya Chen", "--from", cast.provider_a, "--to", cast.provider_b,
             "-o", "json")
     first = cli(*args)
@@ -224,7 +225,7 @@ def test_repeat_share_is_a_noop(cli, cast, db_url):  # type: ignore[no-untyped-d
     assert snapshot(db_url) == before
 
 
-def test_repeat_chart_share_is_a_noop(cli, cast, db_url):  # type: ignore[no-untyped-def]
+def test_repeat_chart_share_is_a_noop(cli, cast, db_url):
     args = ("client", "share", "Maya Chen", "--from", cast.provider_a, "--to", cast.provider_b,
             "--chart", "-o", "json")
     first = cli(*args)
@@ -244,7 +245,7 @@ def test_repeat_chart_share_is_a_noop(cli, cast, db_url):  # type: ignore[no-unt
     assert snapshot(db_url) == before
 
 
-def test_repeat_unshare_is_a_noop(cli, cast, db_url):  # type: ignore[no-untyped-def]
+def test_repeat_unshare_is_a_noop(cli, cast, db_url):
     before = snapshot(db_url)
     result = cli("client", "unshare", "Maya Chen", "--from", cast.provider_a, "--to",
                  cast.provider_b, "-o", "json")
@@ -254,7 +255,7 @@ def test_repeat_unshare_is_a_noop(cli, cast, db_url):  # type: ignore[no-untyped
     assert snapshot(db_url) == before
 
 
-def test_repeat_client_add_is_a_noop(cli, cast, db_url):  # type: ignore[no-untyped-def]
+def test_repeat_client_add_is_a_noop(cli, cast, db_url):
     before = snapshot(db_url)
     result = cli("client", "add", "  maya ", "CHEN", "--dob", "1990-04-12", "-o", "json")
     assert result.exit_code == 0, result.output
@@ -271,8 +272,7 @@ def test_repeat_client_add_is_a_noop(cli, cast, db_url):  # type: ignore[no-unty
     (("staff", "roles", "sam@riverside.example", "--add", "provider"),
      "Roles already as asked; nothing changed.\n"),
 ], ids=["status", "diagnosis", "roles"])
-def test_setting_already_in_effect_is_a_noop(cli, cast, db_url, args, message
-                                             ):  # type: ignore[no-untyped-def]
+def test_setting_already_in_effect_is_a_noop(cli, cast, db_url, args, message):
     before = snapshot(db_url)
     result = cli(*args, "-o", "json")
     assert result.exit_code == 0, result.output
@@ -282,7 +282,7 @@ def test_setting_already_in_effect_is_a_noop(cli, cast, db_url, args, message
     assert snapshot(db_url) == before
 
 
-def test_status_change_then_repeat(cli, cast, db_url):  # type: ignore[no-untyped-def]
+def test_status_change_then_repeat(cli, cast, db_url):
     args = ("client", "status", "Maya Chen", "--provider", cast.provider_a, "--set", "active",
             "-o", "json")
     first = cli(*args)
@@ -325,8 +325,7 @@ DRY_RUNS = [
 
 @pytest.mark.parametrize(("args", "actor", "expected", "message"), DRY_RUNS,
                          ids=[" ".join(a[:2]) for a, *_ in DRY_RUNS])
-def test_dry_run_reports_and_writes_nothing(cli, cast, db_url, args, actor, expected, message
-                                            ):  # type: ignore[no-untyped-def]
+def test_dry_run_reports_and_writes_nothing(cli, cast, db_url, args, actor, expected, message):
     before = snapshot(db_url)
     result = cli(*args, "--dry-run", "-o", "json", actor=actor)
     assert result.exit_code == 0, result.output
@@ -338,12 +337,12 @@ def test_dry_run_reports_and_writes_nothing(cli, cast, db_url, args, actor, expe
 
 # --- configuration ----------------------------------------------------------------------------
 
-def _config_rows(result) -> dict[str, tuple[object, str]]:  # type: ignore[no-untyped-def]
+def _config_rows(result) -> dict[str, tuple[object, str]]:
     assert result.exit_code == 0, result.output
     return {row["key"]: (row["value"], row["source"]) for row in result.json()}
 
 
-def test_config_precedence(cli, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+def test_config_precedence(cli, tmp_path, monkeypatch):
     config = tmp_path / "config.toml"  # CLINICCTL_CONFIG points here (conftest)
     config.write_text('db = "sqlite:///file.sqlite3"\nactor = "file@riverside.example"\n'
                       'format = "csv"\n')
@@ -373,7 +372,7 @@ def test_config_precedence(cli, tmp_path, monkeypatch):  # type: ignore[no-untyp
     assert parse_csv(plain.stdout)[0] == ["key", "value", "source"]
 
 
-def test_config_defaults(cli, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+def test_config_defaults(cli, tmp_path, monkeypatch):
     monkeypatch.delenv("CLINICCTL_CONFIG")
     rows = _config_rows(cli("config", "show", "-o", "json", actor=None))
     data_home = Path(os.environ["XDG_DATA_HOME"])
@@ -393,7 +392,7 @@ def test_config_defaults(cli, tmp_path, monkeypatch):  # type: ignore[no-untyped
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "table"])
-def test_config_show_redacts_password(cli, monkeypatch, fmt):  # type: ignore[no-untyped-def]
+def test_config_show_redacts_password(cli, monkeypatch, fmt):
     monkeypatch.setenv("CLINICCTL_DB", "postgresql://clinic:s3cret@db.example:5432/clinic")
     result = cli("config", "show", "-o", fmt, actor=None)
     assert result.exit_code == 0, result.output
@@ -404,7 +403,7 @@ def test_config_show_redacts_password(cli, monkeypatch, fmt):  # type: ignore[no
                                               "env CLINICCTL_DB")
 
 
-def test_config_init_writes_private_toml(cli, tmp_path):  # type: ignore[no-untyped-def]
+def test_config_init_writes_private_toml(cli, tmp_path):
     target = tmp_path / "nested" / "clinicctl.toml"
     result = cli("config", "init", "--path", str(target), "--db", "sqlite:///clinic.sqlite3",
                  "--actor", OWNER_EMAIL, actor=None)
@@ -426,7 +425,7 @@ def test_config_init_writes_private_toml(cli, tmp_path):  # type: ignore[no-unty
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
 
 
-def test_config_init_default_path(cli, tmp_path):  # type: ignore[no-untyped-def]
+def test_config_init_default_path(cli, tmp_path):
     result = cli("config", "init", actor=None)
     assert result.exit_code == 0, result.output
     target = tmp_path / "config.toml"  # CLINICCTL_CONFIG (conftest)
@@ -436,14 +435,14 @@ def test_config_init_default_path(cli, tmp_path):  # type: ignore[no-untyped-def
         assert set(tomllib.load(handle)) == {"db", "format"}
 
 
-def test_actor_from_config_file(cli, db_url, tmp_path):  # type: ignore[no-untyped-def]
+def test_actor_from_config_file(cli, db_url, tmp_path):
     (tmp_path / "config.toml").write_text(f'actor = "{OWNER_EMAIL}"\nformat = "json"\n')
     result = cli("staff", "list", actor=None)
     assert result.exit_code == 0, result.output
     assert [s["email"] for s in result.json()] == [OWNER_EMAIL]
 
 
-def test_default_database_is_private(cli, backend, tmp_path):  # type: ignore[no-untyped-def]
+def test_default_database_is_private(cli, backend, tmp_path):
     if backend.is_postgres:
         pytest.skip("the default database is an SQLite file")
     result = cli("init", "--practice", "Riverside Counseling", "--timezone", PRACTICE_TZ,
@@ -461,7 +460,7 @@ def test_default_database_is_private(cli, backend, tmp_path):  # type: ignore[no
 
 # --- client views -----------------------------------------------------------------------------
 
-def test_client_list_provider_statuses(cli, cast):  # type: ignore[no-untyped-def]
+def test_client_list_provider_statuses(cli, cast):
     sam = cast.provider_a
     for first, status in [("Nina", "active"), ("Ivan", "inactive"), ("Dora", "discharged"),
                           ("Emil", None)]:
@@ -490,7 +489,7 @@ def test_client_list_provider_statuses(cli, cast):  # type: ignore[no-untyped-de
     assert len(everyone.json()) == 6
 
 
-def test_client_show_json(cli, cast, open_session):  # type: ignore[no-untyped-def]
+def test_client_show_json(cli, cast, open_session):
     shared = cli("client", "share", "Maya Chen", "--from", cast.provider_a, "--to",
                  cast.provider_b)
     assert shared.exit_code == 0, shared.output
@@ -516,7 +515,7 @@ def test_client_show_json(cli, cast, open_session):  # type: ignore[no-untyped-d
         assert again.json() == result.json()
 
 
-def test_client_sharing_json(cli, cast, open_session):  # type: ignore[no-untyped-def]
+def test_client_sharing_json(cli, cast, open_session):
     before = dt.datetime.now(dt.UTC)
     shared = cli("client", "share", "Maya Chen", "--from", cast.provider_a, "--to",
                  cast.provider_b, "--chart", "--private-notes")
@@ -554,8 +553,8 @@ def test_client_sharing_json(cli, cast, open_session):  # type: ignore[no-untype
     assert [p["shares_to"] for p in after.json()["providers"]] == [[], []]
 
 
-def test_client_access(cli, cast, open_session):  # type: ignore[no-untyped-def]
-    def access_of(email: str) -> dict[str, object]:
+def test_client_access(cli, cast, open_session):
+    def access_of(email: str) -> dict[str, Any]:
         result = cli("client", "access", "Maya Chen", "--staff", email, "-o", "json")
         assert result.exit_code == 0, result.output
         rows = result.json()
@@ -573,13 +572,13 @@ def test_client_access(cli, cast, open_session):  # type: ignore[no-untyped-def]
     assert ana["profile"] is True
     assert str(ana["profile_reason"]).endswith("(origin share)")
     assert ana["chart_reason"] == "demographics only"
-    assert sam not in ana["readable_authors"]  # type: ignore[operator]
+    assert sam not in ana["readable_authors"]
 
     charted = cli("client", "share", "Maya Chen", "--from", cast.provider_a, "--to",
                   cast.provider_b, "--chart")
     assert charted.exit_code == 0, charted.output
     ana = access_of(cast.provider_b)
-    assert sam in ana["readable_authors"]  # type: ignore[operator]
+    assert sam in ana["readable_authors"]
     assert "chart share from Sam Okafor" in str(ana["chart_reason"])
 
     manager = access_of(cast.manager)
@@ -591,7 +590,7 @@ def test_client_access(cli, cast, open_session):  # type: ignore[no-untyped-def]
                                                          "Ana Ruiz", "Bo Grant"}
 
 
-def test_audit_list_instants_in_practice_offset(cli, shared):  # type: ignore[no-untyped-def]
+def test_audit_list_instants_in_practice_offset(cli, shared):
     result = cli("audit", "list", "--limit", "3", "-o", "json")
     assert result.exit_code == 0, result.output
     events = result.json()
@@ -603,7 +602,7 @@ def test_audit_list_instants_in_practice_offset(cli, shared):  # type: ignore[no
     assert [e["id"] for e in events] == sorted(e["id"] for e in events)
 
 
-def test_note_list_json_shape(cli, shared):  # type: ignore[no-untyped-def]
+def test_note_list_json_shape(cli, shared):
     sam = "sam@riverside.example"
     result = cli("note", "list", "Maya Chen", "-o", "json", actor=sam)
     assert result.exit_code == 0, result.output
@@ -620,7 +619,7 @@ def test_note_list_json_shape(cli, shared):  # type: ignore[no-untyped-def]
     assert shown.json() == notes[0]
 
 
-def test_doc_get_writes_private_file(cli, shared, tmp_path):  # type: ignore[no-untyped-def]
+def test_doc_get_writes_private_file(cli, shared, tmp_path):
     target = tmp_path / "consent.out"
     result = cli("doc", "get", str(shared.ids["plain_doc"]), "--output", str(target))
     assert result.exit_code == 0, result.output
@@ -630,7 +629,7 @@ def test_doc_get_writes_private_file(cli, shared, tmp_path):  # type: ignore[no-
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
 
 
-def test_version_and_help(cli):  # type: ignore[no-untyped-def]
+def test_version_and_help(cli):
     from clinicctl import __version__
 
     version = cli("--version", actor=None)
@@ -642,7 +641,7 @@ def test_version_and_help(cli):  # type: ignore[no-untyped-def]
         assert group in shown.stdout
 
 
-def test_json_output_is_valid_for_single_results(cli, shared):  # type: ignore[no-untyped-def]
+def test_json_output_is_valid_for_single_results(cli, shared):
     for args in (("staff", "show", "sam@riverside.example"), ("audit", "verify")):
         result = cli(*args, "-o", "json")
         assert result.exit_code == 0, result.output
@@ -690,7 +689,7 @@ def test_retired_bind_actor_to_login_setting_warns_and_is_ignored(cli, db_url, t
     assert "bind_actor_to_login" not in shown
 
 
-def test_doc_get_never_writes_through_a_symlink(cli, shared, tmp_path):  # type: ignore[no-untyped-def]
+def test_doc_get_never_writes_through_a_symlink(cli, shared, tmp_path):
     """A link at --output is refused without --force and replaced with --force; its target
     is never written (a dangling link counts as existing too)."""
     victim = tmp_path / "victim.txt"
@@ -719,7 +718,7 @@ def test_doc_get_never_writes_through_a_symlink(cli, shared, tmp_path):  # type:
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".part")) == []
 
 
-def test_doc_get_to_standard_output(cli, shared, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+def test_doc_get_to_standard_output(cli, shared, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = cli("doc", "get", str(shared.ids["plain_doc"]), "--output", "-")
     assert result.exit_code == 0, result.output
@@ -729,7 +728,7 @@ def test_doc_get_to_standard_output(cli, shared, tmp_path, monkeypatch):  # type
 
 @pytest.mark.parametrize("args", [("client", "list"), ("location", "list"),
                                   ("staff", "list")])
-def test_every_csv_output_is_spreadsheet_safe(cli, cast, args):  # type: ignore[no-untyped-def]
+def test_every_csv_output_is_spreadsheet_safe(cli, cast, args):
     assert cli("client", "add", "=HYPERLINK(\"http://x\")", "@Sum", "--dob", "1970-01-02"
                ).exit_code == 0
     assert cli("location", "add", "+Annex", "--pos", "11").exit_code == 0
@@ -742,7 +741,7 @@ def test_every_csv_output_is_spreadsheet_safe(cli, cast, args):  # type: ignore[
     assert any(cell.startswith("'") for cell in cells)
 
 
-def test_control_characters_are_shown_escaped_in_tables(cli, cast, tmp_path):  # type: ignore[no-untyped-def]
+def test_control_characters_are_shown_escaped_in_tables(cli, cast, tmp_path):
     """A name that carries terminal escape sequences (from an imported file, say) cannot drive
     the terminal: tables show the characters escaped; JSON keeps the stored text."""
     name = "Evil\x1b[2J\x1b[31mRed"
@@ -758,7 +757,7 @@ def test_control_characters_are_shown_escaped_in_tables(cli, cast, tmp_path):  #
     assert data[0]["first_name"] == name
 
 
-def test_share_help_says_exactly_what_is_shared(cli):  # type: ignore[no-untyped-def]
+def test_share_help_says_exactly_what_is_shared(cli):
     """The profile a share gives shows every provider's status and diagnosis (as `client
     show` does, and as the product's source article says), not only the new provider's."""
     shown = cli("client", "share", "--help", actor=None)

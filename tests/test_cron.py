@@ -36,7 +36,7 @@ def not_quiet(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     output.set_quiet(False)
 
 
-def share_csv(tmp_path: Path, cast) -> str:  # type: ignore[no-untyped-def]
+def share_csv(tmp_path: Path, cast) -> str:
     path = tmp_path / "shares.csv"
     path.write_text("client,from,to,mode\n"
                     f"Maya Chen,{cast.provider_a},{cast.provider_b},\n"
@@ -46,7 +46,7 @@ def share_csv(tmp_path: Path, cast) -> str:  # type: ignore[no-untyped-def]
 
 # --- --quiet -------------------------------------------------------------------------------
 
-def test_quiet_drops_the_status_line_but_keeps_the_json(cli, cast):  # type: ignore[no-untyped-def]
+def test_quiet_drops_the_status_line_but_keeps_the_json(cli, cast):
     loud = cli("client", "share", cast.client, "--from", cast.provider_a, "--to",
                cast.provider_b, "--dry-run", "-o", "json")
     assert loud.exit_code == 0, loud.output
@@ -60,7 +60,7 @@ def test_quiet_drops_the_status_line_but_keeps_the_json(cli, cast):  # type: ign
     assert quiet.json() == {**loud.json(), "client_id": cast.client_id}
 
 
-def test_quiet_batch_share_prints_only_the_json(cli, cast, tmp_path):  # type: ignore[no-untyped-def]
+def test_quiet_batch_share_prints_only_the_json(cli, cast, tmp_path):
     result = cli("-q", "client", "share", "--csv", share_csv(tmp_path, cast), "-o", "json")
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
@@ -68,7 +68,7 @@ def test_quiet_batch_share_prints_only_the_json(cli, cast, tmp_path):  # type: i
 
 
 @pytest.mark.parametrize("value", ["1", "true", "YES", " yes "])
-def test_quiet_from_the_environment(cli, cast, monkeypatch, value):  # type: ignore[no-untyped-def]
+def test_quiet_from_the_environment(cli, cast, monkeypatch, value):
     monkeypatch.setenv("CLINICCTL_QUIET", value)
     result = cli("client", "share", cast.client, "--from", cast.provider_a, "--to",
                  cast.provider_b, "-o", "json")
@@ -78,7 +78,7 @@ def test_quiet_from_the_environment(cli, cast, monkeypatch, value):  # type: ign
 
 
 @pytest.mark.parametrize("value", ["0", "false", "no", ""])
-def test_falsy_environment_is_not_quiet(cli, cast, monkeypatch, value):  # type: ignore[no-untyped-def]
+def test_falsy_environment_is_not_quiet(cli, cast, monkeypatch, value):
     monkeypatch.setenv("CLINICCTL_QUIET", value)
     result = cli("client", "share", cast.client, "--from", cast.provider_a, "--to",
                  cast.provider_b, "-o", "json")
@@ -86,7 +86,7 @@ def test_falsy_environment_is_not_quiet(cli, cast, monkeypatch, value):  # type:
     assert result.stderr.startswith("Added client #")
 
 
-def test_quiet_does_not_stick_to_the_next_run(cli, cast):  # type: ignore[no-untyped-def]
+def test_quiet_does_not_stick_to_the_next_run(cli, cast):
     first = cli("-q", "client", "list", "-o", "json")
     assert first.exit_code == 0, first.output
     result = cli("client", "share", cast.client, "--from", cast.provider_a, "--to",
@@ -99,21 +99,21 @@ def test_quiet_does_not_stick_to_the_next_run(cli, cast):  # type: ignore[no-unt
     (("client", "show", "Nobody Known"), ExitCode.NOT_FOUND, "Error: no client "),
     (("client", "list", "-o", "yaml"), ExitCode.INVALID_INPUT, "Error: Invalid value for "),
 ], ids=["not found", "usage"])
-def test_quiet_keeps_errors(cli, cast, args, code, error):  # type: ignore[no-untyped-def]
+def test_quiet_keeps_errors(cli, cast, args, code, error):
     result = cli("--quiet", *args)
     assert result.exit_code == code, result.output
     assert result.stdout == ""
     assert result.stderr.startswith(error), result.stderr
 
 
-def test_quiet_keeps_the_missing_actor_error(cli, db_url):  # type: ignore[no-untyped-def]
+def test_quiet_keeps_the_missing_actor_error(cli, db_url):
     result = cli("-q", "client", "list", actor=None)
     assert result.exit_code == ExitCode.INVALID_INPUT, result.output
     assert result.stderr.startswith("Error: no actor: every data command runs as a staff "
                                     "member (pass --as EMAIL")
 
 
-def test_quiet_keeps_warnings(cli, cast):  # type: ignore[no-untyped-def]
+def test_quiet_keeps_warnings(cli, cast):
     """A share to a provider who discharged the client: the share is in effect, but the
     provider's list says discharged, which a person has to act on."""
     shared = cli("client", "share", cast.client, "--from", cast.provider_a, "--to",
@@ -130,7 +130,7 @@ def test_quiet_keeps_warnings(cli, cast):  # type: ignore[no-untyped-def]
                             "`client status`\n")
 
 
-def test_quiet_is_documented_in_help(cli):  # type: ignore[no-untyped-def]
+def test_quiet_is_documented_in_help(cli):
     result = cli("--help", actor=None)
     assert result.exit_code == 0, result.output
     text = " ".join(result.stdout.split())
@@ -140,7 +140,7 @@ def test_quiet_is_documented_in_help(cli):  # type: ignore[no-untyped-def]
 
 # --- progress ----------------------------------------------------------------------------
 
-def test_no_progress_without_a_terminal(cli, cast, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+def test_no_progress_without_a_terminal(cli, cast, tmp_path, monkeypatch):
     # CliRunner's stderr is not a terminal: no bar, and rich.progress is never imported.
     monkeypatch.setitem(sys.modules, "rich.progress", None)
     result = cli("client", "share", "--csv", share_csv(tmp_path, cast), "-o", "json")
@@ -149,14 +149,14 @@ def test_no_progress_without_a_terminal(cli, cast, tmp_path, monkeypatch):  # ty
     assert len(result.json()) == 2
 
 
-def test_batch_share_advances_progress_as_rows_are_checked(cli, cast, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+def test_batch_share_advances_progress_as_rows_are_checked(cli, cast, tmp_path, monkeypatch):
     from clinicctl import progress as progress_module
 
     calls: list[tuple[str, int | None]] = []
     advanced: list[int] = []
 
     @contextmanager
-    def recording(description: str, total: int | None = None):  # type: ignore[no-untyped-def]
+    def recording(description: str, total: int | None = None):
         calls.append((description, total))
         yield advanced.append
 
@@ -167,7 +167,7 @@ def test_batch_share_advances_progress_as_rows_are_checked(cli, cast, tmp_path, 
     assert sum(advanced) == 2  # told per chunk of rows
 
 
-def test_progress_draws_on_a_terminal_stderr_only(monkeypatch, capsys):  # type: ignore[no-untyped-def]
+def test_progress_draws_on_a_terminal_stderr_only(monkeypatch, capsys):
     from clinicctl.progress import progress
 
     terminal = FakeTerminal()
@@ -182,7 +182,7 @@ def test_progress_draws_on_a_terminal_stderr_only(monkeypatch, capsys):  # type:
 
 
 @pytest.mark.parametrize("why", ["quiet", "dumb terminal", "not a terminal"])
-def test_progress_is_a_no_op_otherwise(monkeypatch, capsys, why):  # type: ignore[no-untyped-def]
+def test_progress_is_a_no_op_otherwise(monkeypatch, capsys, why):
     from clinicctl import progress as progress_module
 
     stream: io.StringIO = FakeTerminal()
@@ -217,7 +217,7 @@ with open(sys.argv[1], "w") as handle:
 
 @pytest.mark.parametrize("args", [("--help",), ("--version",), ("-q", "--help"),
                                   ("client", "share", "--help")], ids=" ".join)
-def test_help_and_version_do_not_import_rich_progress(tmp_path, args):  # type: ignore[no-untyped-def]
+def test_help_and_version_do_not_import_rich_progress(tmp_path, args):
     out = tmp_path / "probe.json"
     done = subprocess.run([sys.executable, "-c", PROBE, str(out), *args], capture_output=True,
                           text=True, env={**os.environ, "NO_COLOR": "1"}, timeout=60,
@@ -269,7 +269,7 @@ def run_without_terminal(args: list[str], *, stdin_text: str | None, cwd: Path,
     (["client", "unshare", "--csv", "-"], "client,from,to\n", ExitCode.INVALID_INPUT,
      "Error: the CSV file has no data rows"),
 ], ids=["demo exists", "init again", "share without args", "empty csv", "header only"])
-def test_commands_never_wait_for_an_answer(db_url, tmp_path, args, stdin_text, code, error):  # type: ignore[no-untyped-def]
+def test_commands_never_wait_for_an_answer(db_url, tmp_path, args, stdin_text, code, error):
     (tmp_path / "demo.sqlite3").write_bytes(b"")
     exit_code, stdout, stderr = run_without_terminal(args, stdin_text=stdin_text, cwd=tmp_path)
     assert exit_code == code, stderr
@@ -280,7 +280,7 @@ def test_commands_never_wait_for_an_answer(db_url, tmp_path, args, stdin_text, c
 
 # --- a locked database -----------------------------------------------------------------------
 
-def test_locked_database_is_one_line_and_exit_6_even_when_quiet(cli, cast, tmp_path,  # type: ignore[no-untyped-def]
+def test_locked_database_is_one_line_and_exit_6_even_when_quiet(cli, cast, tmp_path,
                                                                 db_url, monkeypatch):
     """The --quiet counterpart of tests/test_db.py::test_locked_sqlite_database_exits_6_after_
     retrying, through a batch share (the progress path)."""

@@ -44,11 +44,11 @@ def run(*args: str, actor: str | None = OWNER_EMAIL, check_code: int | None = 0
     return done
 
 
-def as_json(done: subprocess.CompletedProcess[bytes]):  # type: ignore[no-untyped-def]
+def as_json(done: subprocess.CompletedProcess[bytes]):
     return json.loads(done.stdout.decode())
 
 
-def test_sharing_without_chart_notes(empty_db_url):  # type: ignore[no-untyped-def]
+def test_sharing_without_chart_notes(empty_db_url):
     init = run("init", "--practice", "Riverside Counseling", "--timezone", PRACTICE_TZ,
                "--owner-name", "Dana Reyes", "--owner-email", OWNER_EMAIL, actor=None)
     assert init.stdout == b""
@@ -86,7 +86,7 @@ def test_sharing_without_chart_notes(empty_db_url):  # type: ignore[no-untyped-d
                               + f"{client['id']},Maya,Chen,Maya Chen,1990-04-12,\r\n".encode())
 
 
-def test_errors_from_the_installed_command(empty_db_url):  # type: ignore[no-untyped-def]
+def test_errors_from_the_installed_command(empty_db_url):
     missing = run("client", "list", check_code=6)
     assert missing.stdout == b""
     assert missing.stderr.decode().count("\n") == 1
@@ -104,7 +104,7 @@ def test_errors_from_the_installed_command(empty_db_url):  # type: ignore[no-unt
     assert bad_option.stderr.decode().count("\n") == 1
 
 
-def test_version_and_module_entry_point():  # type: ignore[no-untyped-def]
+def test_version_and_module_entry_point():
     from clinicctl import __version__
 
     assert run("--version", actor=None).stdout == f"clinicctl {__version__}\n".encode()

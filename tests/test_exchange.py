@@ -34,7 +34,7 @@ IDS = {"id", "client_id", "series_id", "created_at"}  # belong to the database t
 
 
 @pytest.fixture(scope="module")
-def _template(backend) -> Practice:  # type: ignore[no-untyped-def]
+def _template(backend) -> Practice:
     """The scheduling practice plus a client with an external id and awkward details, a
     weekly series, a cancelled appointment and a chart share."""
     from clinicctl.charts import sharing
@@ -61,8 +61,7 @@ def _template(backend) -> Practice:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def practice(backend, _template: Practice, monkeypatch: pytest.MonkeyPatch
-             ) -> Practice:  # type: ignore[no-untyped-def]
+def practice(backend, _template: Practice, monkeypatch: pytest.MonkeyPatch) -> Practice:
     fresh = clone(backend, _template)
     monkeypatch.setenv("CLINICCTL_DB", fresh.url)
     return fresh

@@ -15,7 +15,7 @@ def on_postgres(db_url: str) -> None:
         pytest.skip("PostgreSQL logins")
 
 
-def fresh_login(logins) -> str:  # type: ignore[no-untyped-def]
+def fresh_login(logins) -> str:
     login = f"ct_{uuid.uuid4().hex[:10]}"
     logins.created.append(login)
     return login

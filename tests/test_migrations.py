@@ -24,18 +24,18 @@ def schema_differences(url: str) -> list[object]:
         engine.dispose()
 
 
-def test_schema_head_is_the_alembic_head():  # type: ignore[no-untyped-def]
+def test_schema_head_is_the_alembic_head():
     from clinicctl import migrate
     from clinicctl.schema import SCHEMA_HEAD
 
     assert SCHEMA_HEAD == migrate.head_revision()
 
 
-def test_models_match_migrated_database(db_url):  # type: ignore[no-untyped-def]
+def test_models_match_migrated_database(db_url):
     assert schema_differences(db_url) == []
 
 
-def test_downgrade_to_base_and_upgrade_again(db_url):  # type: ignore[no-untyped-def]
+def test_downgrade_to_base_and_upgrade_again(db_url):
     from alembic import command
     from sqlalchemy import inspect
 
@@ -56,7 +56,7 @@ def test_downgrade_to_base_and_upgrade_again(db_url):  # type: ignore[no-untyped
     assert schema_differences(db_url) == []
 
 
-def test_db_status_at_head(cli, db_url):  # type: ignore[no-untyped-def]
+def test_db_status_at_head(cli, db_url):
     from clinicctl.db import normalise_url
     from clinicctl.schema import SCHEMA_HEAD
 
@@ -69,7 +69,7 @@ def test_db_status_at_head(cli, db_url):  # type: ignore[no-untyped-def]
     assert result.stderr == ""
 
 
-def test_db_upgrade_at_head_is_a_noop(cli, db_url):  # type: ignore[no-untyped-def]
+def test_db_upgrade_at_head_is_a_noop(cli, db_url):
     from clinicctl.schema import SCHEMA_HEAD
 
     result = cli("db", "upgrade", actor=None)
@@ -78,8 +78,7 @@ def test_db_upgrade_at_head_is_a_noop(cli, db_url):  # type: ignore[no-untyped-d
     assert result.stderr == f"Schema already at head ({SCHEMA_HEAD}).\n"
 
 
-def test_db_upgrade_of_empty_database_then_init(cli, backend, empty_db_url
-                                                 ):  # type: ignore[no-untyped-def]
+def test_db_upgrade_of_empty_database_then_init(cli, backend, empty_db_url):
     from clinicctl.schema import SCHEMA_HEAD
 
     if not backend.is_postgres:
@@ -182,13 +181,13 @@ def test_upgrade_to_0004_keeps_every_row_and_the_chain(cli, empty_db_url):
     assert json.loads(cli("audit", "verify", "-o", "json").stdout)["ok"] is True
 
 
-def snapshot_rows(engine) -> dict[str, list[tuple[object, ...]]]:  # type: ignore[no-untyped-def]
+def snapshot_rows(engine) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table, without the column 0004 adds (so the two compare)."""
     from sqlalchemy import inspect, text
 
     with engine.connect() as conn:
         tables = inspect(conn).get_table_names()
-        rows = {}
+        rows: dict[str, list[tuple[object, ...]]] = {}
         for name in tables:
             columns = [c["name"] for c in inspect(conn).get_columns(name)
                        if c["name"] != "db_login"]

@@ -18,7 +18,7 @@ import pytest
 # --- helpers ------------------------------------------------------------------------------
 
 
-def snapshot(open_session) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def snapshot(open_session) -> dict[str, Any]:
     """Every row a permission decision could change, plus the audit trail, in one read."""
     from sqlalchemy import select
 
@@ -59,12 +59,12 @@ def data_of(snap: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in snap.items() if k != "audit"}
 
 
-def new_events(before: dict[str, Any], after: dict[str, Any]) -> list[tuple]:  # type: ignore[type-arg]
+def new_events(before: dict[str, Any], after: dict[str, Any]) -> list[tuple]:
     assert after["audit"][:len(before["audit"])] == before["audit"], "audit trail rewritten"
     return after["audit"][len(before["audit"]):]
 
 
-def assert_denied(run, before: dict[str, Any], after: dict[str, Any],  # type: ignore[no-untyped-def]
+def assert_denied(run, before: dict[str, Any], after: dict[str, Any],
                   actor_id: int, action: str) -> None:
     assert run.exit_code == 4, run.output
     assert run.stdout == ""
@@ -79,7 +79,7 @@ def ids_of(snap: dict[str, Any]) -> dict[str, int]:
     return {m[1]: m[0] for m in snap["staff"]}
 
 
-def as_staff(open_session, email: str, fn) -> Any:  # type: ignore[no-untyped-def]
+def as_staff(open_session, email: str, fn) -> Any:
     """Run a service call as ``email`` in its own committed transaction."""
     from clinicctl.people.refs import resolve_staff
 
@@ -87,7 +87,7 @@ def as_staff(open_session, email: str, fn) -> Any:  # type: ignore[no-untyped-de
         return fn(s, resolve_staff(s, email))
 
 
-def share(open_session, actor: str, client: str, from_: str, to: str,  # type: ignore[no-untyped-def]
+def share(open_session, actor: str, client: str, from_: str, to: str,
           *, chart: bool = False, private_notes: bool = False) -> None:
     from clinicctl.charts import sharing
 
@@ -95,7 +95,7 @@ def share(open_session, actor: str, client: str, from_: str, to: str,  # type: i
         s, me, client, from_, to, chart=chart, private_notes=private_notes))
 
 
-def expire_custodian_scope(open_session, owner: str, custodian: str,  # type: ignore[no-untyped-def]
+def expire_custodian_scope(open_session, owner: str, custodian: str,
                            providers: list[str]) -> None:
     """Grant a scope that expires today (the service refuses a past date), then move the
     expiry to yesterday as if the grant had run out."""

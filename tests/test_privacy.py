@@ -208,7 +208,7 @@ class View:
     notes: tuple[str, ...] = ()  # which of A's notes: "progress", "private"
     clinical: bool = False  # A's clinical document
 
-    def expected(self, cast) -> Expected:  # type: ignore[no-untyped-def]
+    def expected(self, cast) -> Expected:
         return Expected(
             self.profile, self.chart,
             notes={cast.progress_note_id: "progress" in self.notes,
@@ -224,7 +224,7 @@ CHART_WITH_PRIVATE = View(profile=True, chart=True, notes=("progress", "private"
                           clinical=True)
 
 
-def assert_view(cli, open_session, tmp_path, actor: str, client: str,  # type: ignore[no-untyped-def]
+def assert_view(cli, open_session, tmp_path, actor: str, client: str,
                 want: Expected, *, denied_action: str | None = None) -> None:
     """Run every read command as ``actor`` and compare with ``want``. Refusals exit 4 with
     one error line that leaks no note text; reads change no data; each refusal adds one
@@ -232,7 +232,7 @@ def assert_view(cli, open_session, tmp_path, actor: str, client: str,  # type: i
     before = snapshot(open_session)
     refused: list[str] = []
 
-    def check(run, allowed: bool, action: str) -> None:  # type: ignore[no-untyped-def]
+    def check(run, allowed: bool, action: str) -> None:
         if allowed:
             assert run.exit_code == 0, run.output
             return
@@ -273,7 +273,7 @@ def assert_view(cli, open_session, tmp_path, actor: str, client: str,  # type: i
     assert denied == [(actor_id, action) for action in refused]
 
 
-def cli_ok(cli, *args: str, actor: str) -> None:  # type: ignore[no-untyped-def]
+def cli_ok(cli, *args: str, actor: str) -> None:
     run = cli(*args, actor=actor)
     assert run.exit_code == 0, run.output
 
@@ -402,11 +402,11 @@ def test_chart_share_shows_exact_records_and_audits_each_read(cli, cast, open_se
         (b, "note.read", "ok", cast.client_id), (b, "doc.read", "ok", cast.client_id)]
 
 
-def _add_records(open_session, provider: str, client: str, tag: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _add_records(open_session, provider: str, client: str, tag: str) -> dict[str, int]:
     """A progress note, a private note and a clinical document by ``provider``."""
     from clinicctl.charts import records
 
-    def write(s, me):  # type: ignore[no-untyped-def]
+    def write(s, me):
         return {
             "progress": records.add_note(s, me, client, body=f"{tag} progress").id,
             "private": records.add_note(s, me, client, body=f"{tag} private",
@@ -476,7 +476,7 @@ def test_unshare_remove_ends_every_chart_share_into_that_list(cli, cast, open_se
 
 # --- records custodians: scope and expiry ------------------------------------------------------
 
-def _client_with_c(cli, cast, open_session) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _client_with_c(cli, cast, open_session) -> dict[str, int]:
     """Maya Chen also in provider C's list, with C's own records."""
     cli_ok(cli, "client", "share", cast.client, "--from", cast.provider_a, "--to",
            cast.provider_c, actor=cast.provider_a)

@@ -101,7 +101,7 @@ def cancel(practice: Practice, appointment_id: int) -> None:
 # --- fixtures -------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def _template(backend) -> Practice:  # type: ignore[no-untyped-def]
+def _template(backend) -> Practice:
     from clinicctl.people import clients
     from clinicctl.people.refs import resolve_staff
 
@@ -118,8 +118,7 @@ def _template(backend) -> Practice:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def practice(backend, _template: Practice, monkeypatch: pytest.MonkeyPatch
-             ) -> Practice:  # type: ignore[no-untyped-def]
+def practice(backend, _template: Practice, monkeypatch: pytest.MonkeyPatch) -> Practice:
     """A fresh clone for a test that writes, as CLINICCTL_DB."""
     fresh = clone(backend, _template)
     monkeypatch.setenv("CLINICCTL_DB", fresh.url)
@@ -127,7 +126,7 @@ def practice(backend, _template: Practice, monkeypatch: pytest.MonkeyPatch
 
 
 @pytest.fixture(scope="module")
-def _agenda(backend, _template: Practice) -> Practice:  # type: ignore[no-untyped-def]
+def _agenda(backend, _template: Practice) -> Practice:
     """Shared by tests that only read, dry-run or are refused: Maya with Sam on MON 10:00
     (``a1``), which fits Ana's and Lee's Monday availability."""
     agenda = clone(backend, _template)
@@ -143,8 +142,7 @@ def agenda(_agenda: Practice, monkeypatch: pytest.MonkeyPatch) -> Practice:
 
 # --- who gets whom --------------------------------------------------------------------------
 
-def test_handover_to_one_colleague_is_demographics_only(cli, practice
-                                                        ):  # type: ignore[no-untyped-def]
+def test_handover_to_one_colleague_is_demographics_only(cli, practice):
     before = cli("client", "show", MAYA, actor=ANA)
     assert before.exit_code == 4, before.output
 
@@ -170,8 +168,7 @@ def test_handover_to_one_colleague_is_demographics_only(cli, practice
     assert refused.exit_code == 4, refused.output
 
 
-def test_handover_with_chart_shares_the_non_private_notes(cli, practice
-                                                          ):  # type: ignore[no-untyped-def]
+def test_handover_with_chart_shares_the_non_private_notes(cli, practice):
     mark = practice.last_event_id()
     result = cli(*REASSIGN, SAM, "--to", ANA, "--chart", "-o", "json")
     assert result.exit_code == 0, result.output
@@ -190,8 +187,7 @@ def test_handover_with_chart_shares_the_non_private_notes(cli, practice
           "appointments_moved": 0, "chart": True})]
 
 
-def test_chart_never_narrows_a_share_that_includes_private_notes(cli, practice
-                                                                ):  # type: ignore[no-untyped-def]
+def test_chart_never_narrows_a_share_that_includes_private_notes(cli, practice):
     shared = cli("client", "share", MAYA, "--from", SAM, "--to", ANA, "--chart",
                  "--private-notes")
     assert shared.exit_code == 0, shared.output
@@ -211,8 +207,7 @@ def test_chart_never_narrows_a_share_that_includes_private_notes(cli, practice
     ((ANA, LEE, KIM), [ANA, LEE, KIM, ANA, LEE, KIM],
      "2 to Ana Ruiz, 2 to Lee Park, 2 to Kim Novak"),
 ], ids=["ana-lee", "lee-ana", "three"])
-def test_clients_are_spread_evenly_in_the_order_of_to(cli, practice, targets, expected, summary
-                                                      ):  # type: ignore[no-untyped-def]
+def test_clients_are_spread_evenly_in_the_order_of_to(cli, practice, targets, expected, summary):
     argv = [arg for target in targets for arg in ("--to", target)]
     result = cli(*REASSIGN, SAM, *argv, "-o", "json")
     assert result.exit_code == 0, result.output
@@ -224,8 +219,7 @@ def test_clients_are_spread_evenly_in_the_order_of_to(cli, practice, targets, ex
             "new", "share")
 
 
-def test_a_client_already_with_a_colleague_stays_there(cli, practice
-                                                       ):  # type: ignore[no-untyped-def]
+def test_a_client_already_with_a_colleague_stays_there(cli, practice):
     # Ben would go to Ana (first in --to order) but is already in Lee's list.
     share(practice, "Ben Adams", SAM, LEE)
     result = cli(*REASSIGN, SAM, "--to", ANA, "--to", LEE, "-o", "json")
@@ -238,8 +232,7 @@ def test_a_client_already_with_a_colleague_stays_there(cli, practice
     assert result.stderr == "Reassigned 6 clients of Sam Okafor: 3 to Ana Ruiz, 3 to Lee Park.\n"
 
 
-def test_continuity_prefers_a_colleague_who_still_sees_the_client(cli, practice
-                                                                  ):  # type: ignore[no-untyped-def]
+def test_continuity_prefers_a_colleague_who_still_sees_the_client(cli, practice):
     # Cara was discharged by Ana and is new with Lee: she goes to Lee, and counts for him.
     share(practice, "Cara Diaz", SAM, ANA)
     set_status(practice, "Cara Diaz", ANA, "discharged")
@@ -253,8 +246,7 @@ def test_continuity_prefers_a_colleague_who_still_sees_the_client(cli, practice
     ]
 
 
-def test_a_discharged_colleague_gets_the_client_back_with_a_note(cli, practice
-                                                                 ):  # type: ignore[no-untyped-def]
+def test_a_discharged_colleague_gets_the_client_back_with_a_note(cli, practice):
     share(practice, MAYA, SAM, ANA)
     set_status(practice, MAYA, ANA, "inactive")
     result = cli(*REASSIGN, SAM, "--to", ANA, "--to", LEE, "-o", "json")
@@ -266,7 +258,7 @@ def test_a_discharged_colleague_gets_the_client_back_with_a_note(cli, practice
         "Reassigned 6 clients of Sam Okafor: 3 to Ana Ruiz, 3 to Lee Park.\n")
 
 
-def test_nothing_to_reassign(cli, agenda):  # type: ignore[no-untyped-def]
+def test_nothing_to_reassign(cli, agenda):
     before = snapshot(agenda.url)
     result = cli(*REASSIGN, LEE, "--to", ANA, "-o", "json")
     assert result.exit_code == 0, result.output
@@ -277,8 +269,7 @@ def test_nothing_to_reassign(cli, agenda):  # type: ignore[no-untyped-def]
 
 # --- appointments ---------------------------------------------------------------------------
 
-def test_future_appointments_move_and_the_rest_stay(cli, practice
-                                                    ):  # type: ignore[no-untyped-def]
+def test_future_appointments_move_and_the_rest_stay(cli, practice):
     from clinicctl.scheduling.recurrence import make_recurrence
 
     ids = practice.ids
@@ -330,8 +321,7 @@ def test_future_appointments_move_and_the_rest_stay(cli, practice
     assert [a["id"] for a in listed.json()] == [series[0], ben_wed, series[1]]
 
 
-def test_without_appointments_they_stay_and_the_summary_says_so(cli, agenda
-                                                                ):  # type: ignore[no-untyped-def]
+def test_without_appointments_they_stay_and_the_summary_says_so(cli, agenda):
     result = cli(*REASSIGN, SAM, "--to", ANA, "--dry-run", "-o", "json")
     assert result.exit_code == 0, result.output
     assert result.json() == [given(agenda, key, ANA) for key in ORDER]
@@ -342,7 +332,7 @@ def test_without_appointments_they_stay_and_the_summary_says_so(cli, agenda
 
 
 def test_a_conflict_lists_every_failing_appointment_and_writes_nothing(
-        cli, practice):  # type: ignore[no-untyped-def]
+        cli, practice):
     from clinicctl.people.refs import resolve_staff
     from clinicctl.scheduling import availability
 
@@ -371,7 +361,7 @@ def test_a_conflict_lists_every_failing_appointment_and_writes_nothing(
     assert snapshot(practice.url) == before
 
 
-def test_one_failing_appointment_is_named(cli, practice):  # type: ignore[no-untyped-def]
+def test_one_failing_appointment_is_named(cli, practice):
     [maya] = practice.book(MAYA, SAM, at(MON, "13:00"))  # Lee works 09:30-11:30 only
     before = snapshot(practice.url)
     result = cli(*REASSIGN, SAM, "--to", LEE, "--appointments", "future")
@@ -386,7 +376,7 @@ def test_one_failing_appointment_is_named(cli, practice):  # type: ignore[no-unt
 
 # --- dry run, output formats, idempotence ----------------------------------------------------
 
-def test_dry_run_writes_nothing(cli, agenda):  # type: ignore[no-untyped-def]
+def test_dry_run_writes_nothing(cli, agenda):
     before = snapshot(agenda.url)
     result = cli(*REASSIGN, SAM, "--to", ANA, "--to", LEE, "--chart", "--appointments",
                  "future", "--dry-run", "-o", "json")
@@ -401,7 +391,7 @@ def test_dry_run_writes_nothing(cli, agenda):  # type: ignore[no-untyped-def]
     assert snapshot(agenda.url) == before
 
 
-def test_csv_and_table_output(cli, agenda):  # type: ignore[no-untyped-def]
+def test_csv_and_table_output(cli, agenda):
     ids = agenda.ids
     result = cli(*REASSIGN, SAM, "--to", LEE, "--appointments", "future", "--dry-run",
                  "-o", "csv")
@@ -416,7 +406,7 @@ def test_csv_and_table_output(cli, agenda):  # type: ignore[no-untyped-def]
     assert "Lee Park" in table.stdout
 
 
-def test_running_it_again_is_a_no_op(cli, practice):  # type: ignore[no-untyped-def]
+def test_running_it_again_is_a_no_op(cli, practice):
     [maya] = practice.book(MAYA, SAM, at(MON, "10:00"))
     argv = (*REASSIGN, SAM, "--to", ANA, "--to", LEE, "--chart", "--appointments", "future",
             "-o", "json")
@@ -457,7 +447,7 @@ BAD_INPUT = [
 
 @pytest.mark.parametrize(("args", "code", "error"), [b[1:] for b in BAD_INPUT],
                          ids=[b[0] for b in BAD_INPUT])
-def test_bad_input(cli, agenda, args, code, error):  # type: ignore[no-untyped-def]
+def test_bad_input(cli, agenda, args, code, error):
     before = snapshot(agenda.url)
     result = cli(*REASSIGN, *args, "-o", "json")
     assert result.exit_code == code, result.output
@@ -466,13 +456,13 @@ def test_bad_input(cli, agenda, args, code, error):  # type: ignore[no-untyped-d
     assert snapshot(agenda.url) == before
 
 
-def test_missing_to_is_a_usage_error(cli, agenda):  # type: ignore[no-untyped-def]
+def test_missing_to_is_a_usage_error(cli, agenda):
     result = cli(*REASSIGN, SAM)
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("Error: Missing option '--to'"), result.stderr
 
 
-def test_a_deactivated_colleague_gets_nothing(cli, practice):  # type: ignore[no-untyped-def]
+def test_a_deactivated_colleague_gets_nothing(cli, practice):
     from clinicctl.people import staff
     from clinicctl.people.refs import resolve_staff
 
@@ -513,7 +503,7 @@ PERMISSIONS: list[tuple[str, str, tuple[str, ...], str | None, str | None]] = [
 
 @pytest.mark.parametrize(("actor", "args", "action", "why"), [p[1:] for p in PERMISSIONS],
                          ids=[p[0] for p in PERMISSIONS])
-def test_permissions(cli, agenda, actor, args, action, why):  # type: ignore[no-untyped-def]
+def test_permissions(cli, agenda, actor, args, action, why):
     """Allowed: the handover runs (as a dry run, so the shared practice stays as it was).
     Refused: exit 4, one line, nothing written but one ``denied`` audit event."""
     before = snapshot(agenda.url)
@@ -537,8 +527,7 @@ def test_permissions(cli, agenda, actor, args, action, why):  # type: ignore[no-
         (agenda.ids[STAFF_KEYS[actor]], action, "denied")]
 
 
-def test_a_provider_moves_their_own_appointments(cli, practice
-                                                 ):  # type: ignore[no-untyped-def]
+def test_a_provider_moves_their_own_appointments(cli, practice):
     [maya] = practice.book(MAYA, SAM, at(MON, "10:00"))
     result = cli(*REASSIGN, SAM, "--to", ANA, "--appointments", "future", "-o", "json",
                  actor=SAM)

@@ -56,7 +56,7 @@ def build_matrix(backend: Backend, logins: Logins, url: str) -> Matrix:
     from clinicctl.people import clients, staff
     from clinicctl.people.refs import resolve_staff
 
-    def opener():  # type: ignore[no-untyped-def]
+    def opener():
         return session_on(url)
 
     cast = populate_cast(opener)
@@ -224,7 +224,7 @@ def test_clinical_documents_follow_the_chart_and_the_rest_the_profile(matrix):
 # --- attacks as the login --------------------------------------------------------------------
 
 @pytest.fixture
-def practice(db_url, open_session):  # type: ignore[no-untyped-def]
+def practice(db_url, open_session):
     """The standard cast with logins for Ana (provider), Morgan (manager), Bo (biller) and
     Dana (owner)."""
     if not db_url.startswith("postgresql"):

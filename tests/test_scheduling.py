@@ -81,13 +81,12 @@ def when(day: dt.date, hhmm: str) -> str:
 # --- fixtures -------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def _template(backend) -> Practice:  # type: ignore[no-untyped-def]
+def _template(backend) -> Practice:
     return build_schedule(backend)
 
 
 @pytest.fixture
-def practice(backend, _template: Practice, monkeypatch: pytest.MonkeyPatch
-             ) -> Practice:  # type: ignore[no-untyped-def]
+def practice(backend, _template: Practice, monkeypatch: pytest.MonkeyPatch) -> Practice:
     """A fresh clone of the scheduling practice for a test that writes, as CLINICCTL_DB."""
     fresh = clone(backend, _template)
     monkeypatch.setenv("CLINICCTL_DB", fresh.url)
@@ -95,7 +94,7 @@ def practice(backend, _template: Practice, monkeypatch: pytest.MonkeyPatch
 
 
 @pytest.fixture(scope="module")
-def _scratch(backend, _template: Practice) -> Practice:  # type: ignore[no-untyped-def]
+def _scratch(backend, _template: Practice) -> Practice:
     """Shared by the service-level slot tests, which roll back everything they do."""
     return clone(backend, _template)
 
@@ -108,7 +107,7 @@ def scratch(_scratch: Practice) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def _agenda(backend, _template: Practice) -> Practice:  # type: ignore[no-untyped-def]
+def _agenda(backend, _template: Practice) -> Practice:
     """A practice with a few appointments, shared by tests that only read, dry-run or are
     refused (a refusal adds only its audit event):
 
@@ -174,7 +173,7 @@ BOOKING_PATHS = [
 
 @pytest.mark.parametrize("path", BOOKING_PATHS, ids=lambda p: p.id)
 def test_booking_with_a_new_provider_shares_demographics_only(
-        cli, practice, tmp_path, path):  # type: ignore[no-untyped-def]
+        cli, practice, tmp_path, path):
     maya, ana = practice.ids["maya"], practice.ids["ana"]
     result = cli(*path.argv, "-o", "json", actor=SCHEDULER)
     assert result.exit_code == 0, result.output
@@ -208,8 +207,7 @@ def test_booking_with_a_new_provider_shares_demographics_only(
     assert not (tmp_path / "out.bin").exists()
 
 
-def test_booking_again_with_the_same_provider_is_not_new(cli, practice
-                                                         ):  # type: ignore[no-untyped-def]
+def test_booking_again_with_the_same_provider_is_not_new(cli, practice):
     first = cli("appointment", "book", "--client", MAYA, "--provider", ANA, "--at",
                 at(MON, "10:00"), "-o", "json")
     assert first.exit_code == 0, first.output
@@ -232,7 +230,7 @@ def test_booking_again_with_the_same_provider_is_not_new(cli, practice
 
 
 def test_booking_with_the_clients_own_provider_says_nothing_new(
-        cli, practice):  # type: ignore[no-untyped-def]
+        cli, practice):
     result = cli("appointment", "book", "--client", MAYA, "--provider", SAM, "--at",
                  at(TUE, "14:00"), "-o", "json")
     assert result.exit_code == 0, result.output
@@ -246,8 +244,7 @@ def test_booking_with_the_clients_own_provider_says_nothing_new(
 
 
 @pytest.mark.parametrize("status", ["inactive", "discharged"])
-def test_booking_reactivates_an_inactive_assignment(cli, practice, status
-                                                    ):  # type: ignore[no-untyped-def]
+def test_booking_reactivates_an_inactive_assignment(cli, practice, status):
     from clinicctl.people import clients
     from clinicctl.people.refs import resolve_staff
 
@@ -278,8 +275,7 @@ def test_booking_reactivates_an_inactive_assignment(cli, practice, status
     assert "reactivated" not in again.stderr
 
 
-def test_reschedule_to_a_provider_new_to_the_client(cli, practice
-                                                    ):  # type: ignore[no-untyped-def]
+def test_reschedule_to_a_provider_new_to_the_client(cli, practice):
     maya, lee = practice.ids["maya"], practice.ids["lee"]
     [appointment_id] = practice.book(MAYA, SAM, at(MON, "10:00"))
     result = cli("appointment", "reschedule", str(appointment_id), "--at", at(MON, "10:30"),
@@ -295,8 +291,7 @@ def test_reschedule_to_a_provider_new_to_the_client(cli, practice
     assert notes.json() == []
 
 
-def test_reschedule_to_an_inactive_provider_reactivates(cli, practice
-                                                        ):  # type: ignore[no-untyped-def]
+def test_reschedule_to_an_inactive_provider_reactivates(cli, practice):
     from clinicctl.people import clients
     from clinicctl.people.refs import resolve_staff
 
@@ -317,7 +312,7 @@ def test_reschedule_to_an_inactive_provider_reactivates(cli, practice
 
 def find(s, *, therapists: tuple[str, ...] = (ANA,), client: str = MAYA,
          start: dt.date = MON, span: int = 1, actor: str = OWNER_EMAIL,
-         **options: Any) -> list[tuple[str, str, str, str | None]]:  # type: ignore[no-untyped-def]
+         **options: Any) -> list[tuple[str, str, str, str | None]]:
     """(therapist, local start, local end, location) of each open slot, via the service."""
     from clinicctl.people.refs import resolve_staff
     from clinicctl.scheduling import availability
@@ -335,7 +330,7 @@ def slot(who: str, day: dt.date, start: str, end: str, location: str | None = "M
 
 
 def add_block(s, provider: str, days_: str, start: str, end: str,
-              **options: Any) -> int:  # type: ignore[no-untyped-def]
+              **options: Any) -> int:
     from clinicctl.people.refs import resolve_staff
     from clinicctl.scheduling import availability
 
@@ -344,7 +339,7 @@ def add_block(s, provider: str, days_: str, start: str, end: str,
 
 
 def book_in(s, client: str, provider: str, when_: str,
-            **options: Any) -> list[int]:  # type: ignore[no-untyped-def]
+            **options: Any) -> list[int]:
     from clinicctl.people.refs import resolve_staff
     from clinicctl.scheduling import booking
 
@@ -353,7 +348,7 @@ def book_in(s, client: str, provider: str, when_: str,
     return [a.id for a in result.appointments]
 
 
-def time_off(s, provider: str, start: str, end: str) -> None:  # type: ignore[no-untyped-def]
+def time_off(s, provider: str, start: str, end: str) -> None:
     from clinicctl.people.refs import resolve_staff
     from clinicctl.scheduling import availability
 
@@ -364,7 +359,7 @@ ANA_MONDAY = [slot("Ana", MON, "09:00", "09:50"), slot("Ana", MON, "10:00", "10:
               slot("Ana", MON, "11:00", "11:50")]
 
 
-def test_slots_step_by_session_plus_break(scratch):  # type: ignore[no-untyped-def]
+def test_slots_step_by_session_plus_break(scratch):
     assert find(scratch) == ANA_MONDAY
     # 30-minute sessions with 15-minute breaks: the last slot ends exactly at the block's end.
     add_block(scratch, LEE, "tue", "13:00", "15:00", session_minutes=30, break_minutes=15)
@@ -379,11 +374,11 @@ def test_slots_step_by_session_plus_break(scratch):  # type: ignore[no-untyped-d
     (180, [("09:00", "12:00")]),
     (181, []),
 ])
-def test_slots_for_a_duration(scratch, duration, expected):  # type: ignore[no-untyped-def]
+def test_slots_for_a_duration(scratch, duration, expected):
     assert find(scratch, duration=duration) == [slot("Ana", MON, a, b) for a, b in expected]
 
 
-def test_slots_at_a_location(scratch):  # type: ignore[no-untyped-def]
+def test_slots_at_a_location(scratch):
     week = find(scratch, span=7)
     assert [s[1][:10] for s in week] == [MON.isoformat()] * 3 + [WED.isoformat()] * 3
     assert find(scratch, span=7, location_ref="Telehealth") == [
@@ -393,12 +388,12 @@ def test_slots_at_a_location(scratch):  # type: ignore[no-untyped-def]
     assert find(scratch, span=7, location_ref="main OFFICE") == ANA_MONDAY
 
 
-def test_slots_limit(scratch):  # type: ignore[no-untyped-def]
+def test_slots_limit(scratch):
     assert find(scratch, span=7, limit=2) == ANA_MONDAY[:2]
     assert find(scratch, span=7, limit=1) == ANA_MONDAY[:1]
 
 
-def test_slots_of_several_therapists_earliest_first(scratch):  # type: ignore[no-untyped-def]
+def test_slots_of_several_therapists_earliest_first(scratch):
     expected = [slot("Ana", MON, "09:00", "09:50"), slot("Sam", MON, "09:00", "09:50"),
                 slot("Lee", MON, "09:30", "10:20", "Telehealth"),
                 slot("Ana", MON, "10:00", "10:50"), slot("Sam", MON, "10:00", "10:50"),
@@ -408,13 +403,12 @@ def test_slots_of_several_therapists_earliest_first(scratch):  # type: ignore[no
     assert find(scratch, therapists=(ANA, LEE, SAM, "Ana Ruiz"), limit=8) == expected
 
 
-def test_slots_skip_the_therapists_appointments(scratch):  # type: ignore[no-untyped-def]
+def test_slots_skip_the_therapists_appointments(scratch):
     book_in(scratch, OMAR, ANA, at(MON, "10:00"))
     assert find(scratch) == [ANA_MONDAY[0], ANA_MONDAY[2]]
 
 
-def test_slots_skip_the_clients_appointments_with_anyone(scratch
-                                                         ):  # type: ignore[no-untyped-def]
+def test_slots_skip_the_clients_appointments_with_anyone(scratch):
     # Maya sees Sam 10:30-11:00: Ana's 10:00-10:50 overlaps; 11:00 only touches it.
     book_in(scratch, MAYA, SAM, at(MON, "10:30"), duration=30)
     assert find(scratch) == [ANA_MONDAY[0], ANA_MONDAY[2]]
@@ -422,7 +416,7 @@ def test_slots_skip_the_clients_appointments_with_anyone(scratch
     assert find(scratch, client=OMAR) == ANA_MONDAY
 
 
-def test_slots_skip_time_off(scratch):  # type: ignore[no-untyped-def]
+def test_slots_skip_time_off(scratch):
     time_off(scratch, ANA, at(MON, "09:30"), at(MON, "10:15"))
     time_off(scratch, ANA, WED.isoformat(), WED.isoformat())  # the whole day
     assert find(scratch, span=7) == [ANA_MONDAY[2]]
@@ -432,7 +426,7 @@ def test_slots_skip_time_off(scratch):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("how", ["cancelled", "late-cancelled"])
-def test_a_cancelled_appointment_frees_its_slot(scratch, how):  # type: ignore[no-untyped-def]
+def test_a_cancelled_appointment_frees_its_slot(scratch, how):
     from clinicctl.people.refs import resolve_staff
     from clinicctl.scheduling import appointments
 
@@ -443,7 +437,7 @@ def test_a_cancelled_appointment_frees_its_slot(scratch, how):  # type: ignore[n
     assert find(scratch) == ANA_MONDAY
 
 
-def test_slots_are_half_open(scratch):  # type: ignore[no-untyped-def]
+def test_slots_are_half_open(scratch):
     # Omar with Ana 09:50-10:00 and 10:50-11:00: every 50-minute slot still fits.
     book_in(scratch, OMAR, ANA, at(MON, "09:50"), duration=10)
     book_in(scratch, OMAR, ANA, at(MON, "10:50"), duration=10)
@@ -452,7 +446,7 @@ def test_slots_are_half_open(scratch):  # type: ignore[no-untyped-def]
     assert find(scratch) == ANA_MONDAY[:2]
 
 
-def test_slots_respect_effective_dates(scratch):  # type: ignore[no-untyped-def]
+def test_slots_respect_effective_dates(scratch):
     add_block(scratch, LEE, "thu", "14:00", "15:00", effective_from=(THU + days(7)).isoformat(),
               effective_until=(THU + days(14)).isoformat())
     found = find(scratch, therapists=(LEE,), start=TUE, span=28)
@@ -460,13 +454,13 @@ def test_slots_respect_effective_dates(scratch):  # type: ignore[no-untyped-def]
         f"{THU + days(7)} 14:00", f"{THU + days(14)} 14:00"]
 
 
-def test_overlapping_blocks_offer_a_time_once(scratch):  # type: ignore[no-untyped-def]
+def test_overlapping_blocks_offer_a_time_once(scratch):
     add_block(scratch, ANA, "mon", "09:00", "12:00", location_ref="Main office")
     add_block(scratch, ANA, "mon", "11:00", "13:00", location_ref="Main office")
     assert find(scratch) == [*ANA_MONDAY, slot("Ana", MON, "12:00", "12:50")]
 
 
-def test_no_slot_in_the_past(scratch):  # type: ignore[no-untyped-def]
+def test_no_slot_in_the_past(scratch):
     add_block(scratch, LEE, "mon,tue,wed,thu,fri,sat,sun", "00:00", "23:59",
               session_minutes=30, break_minutes=0)
     from clinicctl.models import utcnow
@@ -479,7 +473,7 @@ def test_no_slot_in_the_past(scratch):  # type: ignore[no-untyped-def]
                    for s in earlier)
 
 
-def test_find_json_and_table(cli, agenda):  # type: ignore[no-untyped-def]
+def test_find_json_and_table(cli, agenda):
     # a1 (Maya with Sam, MON 10:00-10:50) rules out Ana's 10:00 (also a2's) and Lee's
     # 09:30 and 10:30.
     result = cli("availability", "find", "--client", MAYA, "--therapist", ANA, "--therapist",
@@ -517,7 +511,7 @@ def test_find_json_and_table(cli, agenda):  # type: ignore[no-untyped-def]
 # --- 3. recurrence --------------------------------------------------------------------------
 
 def series(s, first: str, provider: str = SAM, client: str = MAYA,
-           **rule: Any) -> list[str]:  # type: ignore[no-untyped-def]
+           **rule: Any) -> list[str]:
     """Book a series through the service; the local start of each occurrence."""
     from sqlalchemy import select
 
@@ -559,7 +553,7 @@ FIRST_OF_MONTH = add_months(MON.replace(day=10), 1)  # a day every month has
      on(MON, WED, MON + days(7), WED + days(7))),
 ], ids=["weekly", "biweekly", "until-inclusive", "until-before", "count-1", "every-3-days",
         "every-2-weeks-on", "weekly-on-later-days", "until-on"])
-def test_recurrence_rules(scratch, rule, expected):  # type: ignore[no-untyped-def]
+def test_recurrence_rules(scratch, rule, expected):
     first = at(TUE if rule.get("on") == "tue,thu" else MON, "10:00")
     assert series(scratch, first, **rule) == expected
 
@@ -568,14 +562,14 @@ def test_recurrence_rules(scratch, rule, expected):  # type: ignore[no-untyped-d
     ({"repeat": "monthly", "count": 3}, [0, 1, 2]),
     ({"every": 2, "unit": "months", "until": None}, [0, 2, 4]),
 ], ids=["monthly", "every-2-months-until"])
-def test_monthly_recurrence(scratch, rule, months):  # type: ignore[no-untyped-def]
+def test_monthly_recurrence(scratch, rule, months):
     if "until" in rule:
         rule = {**rule, "until": str(add_months(FIRST_OF_MONTH, 5) - days(1))}
     assert series(scratch, at(FIRST_OF_MONTH, "10:00"), **rule) == on(
         *(add_months(FIRST_OF_MONTH, n) for n in months))
 
 
-def test_series_json_shares_one_series_id(cli, practice):  # type: ignore[no-untyped-def]
+def test_series_json_shares_one_series_id(cli, practice):
     result = cli("appointment", "book", "--client", MAYA, "--provider", ANA, "--at",
                  at(MON, "09:00"), "--repeat", "weekly", "--on", "mon,wed", "--count", "3",
                  "-o", "json")
@@ -595,8 +589,7 @@ def test_series_json_shares_one_series_id(cli, practice):  # type: ignore[no-unt
                              f"{alert(practice.ids['maya'], 'Ana Ruiz')}\n")
 
 
-def test_a_series_with_failing_occurrences_books_nothing(cli, practice
-                                                          ):  # type: ignore[no-untyped-def]
+def test_a_series_with_failing_occurrences_books_nothing(cli, practice):
     [ana_busy] = practice.book(OMAR, ANA, at(MON + days(7), "10:00"))
     [maya_busy] = practice.book(MAYA, SAM, at(MON + days(14), "10:30"), duration=30)
     with practice.session() as s:
@@ -618,8 +611,7 @@ def test_a_series_with_failing_occurrences_books_nothing(cli, practice
     assert snapshot(practice.url) == before
 
 
-def test_a_series_partly_outside_availability_books_nothing(cli, practice
-                                                             ):  # type: ignore[no-untyped-def]
+def test_a_series_partly_outside_availability_books_nothing(cli, practice):
     before = snapshot(practice.url)
     result = cli("appointment", "book", "--client", MAYA, "--provider", ANA, "--at",
                  at(MON, "10:00"), "--every", "1", "--unit", "days", "--count", "3")
@@ -645,8 +637,7 @@ def test_a_series_partly_outside_availability_books_nothing(cli, practice
     assert booked_event[3]["outside_availability"] is True
 
 
-def test_series_keep_wall_clock_time_across_both_dst_changes(cli, practice
-                                                              ):  # type: ignore[no-untyped-def]
+def test_series_keep_wall_clock_time_across_both_dst_changes(cli, practice):
     spring, fall = dst_changes(MON)
     first = spring - days(6)  # the Monday before the clocks spring forward
     result = cli("appointment", "book", "--client", MAYA, "--provider", SAM, "--at",
@@ -658,6 +649,7 @@ def test_series_keep_wall_clock_time_across_both_dst_changes(cli, practice
     assert {s.strftime("%H:%M %a") for s in starts} == {"10:00 Mon"}
     offsets = {s.date(): s.utcoffset() for s in starts}
     standard, summer = offsets[first], offsets[first + days(7)]
+    assert standard is not None and summer is not None
     assert summer - standard == dt.timedelta(hours=1)
     assert all(o == (summer if spring < d < fall else standard) for d, o in offsets.items())
     # Stored in UTC, one hour apart in summer.
@@ -666,8 +658,7 @@ def test_series_keep_wall_clock_time_across_both_dst_changes(cli, practice
     assert utc_hours[str(first)] == utc_hours[str(first + days(7))] + 1
 
 
-def test_an_ambiguous_fall_back_time_is_its_first_occurrence(cli, practice
-                                                             ):  # type: ignore[no-untyped-def]
+def test_an_ambiguous_fall_back_time_is_its_first_occurrence(cli, practice):
     _, fall = dst_changes(MON)
     result = cli("appointment", "book", "--client", MAYA, "--provider", SAM, "--at",
                  at(fall, "01:30"), "--outside-availability", "-o", "json")
@@ -684,7 +675,7 @@ def test_an_ambiguous_fall_back_time_is_its_first_occurrence(cli, practice
 
 # --- 4. conflicts ---------------------------------------------------------------------------
 
-def test_conflict_with_the_providers_appointment(cli, practice):  # type: ignore[no-untyped-def]
+def test_conflict_with_the_providers_appointment(cli, practice):
     [other] = practice.book(OMAR, ANA, at(MON, "10:00"))
     before = snapshot(practice.url)
     result = cli("appointment", "book", "--client", MAYA, "--provider", ANA, "--at",
@@ -697,7 +688,7 @@ def test_conflict_with_the_providers_appointment(cli, practice):  # type: ignore
     assert practice.assignment(practice.ids["maya"], practice.ids["ana"]) is None
 
 
-def test_conflict_with_the_clients_appointment(cli, practice):  # type: ignore[no-untyped-def]
+def test_conflict_with_the_clients_appointment(cli, practice):
     [other] = practice.book(MAYA, SAM, at(MON, "10:00"))
     before = snapshot(practice.url)
     result = cli("appointment", "book", "--client", MAYA, "--provider", ANA, "--at",
@@ -709,7 +700,7 @@ def test_conflict_with_the_clients_appointment(cli, practice):  # type: ignore[n
     assert snapshot(practice.url) == before
 
 
-def test_conflict_lists_every_reason(cli, practice):  # type: ignore[no-untyped-def]
+def test_conflict_lists_every_reason(cli, practice):
     [theirs] = practice.book(OMAR, ANA, at(MON, "10:00"))
     [hers] = practice.book(MAYA, SAM, at(MON, "11:00"))
     result = cli("appointment", "book", "--client", MAYA, "--provider", ANA, "--at",
@@ -721,7 +712,7 @@ def test_conflict_lists_every_reason(cli, practice):  # type: ignore[no-untyped-
         f"({when(MON, '11:00')}-11:50)\n")
 
 
-def test_touching_appointments_are_fine(cli, practice):  # type: ignore[no-untyped-def]
+def test_touching_appointments_are_fine(cli, practice):
     practice.book(OMAR, ANA, at(MON, "10:00"), duration=60)
     after = cli("appointment", "book", "--client", MAYA, "--provider", ANA, "--at",
                 at(MON, "11:00"), "--duration", "60")
@@ -732,8 +723,7 @@ def test_touching_appointments_are_fine(cli, practice):  # type: ignore[no-untyp
     assert len(practice.appointments()) == 3
 
 
-def test_a_cancelled_appointment_does_not_conflict(cli, practice
-                                                   ):  # type: ignore[no-untyped-def]
+def test_a_cancelled_appointment_does_not_conflict(cli, practice):
     [other] = practice.book(OMAR, ANA, at(MON, "10:00"))
     cancelled = cli("appointment", "cancel", str(other))
     assert cancelled.exit_code == 0, cancelled.output
@@ -745,8 +735,7 @@ def test_a_cancelled_appointment_does_not_conflict(cli, practice
 @pytest.mark.parametrize(("start", "duration"), [("13:00", "50"), ("11:30", "50"),
                                                  ("08:30", "50"), ("09:00", "181")],
                          ids=["after", "runs-past-the-end", "starts-before", "too-long"])
-def test_outside_availability_is_refused(cli, practice, start, duration
-                                         ):  # type: ignore[no-untyped-def]
+def test_outside_availability_is_refused(cli, practice, start, duration):
     before = snapshot(practice.url)
     result = cli("appointment", "book", "--client", MAYA, "--provider", ANA, "--at",
                  at(MON, start), "--duration", duration)
@@ -757,8 +746,7 @@ def test_outside_availability_is_refused(cli, practice, start, duration
     assert snapshot(practice.url) == before
 
 
-def test_outside_availability_when_asked_is_audited(cli, practice
-                                                    ):  # type: ignore[no-untyped-def]
+def test_outside_availability_when_asked_is_audited(cli, practice):
     mark = practice.last_event_id()
     result = cli("appointment", "book", "--client", MAYA, "--provider", ANA, "--at",
                  at(MON, "13:00"), "--outside-availability", "-o", "json")
@@ -778,7 +766,7 @@ def test_outside_availability_when_asked_is_audited(cli, practice
                             "outside_availability": True}
 
 
-def test_inside_availability_is_audited_as_such(cli, practice):  # type: ignore[no-untyped-def]
+def test_inside_availability_is_audited_as_such(cli, practice):
     mark = practice.last_event_id()
     result = cli("appointment", "book", "--client", MAYA, "--provider", SAM, "--at",
                  at(MON, "13:00"), "--outside-availability")
@@ -788,7 +776,7 @@ def test_inside_availability_is_audited_as_such(cli, practice):  # type: ignore[
 
 
 @pytest.mark.parametrize("flag", [(), ("--outside-availability",)], ids=["plain", "anyway"])
-def test_time_off_is_refused(cli, practice, flag):  # type: ignore[no-untyped-def]
+def test_time_off_is_refused(cli, practice, flag):
     with practice.session() as s:
         time_off(s, ANA, at(MON, "09:00"), at(MON, "12:00"))
     before = snapshot(practice.url)
@@ -800,7 +788,7 @@ def test_time_off_is_refused(cli, practice, flag):  # type: ignore[no-untyped-de
     assert snapshot(practice.url) == before
 
 
-def test_booking_options(cli, practice):  # type: ignore[no-untyped-def]
+def test_booking_options(cli, practice):
     """--service sets the default length, --location the default POS, --pos overrides it."""
     added = cli("service", "add", "x100", "--name", "Check-in", "--minutes", "20")
     assert added.exit_code == 0, added.output
@@ -823,7 +811,7 @@ def test_booking_options(cli, practice):  # type: ignore[no-untyped-def]
 
 # --- 5. life cycle --------------------------------------------------------------------------
 
-def test_list_and_filters(cli, agenda):  # type: ignore[no-untyped-def]
+def test_list_and_filters(cli, agenda):
     ids = agenda.ids
 
     def listed(*options: str) -> list[int]:
@@ -857,7 +845,7 @@ def test_list_and_filters(cli, agenda):  # type: ignore[no-untyped-def]
     assert result.json() == []
 
 
-def test_show(cli, agenda):  # type: ignore[no-untyped-def]
+def test_show(cli, agenda):
     ids = agenda.ids
     result = cli("appointment", "show", str(ids["a1"]), "-o", "json")
     assert result.exit_code == 0, result.output
@@ -874,8 +862,7 @@ def test_show(cli, agenda):  # type: ignore[no-untyped-def]
     assert missing.stderr == "Error: no appointment with id 999\n"
 
 
-def test_cancel_with_a_reason_then_again_is_a_no_op(cli, practice
-                                                    ):  # type: ignore[no-untyped-def]
+def test_cancel_with_a_reason_then_again_is_a_no_op(cli, practice):
     [appointment_id] = practice.book(MAYA, SAM, at(MON, "10:00"))
     mark = practice.last_event_id()
     result = cli("appointment", "cancel", str(appointment_id), "--reason", "client asked",
@@ -897,7 +884,7 @@ def test_cancel_with_a_reason_then_again_is_a_no_op(cli, practice
                                 "appointment_ids": [appointment_id]})]
 
 
-def test_cancel_late_and_no_show(cli, practice):  # type: ignore[no-untyped-def]
+def test_cancel_late_and_no_show(cli, practice):
     [future] = practice.book(MAYA, SAM, at(MON, "10:00"))
     [past] = practice.book(MAYA, SAM, at(TODAY - days(1), "10:00"), outside_availability=True)
     late = cli("appointment", "cancel", str(future), "--late", "--reason", "an hour before")
@@ -922,7 +909,7 @@ def test_cancel_late_and_no_show(cli, practice):  # type: ignore[no-untyped-def]
         (other, "scheduled", None)]
 
 
-def test_cancel_scopes(cli, practice):  # type: ignore[no-untyped-def]
+def test_cancel_scopes(cli, practice):
     from clinicctl.scheduling.recurrence import make_recurrence
 
     ids = practice.book(MAYA, SAM, at(MON, "10:00"),
@@ -953,7 +940,7 @@ def test_cancel_scopes(cli, practice):  # type: ignore[no-untyped-def]
     assert single.exit_code == 0, single.output
 
 
-def test_complete(cli, practice):  # type: ignore[no-untyped-def]
+def test_complete(cli, practice):
     [future] = practice.book(MAYA, SAM, at(MON, "10:00"))
     [past] = practice.book(MAYA, SAM, at(TODAY - days(1), "10:00"), outside_availability=True)
     early = cli("appointment", "complete", str(future))
@@ -974,7 +961,7 @@ def test_complete(cli, practice):  # type: ignore[no-untyped-def]
     assert [a["status"] for a in practice.appointments()] == ["scheduled", "completed"]
 
 
-def test_reschedule(cli, practice):  # type: ignore[no-untyped-def]
+def test_reschedule(cli, practice):
     [moving] = practice.book(MAYA, SAM, at(MON, "10:00"))
     [fixed] = practice.book(MAYA, SAM, at(TUE, "10:00"))
     mark = practice.last_event_id()
@@ -1012,8 +999,7 @@ def test_reschedule(cli, practice):  # type: ignore[no-untyped-def]
                            "appointments can be rescheduled\n")
 
 
-def test_reschedule_into_its_own_old_time_is_fine(cli, practice
-                                                  ):  # type: ignore[no-untyped-def]
+def test_reschedule_into_its_own_old_time_is_fine(cli, practice):
     [appointment_id] = practice.book(MAYA, SAM, at(MON, "10:00"))
     result = cli("appointment", "reschedule", str(appointment_id), "--at", at(MON, "10:20"))
     assert result.exit_code == 0, result.output
@@ -1042,7 +1028,7 @@ DRY_RUNS: list[tuple[str, tuple[str, ...]]] = [
 
 
 @pytest.mark.parametrize(("name", "args"), DRY_RUNS, ids=[d[0] for d in DRY_RUNS])
-def test_dry_run_writes_nothing(cli, agenda, name, args):  # type: ignore[no-untyped-def]
+def test_dry_run_writes_nothing(cli, agenda, name, args):
     before = snapshot(agenda.url)
     result = cli(*(a.format(**agenda.ids) for a in args), "--dry-run", "-o", "json")
     assert result.exit_code == 0, result.output
@@ -1051,7 +1037,7 @@ def test_dry_run_writes_nothing(cli, agenda, name, args):  # type: ignore[no-unt
     assert snapshot(agenda.url) == before
 
 
-def test_dry_run_says_what_would_happen(cli, agenda):  # type: ignore[no-untyped-def]
+def test_dry_run_says_what_would_happen(cli, agenda):
     result = cli("appointment", "book", "--client", MAYA, "--provider", LEE, "--at",
                  at(MON, "09:30"), "--duration", "30", "--dry-run", "-o", "json")
     assert result.exit_code == 0, result.output
@@ -1134,7 +1120,7 @@ PERMISSION_CASES.append(
 
 @pytest.mark.parametrize(("actor", "args", "action", "why"),
                          [c[1:] for c in PERMISSION_CASES], ids=[c[0] for c in PERMISSION_CASES])
-def test_permissions(cli, agenda, actor, args, action, why):  # type: ignore[no-untyped-def]
+def test_permissions(cli, agenda, actor, args, action, why):
     """Allowed: the command runs (as a dry run, so the shared practice stays as it was).
     Refused: exit 4, one line, and only a ``denied`` audit event is added."""
     before = snapshot(agenda.url)
@@ -1159,8 +1145,7 @@ def test_permissions(cli, agenda, actor, args, action, why):  # type: ignore[no-
     assert [e[:3] for e in agenda.events(mark)] == [(actor_id, action, "denied")]
 
 
-def test_scheduler_books_a_new_provider_but_cannot_share(cli, practice
-                                                         ):  # type: ignore[no-untyped-def]
+def test_scheduler_books_a_new_provider_but_cannot_share(cli, practice):
     booked = cli("appointment", "book", "--client", MAYA, "--provider", LEE, "--at",
                  at(MON, "09:30"), actor=SCHEDULER)
     assert booked.exit_code == 0, booked.output
@@ -1175,8 +1160,7 @@ def test_scheduler_books_a_new_provider_but_cannot_share(cli, practice
     assert practice.assignment(practice.ids["maya"], practice.ids["ana"]) is None
 
 
-def test_provider_books_their_client_with_a_colleague(cli, practice
-                                                      ):  # type: ignore[no-untyped-def]
+def test_provider_books_their_client_with_a_colleague(cli, practice):
     result = cli("appointment", "book", "--client", MAYA, "--provider", ANA, "--at",
                  at(MON, "09:00"), "-o", "json", actor=SAM)
     assert result.exit_code == 0, result.output
@@ -1194,8 +1178,7 @@ def test_provider_books_their_client_with_a_colleague(cli, practice
 
 # --- 7. unshare --remove with upcoming appointments ------------------------------------------
 
-def test_unshare_remove_waits_for_upcoming_appointments(cli, practice
-                                                        ):  # type: ignore[no-untyped-def]
+def test_unshare_remove_waits_for_upcoming_appointments(cli, practice):
     from clinicctl.scheduling.recurrence import make_recurrence
 
     maya, ana = practice.ids["maya"], practice.ids["ana"]
@@ -1225,7 +1208,7 @@ def test_unshare_remove_waits_for_upcoming_appointments(cli, practice
 
 # --- availability set-up through the CLI ----------------------------------------------------
 
-def test_availability_list_add_remove_timeoff(cli, practice):  # type: ignore[no-untyped-def]
+def test_availability_list_add_remove_timeoff(cli, practice):
     ids = practice.ids
     listed = cli("availability", "list", ANA, "-o", "json")
     assert listed.exit_code == 0, listed.output
@@ -1275,7 +1258,7 @@ def test_availability_list_add_remove_timeoff(cli, practice):  # type: ignore[no
     assert "outside Ana Ruiz's availability" in refused.stderr
 
 
-def test_locations_and_services(cli, practice):  # type: ignore[no-untyped-def]
+def test_locations_and_services(cli, practice):
     added = cli("location", "add", "  North   annex ", "--pos", "22", "-o", "json")
     assert added.exit_code == 0, added.output
     assert {k: v for k, v in added.json().items() if k != "id"} == {"name": "North annex",

@@ -41,7 +41,7 @@ def when(day: dt.date, hhmm: str) -> str:
     return f"{day} {hhmm} {local(day, hhmm):%Z}"
 
 
-def assert_error(result, code: int, error: str) -> None:  # type: ignore[no-untyped-def]
+def assert_error(result, code: int, error: str) -> None:
     """Exit code first, then the exact stderr; stdout stays empty."""
     assert result.exit_code == code, result.output
     assert "Traceback" not in result.output
@@ -50,7 +50,7 @@ def assert_error(result, code: int, error: str) -> None:  # type: ignore[no-unty
 
 
 @pytest.fixture(scope="module")
-def _shared(backend) -> Practice:  # type: ignore[no-untyped-def]
+def _shared(backend) -> Practice:
     """The scheduling practice with one single appointment, one two-week series, and a
     deactivated provider who still has a weekly block."""
     from clinicctl.people import staff
@@ -367,7 +367,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_bad_value(cli, shared, case):  # type: ignore[no-untyped-def]
+def test_bad_value(cli, shared, case):
     before = snapshot(shared.url)
     result = cli(*(a.format(**shared.ids) for a in case.args))
     assert_error(result, case.code, case.error.format(**shared.ids))
@@ -377,7 +377,7 @@ def test_bad_value(cli, shared, case):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("case", [c for c in CASES if c.args[:2] in {
     ("appointment", "book"), ("availability", "add"), ("availability", "timeoff"),
     ("location", "add"), ("service", "add")} and c.code == 2][::4], ids=lambda c: c.id)
-def test_bad_value_in_a_dry_run(cli, shared, case):  # type: ignore[no-untyped-def]
+def test_bad_value_in_a_dry_run(cli, shared, case):
     """--dry-run validates exactly as a real run does."""
     before = snapshot(shared.url)
     result = cli(*(a.format(**shared.ids) for a in case.args), "--dry-run")
@@ -385,7 +385,7 @@ def test_bad_value_in_a_dry_run(cli, shared, case):  # type: ignore[no-untyped-d
     assert snapshot(shared.url) == before
 
 
-def test_a_failing_series_lists_every_occurrence(cli, shared):  # type: ignore[no-untyped-def]
+def test_a_failing_series_lists_every_occurrence(cli, shared):
     """The one error that spans lines: the failing occurrences, indented, after it."""
     before = snapshot(shared.url)
     series = shared.ids["series"]
@@ -432,8 +432,7 @@ USAGE_CASES = [
 
 @pytest.mark.parametrize(("args", "starts", "command"), USAGE_CASES,
                          ids=[f"{c[2]} {c[1].split(':')[0]}" for c in USAGE_CASES])
-def test_usage_error_is_one_line(cli, shared, args, starts, command
-                                 ):  # type: ignore[no-untyped-def]
+def test_usage_error_is_one_line(cli, shared, args, starts, command):
     before = snapshot(shared.url)
     result = cli(*args)
     assert result.exit_code == 2, result.output

@@ -42,6 +42,12 @@ def minutes(n: int) -> dt.timedelta:
     return dt.timedelta(minutes=n)
 
 
+def utc_offset(moment: dt.datetime) -> dt.timedelta:
+    offset = moment.utcoffset()
+    assert offset is not None, moment
+    return offset
+
+
 # --- Intervals ------------------------------------------------------------------------------
 
 spans = st.lists(st.tuples(st.integers(0, 600), st.integers(1, 120)), max_size=12)
@@ -49,8 +55,7 @@ spans = st.lists(st.tuples(st.integers(0, 600), st.integers(1, 120)), max_size=1
 
 @PROPERTY
 @given(spans, st.integers(0, 700), st.integers(1, 120))
-def test_intervals_overlap_agrees_with_brute_force(busy, start, length
-                                                   ):  # type: ignore[no-untyped-def]
+def test_intervals_overlap_agrees_with_brute_force(busy, start, length):
     intervals = Intervals((BASE + minutes(s), BASE + minutes(s + n)) for s, n in busy)
     expected = any(s < start + length and s + n > start for s, n in busy)
     assert intervals.overlaps(BASE + minutes(start), BASE + minutes(start + length)) is expected
@@ -58,7 +63,7 @@ def test_intervals_overlap_agrees_with_brute_force(busy, start, length
 
 @PROPERTY
 @given(spans)
-def test_intervals_are_merged_and_sorted(busy):  # type: ignore[no-untyped-def]
+def test_intervals_are_merged_and_sorted(busy):
     intervals = Intervals((BASE + minutes(s), BASE + minutes(s + n)) for s, n in busy)
     pairs = list(zip(intervals.starts, intervals.ends, strict=True))
     assert all(a < b for a, b in pairs)
@@ -101,8 +106,7 @@ def contains(block: AvailabilityBlock, start: dt.datetime, end: dt.datetime) -> 
 @PROPERTY
 @given(st.lists(blocks(), max_size=4), st.dates(dt.date(2027, 1, 1), dt.date(2027, 1, 31)),
        times, st.integers(1, 600))
-def test_fits_availability_agrees_with_brute_force(candidates, day, start, length
-                                                   ):  # type: ignore[no-untyped-def]
+def test_fits_availability_agrees_with_brute_force(candidates, day, start, length):
     naive = dt.datetime.combine(day, start)
     aware = naive.replace(tzinfo=ZONE)
     found = fits_availability(candidates, aware, aware + minutes(length), ZONE)
@@ -133,7 +137,7 @@ starts = st.builds(
 
 @PROPERTY
 @given(starts.filter(lambda s: s.day <= 28), rules)
-def test_occurrences_keep_their_wall_clock_time(first, rule):  # type: ignore[no-untyped-def]
+def test_occurrences_keep_their_wall_clock_time(first, rule):
     found = occurrences(first, rule)
     assert found[0] == first
     assert len(found) == rule.count
@@ -157,8 +161,7 @@ def test_occurrences_keep_their_wall_clock_time(first, rule):  # type: ignore[no
 @PROPERTY
 @given(st.integers(0, 6), st.integers(7 * 60, 20 * 60), st.sampled_from([1, 2]),
        st.sets(st.integers(0, 6), max_size=3))
-def test_weekly_series_across_both_dst_changes(day, minute, every, extra_days
-                                               ):  # type: ignore[no-untyped-def]
+def test_weekly_series_across_both_dst_changes(day, minute, every, extra_days):
     first = dt.datetime.combine(SPRING - dt.timedelta(days=7 + day),
                                 dt.time(minute // 60, minute % 60))
     weekdays = {first.weekday(), *extra_days}
@@ -167,17 +170,17 @@ def test_weekly_series_across_both_dst_changes(day, minute, every, extra_days
     found = occurrences(first, rule)
     assert {o.time() for o in found} == {first.time()}
     assert {o.weekday() for o in found} <= weekdays
-    offsets = {localize(o, ZONE).utcoffset() for o in found}
+    offsets = {utc_offset(localize(o, ZONE)) for o in found}
     assert len(offsets) == 2  # standard time at both ends, daylight time between
     for occurrence in found:
         summer = SPRING <= occurrence.date() < FALL
-        offset = localize(occurrence, ZONE).utcoffset()
+        offset = utc_offset(localize(occurrence, ZONE))
         assert offset == max(offsets) if summer else offset == min(offsets)
 
 
 @PROPERTY
 @given(st.integers(0, 59))
-def test_a_time_in_the_spring_forward_gap_is_refused(minute):  # type: ignore[no-untyped-def]
+def test_a_time_in_the_spring_forward_gap_is_refused(minute):
     naive = dt.datetime.combine(SPRING, dt.time(2, minute))
     with pytest.raises(InvalidInput) as refused:
         localize(naive, ZONE)
@@ -189,7 +192,7 @@ def test_a_time_in_the_spring_forward_gap_is_refused(minute):  # type: ignore[no
 
 @PROPERTY
 @given(st.integers(0, 59))
-def test_a_fall_back_time_is_its_first_occurrence(minute):  # type: ignore[no-untyped-def]
+def test_a_fall_back_time_is_its_first_occurrence(minute):
     naive = dt.datetime.combine(FALL, dt.time(1, minute))
     summer = dt.datetime.combine(FALL - dt.timedelta(days=1), dt.time(12), tzinfo=ZONE)
     assert localize(naive, ZONE).utcoffset() == summer.utcoffset()
@@ -198,7 +201,7 @@ def test_a_fall_back_time_is_its_first_occurrence(minute):  # type: ignore[no-un
 @PROPERTY
 @given(st.integers(1, 6), st.integers(0, 59))
 def test_a_daily_series_through_the_gap_reaches_a_time_that_does_not_exist(
-        days_before, minute):  # type: ignore[no-untyped-def]
+        days_before, minute):
     """Booking localizes every occurrence, so this series is refused (exit 2) as a whole."""
     first = dt.datetime.combine(SPRING - dt.timedelta(days=days_before), dt.time(2, minute))
     found = occurrences(first, make_recurrence(every=1, unit="days", count=days_before + 1))
@@ -211,7 +214,7 @@ def test_a_daily_series_through_the_gap_reaches_a_time_that_does_not_exist(
 # --- open slots against a brute-force oracle ------------------------------------------------
 
 @pytest.fixture(scope="module")
-def _practice(backend) -> Practice:  # type: ignore[no-untyped-def]
+def _practice(backend) -> Practice:
     return build_schedule(backend)
 
 
@@ -259,7 +262,7 @@ def _instant(day: dt.date, minute: int) -> dt.datetime:
     return naive.replace(tzinfo=ZONE).astimezone(dt.UTC)
 
 
-def _populate(s, ids: dict[str, int], plan: dict[str, Any]  # type: ignore[no-untyped-def]
+def _populate(s, ids: dict[str, int], plan: dict[str, Any]
               ) -> tuple[list[AvailabilityBlock], list[tuple[int, int, dt.datetime, dt.datetime]],
                          list[tuple[int, dt.datetime, dt.datetime]]]:
     from sqlalchemy import delete
@@ -339,8 +342,7 @@ def _oracle(blocks_: list[AvailabilityBlock], taken: list[tuple[int, int, dt.dat
 
 @PROPERTY
 @given(schedules())
-def test_open_slots_match_a_brute_force_oracle(_practice, plan
-                                               ):  # type: ignore[no-untyped-def]
+def test_open_slots_match_a_brute_force_oracle(_practice, plan):
     from clinicctl.models import utcnow
     from clinicctl.people.refs import resolve_staff
     from clinicctl.scheduling import availability
@@ -378,7 +380,7 @@ def test_open_slots_match_a_brute_force_oracle(_practice, plan
         blocks_, taken, time_off, plan, ids["maya"], now)
 
 
-def test_slots_on_the_dst_days(_practice):  # type: ignore[no-untyped-def]
+def test_slots_on_the_dst_days(_practice):
     """Hour-long slots over the early hours of both change days: wall-clock starts,
     sixty elapsed minutes each, none starting in the gap."""
     from clinicctl.people.refs import resolve_staff
@@ -401,8 +403,7 @@ def test_slots_on_the_dst_days(_practice):  # type: ignore[no-untyped-def]
                            ("04:00-0500", "05:00-0500")]
 
 
-def test_booking_a_slot_across_fall_back(cli, backend, _practice, monkeypatch
-                                         ):  # type: ignore[no-untyped-def]
+def test_booking_a_slot_across_fall_back(cli, backend, _practice, monkeypatch):
     """``--book`` books the slot as listed: sixty minutes, not the wall-clock difference."""
     from tests.schedule_db import clone
 
