@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from clinicctl.schema import SCHEMA_HEAD
-from tests.conftest import OWNER_EMAIL
-from tests.practice_db import Shared, build_practice, snapshot
+from tests.fixtures.cast import OWNER_EMAIL
+from tests.fixtures.practice_db import Shared, build_practice, snapshot
 
 SAM = "sam@riverside.example"
 ANA = "ana@riverside.example"
@@ -698,7 +698,7 @@ def _initialised_then(backend, statement: str) -> str:
     """A fresh practice database after one statement of the administrator's."""
     from sqlalchemy import text
 
-    from tests.practice_db import session_on
+    from tests.fixtures.practice_db import session_on
 
     url = backend.initialised()
     with session_on(url) as session:

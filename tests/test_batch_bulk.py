@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from clinicctl.models import Assignment, AuditEvent, ChartShare
-from tests.conftest import OWNER_EMAIL
+from tests.fixtures.cast import OWNER_EMAIL
 
 
 def write(tmp_path, text: str, name: str = "shares.csv") -> str:

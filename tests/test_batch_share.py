@@ -8,7 +8,7 @@ import json
 from sqlalchemy import select
 
 from clinicctl.models import Assignment, AuditEvent, ChartShare
-from tests.practice_db import snapshot
+from tests.fixtures.practice_db import snapshot
 
 
 def write(tmp_path, text: str, name: str = "shares.csv", bom: bool = False):

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from clinicctl import __version__
-from tests.conftest import OWNER_EMAIL, PRACTICE_TZ
-from tests.practice_db import snapshot
-from tests.schedule_db import (
+from tests.fixtures.cast import OWNER_EMAIL, PRACTICE_TZ
+from tests.fixtures.practice_db import snapshot
+from tests.fixtures.schedule_db import (
     ANA,
     BILLER,
     CUSTODIAN,

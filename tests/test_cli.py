@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import OWNER_EMAIL, PRACTICE_TZ
-from tests.practice_db import snapshot
+from tests.fixtures.cast import OWNER_EMAIL, PRACTICE_TZ
+from tests.fixtures.practice_db import snapshot
 
 
 def parse_csv(text: str) -> list[list[str]]:

@@ -17,7 +17,7 @@ import pytest
 
 from clinicctl import output
 from clinicctl.errors import ExitCode
-from tests.conftest import OWNER_EMAIL
+from tests.fixtures.cast import OWNER_EMAIL
 
 
 class FakeTerminal(io.StringIO):

@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from tests.conftest import OWNER_EMAIL
-from tests.pg_logins import logins_for, sql, staff_id
+from tests.fixtures.cast import OWNER_EMAIL
+from tests.fixtures.pg_logins import logins_for, sql, staff_id
 
 
 def on_postgres(db_url: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import OWNER_EMAIL, PRACTICE_TZ
+from tests.fixtures.cast import OWNER_EMAIL, PRACTICE_TZ
 
 
 def schema_differences(url: str) -> list[object]:

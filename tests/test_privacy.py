@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import PRACTICE_TZ
+from tests.fixtures.cast import PRACTICE_TZ
 from tests.test_permissions import (
     as_staff,
     assert_denied,

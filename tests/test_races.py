@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from clinicctl.models import Appointment, Assignment, AuditEvent, Client, Staff
-from tests.conftest import OWNER_EMAIL, PRACTICE_TZ
+from tests.fixtures.cast import OWNER_EMAIL, PRACTICE_TZ
 
 pytestmark = pytest.mark.slow
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import OWNER_EMAIL
-from tests.practice_db import snapshot
-from tests.schedule_db import (
+from tests.fixtures.cast import OWNER_EMAIL
+from tests.fixtures.practice_db import snapshot
+from tests.fixtures.schedule_db import (
     ANA,
     BILLER,
     CUSTODIAN,

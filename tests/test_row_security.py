@@ -16,9 +16,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import OWNER_EMAIL, Backend, Run, populate_cast
-from tests.pg_logins import Logins, login_url, logins_for, refused, run_as, sql, staff_id
-from tests.practice_db import session_on
+from tests.fixtures.backend import Backend
+from tests.fixtures.cast import OWNER_EMAIL, populate_cast
+from tests.fixtures.pg_logins import Logins, login_url, logins_for, refused, run_as, sql, staff_id
+from tests.fixtures.practice_db import session_on
+from tests.fixtures.runner import Run
 
 pytestmark = pytest.mark.skipif(
     "os.environ.get('CLINICCTL_TEST_DB', 'sqlite').strip() in ('', 'sqlite')",
@@ -28,7 +30,7 @@ pytestmark = pytest.mark.skipif(
 
 # --- the differential matrix ---------------------------------------------------------------
 
-# The staff of the matrix, besides the standard cast (tests/conftest.py):
+# The staff of the matrix, besides the standard cast (tests/fixtures/cast.py):
 NIA = "nia@riverside.example"  # recipient of a chart share, then deactivated
 PAT = "pat@riverside.example"  # recipient of a chart share, then loses the provider role
 EVE = "eve@riverside.example"  # records custodian whose grant has expired

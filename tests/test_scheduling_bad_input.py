@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import OWNER_EMAIL
-from tests.practice_db import snapshot
-from tests.schedule_db import (
+from tests.fixtures.cast import OWNER_EMAIL
+from tests.fixtures.practice_db import snapshot
+from tests.fixtures.schedule_db import (
     ANA,
     MAYA,
     MON,

@@ -20,7 +20,7 @@ from clinicctl.models import AvailabilityBlock
 from clinicctl.scheduling.availability import Intervals, fits_availability
 from clinicctl.scheduling.recurrence import Recurrence, make_recurrence, occurrences
 from clinicctl.scheduling.timeutil import localize
-from tests.schedule_db import (
+from tests.fixtures.schedule_db import (
     ANA,
     LEE,
     MON,
@@ -405,7 +405,7 @@ def test_slots_on_the_dst_days(_practice):
 
 def test_booking_a_slot_across_fall_back(cli, backend, _practice, monkeypatch):
     """``--book`` books the slot as listed: sixty minutes, not the wall-clock difference."""
-    from tests.schedule_db import clone
+    from tests.fixtures.schedule_db import clone
 
     practice = clone(backend, _practice)
     monkeypatch.setenv("CLINICCTL_DB", practice.url)

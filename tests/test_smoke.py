@@ -1,6 +1,6 @@
 """The basic path through the CLI, on whichever backend the run uses."""
 
-from tests.conftest import OWNER_EMAIL
+from tests.fixtures.cast import OWNER_EMAIL
 
 
 def test_share_demographics_only_hides_notes(cli, cast):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import OWNER_EMAIL
+from tests.fixtures.cast import OWNER_EMAIL
 
 PROBE = """
 import json, sys
