@@ -7,7 +7,10 @@ so every test starts from the Alembic head with the practice and its owner.
 
 What the fixtures build lives in ``tests/fixtures/``: the cast (``cast.py``), the databases
 (``backend.py``), a run's result (``runner.py``), the practices shared by a module
-(``practice_db.py``, ``schedule_db.py``) and PostgreSQL logins (``pg_logins.py``).
+(``practice_db.py``, ``schedule_db.py``, ``exchange_db.py``), PostgreSQL logins
+(``pg_logins.py``), and the helpers of the bad-input and permission tests. The fixtures of the
+costly practices (``practice``, ``scratch``, ``agenda``, ``exchange_practice``) are in the
+plugin ``tests/fixtures/practices.py``; those only the CLI tests use in ``tests/cli/conftest.py``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from tests.fixtures.backend import Backend, backend_spec
 from tests.fixtures.cast import OWNER_EMAIL, Cast, Opener, populate_cast
 from tests.fixtures.practice_db import Shared, build_practice
 from tests.fixtures.runner import Cli, Run
+
+pytest_plugins = ["tests.fixtures.practices"]
 
 ENV_KEYS = ("CLINICCTL_DB", "CLINICCTL_ACTOR", "CLINICCTL_FORMAT", "CLINICCTL_CONFIG",
             "CLINICCTL_BIND_ACTOR_TO_LOGIN", "CLINICCTL_DEBUG", "CLINICCTL_QUIET", "NO_COLOR")
