@@ -1,126 +1,28 @@
 """The permission table (SPEC section 5), row by row, role by role.
 
-Sharing and what each role then sees are in ``test_privacy.py``; this file holds the other
-rows and the helpers both files use. Every case is one test id: ``test_staff_add[manager-
-grants-owner]`` and so on. Allowed
-cases check the exact JSON result and the rows that changed; denied cases check the whole
-contract of a refusal: exit 4, one ``Error: ...`` line on stderr, nothing on stdout, no data
-changed, and exactly one new audit event, ``denied``, for that actor and action.
+Sharing is in ``tests/charts/test_sharing.py`` and what each role then sees in
+``tests/charts/test_views.py``; scheduling in ``tests/scheduling/test_permissions.py``,
+import and export in ``tests/exchange/test_permissions.py``; the helpers are in
+``tests/fixtures/permissions.py``. Every case is one test id: ``test_staff_add[manager-
+grants-owner]`` and so on. Allowed cases check the exact JSON result and the rows that
+changed; denied cases check the whole contract of a refusal: exit 4, one ``Error: ...`` line
+on stderr, nothing on stdout, no data changed, and exactly one new audit event, ``denied``, for
+that actor and action.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
 import pytest
 
-# --- helpers ------------------------------------------------------------------------------
-
-
-def snapshot(open_session) -> dict[str, Any]:
-    """Every row a permission decision could change, plus the audit trail, in one read."""
-    from sqlalchemy import select
-
-    from clinicctl.models import (
-        Assignment,
-        AuditEvent,
-        ChartNote,
-        ChartShare,
-        Client,
-        CustodianGrant,
-        Document,
-        Staff,
-    )
-
-    with open_session(write=False) as s:
-        return {
-            "assignments": sorted(
-                (a.client_id, a.provider_id, a.status, a.diagnosis, a.origin)
-                for a in s.scalars(select(Assignment))),
-            "chart_shares": sorted(
-                (c.id, c.client_id, c.from_provider_id, c.to_provider_id,
-                 c.include_private_notes, c.ended_at is None)
-                for c in s.scalars(select(ChartShare))),
-            "staff": sorted((m.id, m.email, tuple(m.roles), m.active, m.records_owner)
-                            for m in s.scalars(select(Staff))),
-            "grants": sorted(((g.custodian_id, g.provider_id, g.expires_on)
-                              for g in s.scalars(select(CustodianGrant))), key=repr),
-            "clients": sorted((c.id, c.first_name, c.last_name, c.dob, c.email, c.phone,
-                               c.external_id) for c in s.scalars(select(Client))),
-            "notes": sorted(n.id for n in s.scalars(select(ChartNote))),
-            "documents": sorted(d.id for d in s.scalars(select(Document))),
-            "audit": [(e.actor_id, e.action, e.outcome, e.client_id)
-                      for e in s.scalars(select(AuditEvent).order_by(AuditEvent.id))],
-        }
-
-
-def data_of(snap: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in snap.items() if k != "audit"}
-
-
-def new_events(before: dict[str, Any], after: dict[str, Any]) -> list[tuple]:
-    assert after["audit"][:len(before["audit"])] == before["audit"], "audit trail rewritten"
-    return after["audit"][len(before["audit"]):]
-
-
-def assert_denied(run, before: dict[str, Any], after: dict[str, Any],
-                  actor_id: int, action: str) -> None:
-    assert run.exit_code == 4, run.output
-    assert run.stdout == ""
-    assert run.stderr.startswith("Error: ") and run.stderr.count("\n") == 1, run.stderr
-    assert "Traceback" not in run.stderr
-    assert data_of(after) == data_of(before)
-    assert [e[:3] for e in new_events(before, after)] == [(actor_id, action, "denied")]
-
-
-def ids_of(snap: dict[str, Any]) -> dict[str, int]:
-    """Staff ids by email, from a snapshot."""
-    return {m[1]: m[0] for m in snap["staff"]}
-
-
-def as_staff(open_session, email: str, fn) -> Any:
-    """Run a service call as ``email`` in its own committed transaction."""
-    from clinicctl.people.refs import resolve_staff
-
-    with open_session() as s:
-        return fn(s, resolve_staff(s, email))
-
-
-def share(open_session, actor: str, client: str, from_: str, to: str,
-          *, chart: bool = False, private_notes: bool = False) -> None:
-    from clinicctl.charts import sharing
-
-    as_staff(open_session, actor, lambda s, me: sharing.share(
-        s, me, client, from_, to, chart=chart, private_notes=private_notes))
-
-
-def expire_custodian_scope(open_session, owner: str, custodian: str,
-                           providers: list[str]) -> None:
-    """Grant a scope that expires today (the service refuses a past date), then move the
-    expiry to yesterday as if the grant had run out."""
-    from sqlalchemy import select
-
-    from clinicctl import days
-    from clinicctl.models import CustodianGrant
-    from clinicctl.people import staff
-    from clinicctl.people.refs import resolve_staff
-
-    with open_session(write=False) as s:
-        today = days.practice_today(s)
-    as_staff(open_session, owner, lambda s, me: staff.set_custodian_scope(
-        s, me, custodian, provider_refs=providers, all_providers=not providers,
-        expires_on=today))
-    with open_session() as s:
-        who = resolve_staff(s, custodian)
-        grants = s.scalars(select(CustodianGrant)
-                           .where(CustodianGrant.custodian_id == who.id)).all()
-        assert grants
-        for grant in grants:
-            grant.expires_on = today - dt.timedelta(days=1)
-
-
-# --- staff add / roles / deactivate; staff custodian ------------------------------------------
+from tests.fixtures.permissions import (
+    as_staff,
+    assert_denied,
+    data_of,
+    expire_custodian_scope,
+    ids_of,
+    share,
+    snapshot,
+)
 
 STAFF_ADD = [
     # (actor, roles, exit code)
@@ -234,8 +136,6 @@ def test_staff_custodian_is_owner_only(cli, cast, open_session, actor_key, code)
     assert [g for g in after["grants"] if g[0] == ivy] == [(ivy, ids[cast.provider_a], None)]
 
 
-# --- clients: add / edit demographics, status, diagnosis ---------------------------------------
-
 CLIENT_ADD = [
     # (test id, actor, extra options, exit code)
     ("owner", "owner", [], 0),
@@ -342,8 +242,6 @@ def test_client_status_and_diagnosis(cli, cast, open_session, command, actor_key
         assert data["diagnosis"] == ["F33.1"]
 
 
-# --- writing chart notes and clinical documents ----------------------------------------------
-
 NOTE_WRITERS = [
     ("provider-assigned-author", "provider_a", 0),
     ("provider-assigned-by-share", "provider_b", 0),
@@ -396,8 +294,6 @@ def test_addendum_to_an_unreadable_note_is_denied(cli, cast, open_session):
     assert_denied(run, before, snapshot(open_session), ids[cast.provider_b], "note.add")
 
 
-# --- audit list / verify ----------------------------------------------------------------------
-
 AUDIT_READERS = [("owner", 0), ("manager", 0), ("custodian", 0), ("scoped_custodian", 0),
                  ("provider_a", 4), ("scheduler", 4), ("biller", 4)]
 
@@ -447,42 +343,3 @@ def test_expired_custodian_audit_list_is_empty(cli, cast, open_session):
     run = cli("audit", "list", "-o", "json", actor=cast.custodian)
     assert run.exit_code == 0, run.output
     assert run.json() == []
-
-
-def test_a_custodian_sees_and_books_appointments_only_in_scope(cli, cast, open_session):
-    """The custodian's scope limits the schedule as it limits exports: Ivy, scoped to Sam,
-    sees Maya's appointment with Sam, not Omar's with Kim; expired, she sees none."""
-    from clinicctl.people import staff
-    from clinicctl.people.refs import resolve_staff
-
-    with open_session() as s:
-        staff.set_custodian_scope(s, resolve_staff(s, cast.owner), cast.scoped_custodian,
-                                  provider_refs=[cast.provider_a], all_providers=False,
-                                  expires_on=None)
-    maya = cli("appointment", "book", "--client", cast.client, "--provider", cast.provider_a,
-               "--at", "2031-05-05 10:00", "--outside-availability", "-o", "json")
-    omar = cli("appointment", "book", "--client", cast.own_client, "--provider",
-               cast.provider_own, "--at", "2031-05-05 11:00", "--outside-availability",
-               "-o", "json")
-    assert maya.exit_code == 0 and omar.exit_code == 0, (maya.output, omar.output)
-    maya_id = maya.json()["appointments"][0]["id"]
-    omar_id = omar.json()["appointments"][0]["id"]
-
-    def listed(actor: str) -> list[int]:
-        run = cli("appointment", "list", "-o", "json", actor=actor)
-        assert run.exit_code == 0, run.output
-        return [a["id"] for a in run.json()]
-
-    assert listed(cast.custodian) == [maya_id, omar_id]
-    assert listed(cast.scoped_custodian) == [maya_id]
-    assert cli("appointment", "show", str(maya_id), actor=cast.scoped_custodian).exit_code == 0
-    hidden = cli("appointment", "show", str(omar_id), actor=cast.scoped_custodian)
-    assert hidden.exit_code == 4, hidden.output
-    booked = cli("appointment", "book", "--client", cast.own_client, "--provider",
-                 cast.provider_own, "--at", "2031-05-06 11:00", "--outside-availability",
-                 actor=cast.scoped_custodian)
-    assert booked.exit_code == 4, booked.output
-    assert booked.stderr == ("Error: appointment.book: the client is outside your "
-                             "records-custodian scope\n")
-    expire_custodian_scope(open_session, cast.owner, cast.scoped_custodian, [cast.provider_a])
-    assert listed(cast.scoped_custodian) == []

@@ -143,3 +143,17 @@ def test_bad_files(cli, cast, tmp_path):
         assert result.stderr == f"Error: {error}\n"
     mixed = cli("client", "share", "Maya Chen", "--csv", header_only)
     assert mixed.exit_code == 2, mixed.output
+
+
+def test_every_refused_batch_row_is_audited(cli, cast, tmp_path, open_session):
+    path = tmp_path / "rows.csv"
+    path.write_text("client,from,to\n"
+                    f"Maya Chen,{cast.provider_b},{cast.provider_c}\n"
+                    f"Omar Haddad,{cast.provider_own},{cast.provider_c}\n")
+    result = cli("client", "share", "--csv", str(path), actor=cast.provider_b)
+    assert result.exit_code == 4, result.output
+    with open_session(write=False) as s:
+        denied = s.scalars(select(AuditEvent).where(AuditEvent.outcome == "denied")).all()
+    assert len(denied) == 2
+    assert {json.loads(e.details)["from_id"] for e in denied} == {
+        cast.id_of(open_session, cast.provider_b), cast.id_of(open_session, cast.provider_own)}
