@@ -9,30 +9,12 @@ import importlib
 
 import pytest
 
-from tests.cli.listings_db import CHLOE, build_listings
-from tests.conftest import OWNER_EMAIL, PRACTICE_TZ
-from tests.schedule_db import LEE, Practice, clone
+from tests.fixtures.cast import OWNER_EMAIL, PRACTICE_TZ
+from tests.fixtures.listings_db import CHLOE
+from tests.fixtures.schedule_db import LEE
 
 
-@pytest.fixture(scope="module")
-def _listings(backend) -> Practice:  # type: ignore[no-untyped-def]
-    return build_listings(backend)
-
-
-@pytest.fixture
-def listings(_listings: Practice, monkeypatch: pytest.MonkeyPatch) -> Practice:
-    monkeypatch.setenv("CLINICCTL_DB", _listings.url)
-    return _listings
-
-
-@pytest.fixture
-def fresh(backend, _listings: Practice, monkeypatch: pytest.MonkeyPatch) -> Practice:  # type: ignore[no-untyped-def]
-    copy = clone(backend, _listings)
-    monkeypatch.setenv("CLINICCTL_DB", copy.url)
-    return copy
-
-
-def names(result) -> list[str]:  # type: ignore[no-untyped-def]
+def names(result) -> list[str]:
     assert result.exit_code == 0, result.output
     return [c["name"] for c in result.json()]
 
@@ -41,30 +23,30 @@ def names(result) -> list[str]:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("typed", ["chloe", "Chloé", "CHLOE", "chloë", "loe mar", "  chloe  ",
                                    "MARTIN"])
-def test_search_matches_accents_and_case_loosely(cli, listings, typed):  # type: ignore[no-untyped-def]
+def test_search_matches_accents_and_case_loosely(cli, listings, typed):
     assert names(cli("client", "list", "--search", typed, "-o", "json")) == [CHLOE]
 
 
-def test_search_still_finds_an_external_id_exactly(cli, fresh):  # type: ignore[no-untyped-def]
+def test_search_still_finds_an_external_id_exactly(cli, listings_copy):
     assert cli("client", "edit", CHLOE, "--external-id", "MRN-77").exit_code == 0
     assert names(cli("client", "list", "--search", "MRN-77", "-o", "json")) == [CHLOE]
     assert names(cli("client", "list", "--search", "mrn-77", "-o", "json")) == []
 
 
 @pytest.mark.parametrize("typed", ["%", "_", "a%n", "\\"])
-def test_search_text_is_not_a_pattern(cli, listings, typed):  # type: ignore[no-untyped-def]
+def test_search_text_is_not_a_pattern(cli, listings, typed):
     """LIKE's wildcards in what was typed are plain characters: "%" is no "everyone"."""
     result = cli("client", "list", "--search", typed, "-o", "json")
     assert names(result) == []
     assert result.stderr == f"No clients match {typed!r}.\n"
 
 
-def test_search_with_a_provider_and_a_status(cli, listings):  # type: ignore[no-untyped-def]
+def test_search_with_a_provider_and_a_status(cli, listings):
     result = cli("client", "list", "--provider", LEE, "--search", "CHLOE", "-o", "json")
     assert [(c["name"], c["status"]) for c in result.json()] == [(CHLOE, "new")]
 
 
-def test_imported_and_edited_names_are_searchable(cli, fresh, tmp_path):  # type: ignore[no-untyped-def]
+def test_imported_and_edited_names_are_searchable(cli, listings_copy, tmp_path):
     path = tmp_path / "clients.csv"
     path.write_text("first_name,last_name,dob,external_id\nSøren,Kierkegaard,1983-05-05,K-1\n"
                     "Zoë,Ångström,1990-01-01,K-2\n", encoding="utf-8")
@@ -89,7 +71,7 @@ def test_imported_and_edited_names_are_searchable(cli, fresh, tmp_path):  # type
 
 # --- references --------------------------------------------------------------------------------
 
-def test_a_client_reference_without_accents(cli, listings):  # type: ignore[no-untyped-def]
+def test_a_client_reference_without_accents(cli, listings):
     ids = listings.ids
     for typed in ("Chloe Martin", "CHLOE  MARTIN", "chloé martin"):
         shown = cli("client", "show", typed, "-o", "json")
@@ -99,7 +81,7 @@ def test_a_client_reference_without_accents(cli, listings):  # type: ignore[no-u
     assert [a["id"] for a in listed.json()] == [ids["a3"]]
 
 
-def test_a_staff_reference_without_accents(cli, fresh):  # type: ignore[no-untyped-def]
+def test_a_staff_reference_without_accents(cli, listings_copy):
     added = cli("staff", "add", "José Núñez", "--email", "jose@riverside.example", "--role",
                 "provider", "-o", "json")
     assert added.exit_code == 0, added.output
@@ -112,30 +94,30 @@ def test_a_staff_reference_without_accents(cli, fresh):  # type: ignore[no-untyp
     assert (listed.exit_code, listed.stderr) == (0, "No availability blocks for JOSE NUNEZ.\n")
 
 
-def test_an_exact_name_wins_over_a_loose_one(cli, fresh):  # type: ignore[no-untyped-def]
+def test_an_exact_name_wins_over_a_loose_one(cli, listings_copy):
     added = cli("client", "add", "Chloe", "Martin", "--dob", "1999-09-09", "-o", "json")
     assert added.exit_code == 0, added.output
     plain = cli("client", "show", "chloe martin", "-o", "json")
     assert plain.json()["id"] == added.json()["id"]
     accented = cli("client", "show", "Chloé Martin", "-o", "json")
-    assert accented.json()["id"] == fresh.ids["chloe"]
+    assert accented.json()["id"] == listings_copy.ids["chloe"]
     # Both are found by a search.
     assert sorted(names(cli("client", "list", "--search", "chloe", "-o", "json"))) == [
         "Chloe Martin", CHLOE]
 
 
-def test_two_loose_matches_are_ambiguous(cli, fresh):  # type: ignore[no-untyped-def]
+def test_two_loose_matches_are_ambiguous(cli, listings_copy):
     added = cli("client", "add", "Chloë", "Martin", "--dob", "1999-09-09", "-o", "json")
     assert added.exit_code == 0, added.output
     result = cli("client", "show", "Chloe Martin")
     assert result.exit_code == 3, result.output
     assert result.stderr == (
         "Error: 2 clients are named 'Chloe Martin'; use #ID or the external id\n"
-        f"  #{fresh.ids['chloe']} Chloé Martin born 1991-02-03\n"
+        f"  #{listings_copy.ids['chloe']} Chloé Martin born 1991-02-03\n"
         f"  #{added.json()['id']} Chloë Martin born 1999-09-09\n")
 
 
-def test_an_unknown_name_is_still_not_found(cli, listings):  # type: ignore[no-untyped-def]
+def test_an_unknown_name_is_still_not_found(cli, listings):
     result = cli("client", "show", "Chloe Martinez")
     assert result.exit_code == 3
     assert result.stderr == ("Error: no client matches 'Chloe Martinez' (did you mean: "
@@ -148,7 +130,7 @@ SAMPLES = ["Chloé Martin", "  ZOË   Ångström ", "Søren Łukasz", "Straße",
            "Nguyễn Thị Minh", "İlkay Þór", "ﬁona", "Maya Chen", "O'Brien-Smith"]
 
 
-def test_the_migration_computes_the_key_the_code_does():  # type: ignore[no-untyped-def]
+def test_the_migration_computes_the_key_the_code_does():
     from clinicctl.people.refs import search_key
 
     migration = importlib.import_module("clinicctl.migrations.versions.0005_search_keys")
@@ -175,7 +157,7 @@ def _differences(url: str) -> list[object]:
         engine.dispose()
 
 
-def _rows(engine, table: str) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
+def _rows(engine, table: str) -> list[tuple[object, ...]]:
     from sqlalchemy import inspect, text
 
     with engine.connect() as conn:
@@ -186,7 +168,7 @@ def _rows(engine, table: str) -> list[tuple[object, ...]]:  # type: ignore[no-un
                       for row in conn.execute(text(f'SELECT {listed} FROM "{table}"')))
 
 
-def test_upgrade_fills_the_key_of_every_existing_row(cli, empty_db_url):  # type: ignore[no-untyped-def]
+def test_upgrade_fills_the_key_of_every_existing_row(cli, empty_db_url):
     """A database built by revision 0004 with accented names, more clients than one page of
     the back-fill: `db upgrade` keeps every row as it was and gives each its key."""
     from alembic import command
@@ -239,8 +221,10 @@ def test_upgrade_fills_the_key_of_every_existing_row(cli, empty_db_url):  # type
     try:
         assert {table: _rows(engine, table) for table in ("client", "staff")} == before
         with engine.connect() as conn:
-            keys = dict(conn.execute(text("SELECT id, search_key FROM client")).all())
-            staff_keys = dict(conn.execute(text("SELECT id, search_key FROM staff")).all())
+            keys = {row[0]: row[1] for row in
+                    conn.execute(text("SELECT id, search_key FROM client"))}
+            staff_keys = {row[0]: row[1] for row in
+                          conn.execute(text("SELECT id, search_key FROM staff"))}
         assert len(keys) == 5005 and keys[1] == "chloe martin" and keys[2] == (
             "soren kierkegaard") and keys[5005] == "pat number5005"
         assert staff_keys == {1: "dana reyes", 2: "jose nunez"}
@@ -263,13 +247,13 @@ def test_upgrade_fills_the_key_of_every_existing_row(cli, empty_db_url):  # type
         "Søren Kierkegaard"]
 
 
-def test_a_staff_login_changes_a_name_and_its_key(db_url, open_session, tmp_path):  # type: ignore[no-untyped-def]
+def test_a_staff_login_changes_a_name_and_its_key(db_url, open_session, tmp_path):
     """PostgreSQL: a login that may change a name may change its search key too (the
     column grant of 0005), through `client edit` and `import staff`."""
     if not db_url.startswith("postgresql"):
         pytest.skip("PostgreSQL only")
-    from tests.conftest import populate_cast
-    from tests.pg_logins import logins_for, run_as
+    from tests.fixtures.cast import populate_cast
+    from tests.fixtures.pg_logins import logins_for, run_as
 
     cast = populate_cast(open_session)
     with logins_for(db_url) as logins:

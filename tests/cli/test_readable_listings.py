@@ -10,32 +10,12 @@ import io
 
 import pytest
 
-from tests.cli.listings_db import ALEX, CHLOE, ELEANOR, PRIYA, PRIYA_NAME, build_listings
-from tests.conftest import OWNER_EMAIL
-from tests.schedule_db import ANA, LEE, MAYA, MON, SAM, SCHEDULER, Practice, clone, iso
+from tests.fixtures.cast import OWNER_EMAIL
+from tests.fixtures.listings_db import ALEX, CHLOE, ELEANOR, PRIYA, PRIYA_NAME
+from tests.fixtures.schedule_db import ANA, LEE, MAYA, MON, SAM, SCHEDULER, iso
 
 BILLER = "bo@riverside.example"
 KIM = "kim@riverside.example"
-
-
-@pytest.fixture(scope="module")
-def _listings(backend) -> Practice:  # type: ignore[no-untyped-def]
-    return build_listings(backend)
-
-
-@pytest.fixture
-def listings(_listings: Practice, monkeypatch: pytest.MonkeyPatch) -> Practice:
-    """The practice of tests/cli/listings_db.py, shared by tests that only read."""
-    monkeypatch.setenv("CLINICCTL_DB", _listings.url)
-    return _listings
-
-
-@pytest.fixture
-def fresh(backend, _listings: Practice, monkeypatch: pytest.MonkeyPatch) -> Practice:  # type: ignore[no-untyped-def]
-    """A copy of it for a test that writes."""
-    copy = clone(backend, _listings)
-    monkeypatch.setenv("CLINICCTL_DB", copy.url)
-    return copy
 
 
 def rows_of(text: str) -> list[dict[str, str]]:
@@ -44,7 +24,7 @@ def rows_of(text: str) -> list[dict[str, str]]:
 
 # --- names beside ids -------------------------------------------------------------------------
 
-def test_appointment_list_names_clients_and_providers(cli, listings):  # type: ignore[no-untyped-def]
+def test_appointment_list_names_clients_and_providers(cli, listings):
     ids = listings.ids
     result = cli("appointment", "list", "--from", MON.isoformat(), "--to", MON.isoformat(),
                  "-o", "json")
@@ -64,7 +44,7 @@ def test_appointment_list_names_clients_and_providers(cli, listings):  # type: i
     assert "Client ID" in table.stdout  # a wide (piped) table keeps the ids too
 
 
-def test_appointment_show_and_csv_name_the_client(cli, listings):  # type: ignore[no-untyped-def]
+def test_appointment_show_and_csv_name_the_client(cli, listings):
     ids = listings.ids
     shown = cli("appointment", "show", str(ids["a2"]), "-o", "json")
     assert shown.exit_code == 0, shown.output
@@ -84,17 +64,17 @@ def test_appointment_show_and_csv_name_the_client(cli, listings):  # type: ignor
         (str(ids["a2"]), ALEX), (str(ids["a5"]), ALEX)]
 
 
-def test_booking_output_names_the_client(cli, fresh):  # type: ignore[no-untyped-def]
+def test_booking_output_names_the_client(cli, listings_copy):
     booked = cli("appointment", "book", "--client", CHLOE, "--provider", SAM, "--at",
                  f"{MON.isoformat()} 14:00", "-o", "json")
     assert booked.exit_code == 0, booked.output
     [row] = booked.json()["appointments"]
     assert (row["client_id"], row["client"], row["provider"]) == (
-        fresh.ids["chloe"], CHLOE, "Sam Okafor")
+        listings_copy.ids["chloe"], CHLOE, "Sam Okafor")
     assert row["start"] == iso(MON, "14:00")
 
 
-def test_note_listings_name_the_author(cli, listings):  # type: ignore[no-untyped-def]
+def test_note_listings_name_the_author(cli, listings):
     ids = listings.ids
     listed = cli("note", "list", MAYA, "-o", "json", actor=ANA)  # through Sam's chart share
     assert listed.exit_code == 0, listed.output
@@ -108,7 +88,7 @@ def test_note_listings_name_the_author(cli, listings):  # type: ignore[no-untype
     assert "Sam Okafor" in table.stdout and "A's progress note" in table.stdout
 
 
-def test_audit_list_names_the_actor(cli, listings):  # type: ignore[no-untyped-def]
+def test_audit_list_names_the_actor(cli, listings):
     # A refused attempt adds only its audit event: the shared practice stays as it was.
     refused = cli("appointment", "book", "--client", MAYA, "--provider", ANA, "--at",
                   f"{MON.isoformat()} 10:00", actor=BILLER)
@@ -124,7 +104,7 @@ def test_audit_list_names_the_actor(cli, listings):  # type: ignore[no-untyped-d
     assert "Bo Grant" in table.stdout
 
 
-def test_client_sharing_names_who_the_chart_is_shared_to(cli, listings):  # type: ignore[no-untyped-def]
+def test_client_sharing_names_who_the_chart_is_shared_to(cli, listings):
     ids = listings.ids
     data = cli("client", "sharing", MAYA, "-o", "json").json()
     sam = next(p for p in data["providers"] if p["provider_id"] == ids["sam"])
@@ -141,7 +121,7 @@ def test_client_sharing_names_who_the_chart_is_shared_to(cli, listings):  # type
 @pytest.mark.parametrize("actor", [OWNER_EMAIL, SCHEDULER, BILLER, SAM, ANA, LEE, PRIYA, KIM,
                                    "rae@riverside.example", "ivy@riverside.example"])
 def test_names_in_the_schedule_are_the_directory_names_of_visible_rows(
-        cli, listings, actor):  # type: ignore[no-untyped-def]
+        cli, listings, actor):
     """Whoever may list an appointment may already read its client's name: the directory
     (name, id, date of birth) is open to every role. So every listed row carries exactly the
     name the directory gives that actor, and rows the actor may not see stay unlisted."""
@@ -159,7 +139,7 @@ def test_names_in_the_schedule_are_the_directory_names_of_visible_rows(
         assert seen == {listings.ids["a3"]}
 
 
-def test_names_need_an_active_actor(listings):  # type: ignore[no-untyped-def]
+def test_names_need_an_active_actor(listings):
     from clinicctl.people.names import client_names, staff_names
     from clinicctl.people.refs import resolve_staff
 
@@ -175,14 +155,14 @@ def test_names_need_an_active_actor(listings):  # type: ignore[no-untyped-def]
         assert staff_names(s, owner, [listings.ids["priya"]]) == {}
 
 
-def test_names_are_loaded_for_the_whole_listing_at_once(cli, fresh, monkeypatch):  # type: ignore[no-untyped-def]
+def test_names_are_loaded_for_the_whole_listing_at_once(cli, listings_copy, monkeypatch):
     """The number of statements a listing runs does not grow with its rows."""
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
     statements: list[str] = []
 
-    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+    def count(conn, cursor, statement, *args):
         statements.append(statement)
 
     def run() -> int:
@@ -206,8 +186,8 @@ def test_names_are_loaded_for_the_whole_listing_at_once(cli, fresh, monkeypatch)
 
 # --- status in a provider's list; staff by last name -------------------------------------------
 
-def test_client_list_of_a_provider_shows_each_status(cli, fresh):  # type: ignore[no-untyped-def]
-    ids = fresh.ids
+def test_client_list_of_a_provider_shows_each_status(cli, listings_copy):
+    ids = listings_copy.ids
     assert cli("client", "status", ALEX, "--provider", PRIYA, "--set", "discharged"
                ).exit_code == 0
     result = cli("client", "list", "--provider", PRIYA, "--status", "all", "-o", "json")
@@ -226,14 +206,14 @@ def test_client_list_of_a_provider_shows_each_status(cli, fresh):  # type: ignor
     assert "Status" not in cli("client", "list").stdout
 
 
-def test_client_list_status_is_still_checked(cli, listings):  # type: ignore[no-untyped-def]
+def test_client_list_status_is_still_checked(cli, listings):
     result = cli("client", "list", "--provider", PRIYA, "--status", "gone")
     assert result.exit_code == 2
     assert result.stderr == ("Error: invalid status 'gone'; expected all or new, active, "
                              "inactive, discharged\n")
 
 
-def test_staff_list_sorts_by_last_name(cli, listings):  # type: ignore[no-untyped-def]
+def test_staff_list_sorts_by_last_name(cli, listings):
     result = cli("staff", "list", "-o", "json")
     assert result.exit_code == 0, result.output
     assert [s["name"] for s in result.json()] == [
@@ -243,7 +223,7 @@ def test_staff_list_sorts_by_last_name(cli, listings):  # type: ignore[no-untype
     assert table.stdout.index("Morgan Blake") < table.stdout.index("Ivy Stone")
 
 
-def test_staff_list_orders_accented_last_names_with_the_others(cli, db_url):  # type: ignore[no-untyped-def]
+def test_staff_list_orders_accented_last_names_with_the_others(cli, db_url):
     for name, email in (("Zoe Adams", "zoe@x.example"), ("Anna Ångström", "anna@x.example"),
                         ("Bea Baker", "bea@x.example")):
         assert cli("staff", "add", name, "--email", email, "--role", "biller").exit_code == 0
@@ -273,7 +253,7 @@ EMPTY = [
 
 @pytest.mark.parametrize(("args", "said"), EMPTY, ids=[" ".join(a[:3]) for a, _ in EMPTY])
 @pytest.mark.parametrize("fmt", ["json", "table", "csv"])
-def test_an_empty_listing_says_what_was_searched(cli, listings, args, said, fmt):  # type: ignore[no-untyped-def]
+def test_an_empty_listing_says_what_was_searched(cli, listings, args, said, fmt):
     result = cli(*args, "-o", fmt)
     assert result.exit_code == 0, result.output
     assert result.stderr == said + "\n"
@@ -283,18 +263,18 @@ def test_an_empty_listing_says_what_was_searched(cli, listings, args, said, fmt)
         assert len(result.stdout.splitlines()) == 1  # the header row only
 
 
-def test_the_empty_note_list_names_the_client(cli, listings):  # type: ignore[no-untyped-def]
+def test_the_empty_note_list_names_the_client(cli, listings):
     result = cli("note", "list", "Omar Haddad", "-o", "json", actor=KIM)
     assert (result.exit_code, result.stdout) == (0, "[]\n")
     assert result.stderr == "No chart notes of Omar Haddad that you may read.\n"
 
 
-def test_quiet_keeps_an_empty_listing_silent(cli, listings):  # type: ignore[no-untyped-def]
+def test_quiet_keeps_an_empty_listing_silent(cli, listings):
     result = cli("-q", "client", "list", "--search", "chloe-nobody", "-o", "json")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "[]\n", "")
 
 
-def test_open_slots_from_a_past_day(cli, listings):  # type: ignore[no-untyped-def]
+def test_open_slots_from_a_past_day(cli, listings):
     past = dt.date.today() - dt.timedelta(days=400)
     result = cli("availability", "find", "--client", MAYA, "--therapist", ANA, "--from",
                  past.isoformat(), "--days", "30", "-o", "json")
@@ -304,7 +284,7 @@ def test_open_slots_from_a_past_day(cli, listings):  # type: ignore[no-untyped-d
                              "(that day is in the past).\n")
 
 
-def test_no_open_slots_on_a_future_day(cli, listings):  # type: ignore[no-untyped-def]
+def test_no_open_slots_on_a_future_day(cli, listings):
     sunday = MON - dt.timedelta(days=1)  # nobody works on Sundays
     result = cli("availability", "find", "--client", MAYA, "--therapist", ANA, "--therapist",
                  LEE, "--from", sunday.isoformat(), "--days", "1")
@@ -313,7 +293,7 @@ def test_no_open_slots_on_a_future_day(cli, listings):  # type: ignore[no-untype
                              "for 1 day.\n")
 
 
-def test_a_listing_with_rows_says_nothing(cli, listings):  # type: ignore[no-untyped-def]
+def test_a_listing_with_rows_says_nothing(cli, listings):
     for args in (("client", "list", "--search", "chloe"), ("staff", "list"),
                  ("availability", "find", "--client", MAYA, "--therapist", ANA, "--from",
                   MON.isoformat(), "--days", "1")):
@@ -322,7 +302,7 @@ def test_a_listing_with_rows_says_nothing(cli, listings):  # type: ignore[no-unt
         assert result.stderr == "", args
 
 
-def test_an_empty_listing_after_bad_input_is_an_error_not_a_message(cli, listings):  # type: ignore[no-untyped-def]
+def test_an_empty_listing_after_bad_input_is_an_error_not_a_message(cli, listings):
     result = cli("appointment", "list", "--from", "2026-13-01")
     assert result.exit_code == 2
     assert result.stderr == ("Error: invalid --from date '2026-13-01': expected "

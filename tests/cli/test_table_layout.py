@@ -12,29 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.listings_db import ALEX, CHLOE, PRIYA, PRIYA_NAME, build_listings, terminal
-from tests.conftest import OWNER_EMAIL
-from tests.schedule_db import ANA, LEE, MAYA, MON, SAM, Practice, clone
+from tests.fixtures.cast import OWNER_EMAIL
+from tests.fixtures.listings_db import ALEX, CHLOE, PRIYA, PRIYA_NAME, terminal
+from tests.fixtures.schedule_db import ANA, LEE, MAYA, MON, SAM, Practice
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")  # colour and bold
-
-
-@pytest.fixture(scope="module")
-def _listings(backend) -> Practice:  # type: ignore[no-untyped-def]
-    return build_listings(backend)
-
-
-@pytest.fixture
-def listings(_listings: Practice, monkeypatch: pytest.MonkeyPatch) -> Practice:
-    monkeypatch.setenv("CLINICCTL_DB", _listings.url)
-    return _listings
-
-
-@pytest.fixture
-def fresh(backend, _listings: Practice, monkeypatch: pytest.MonkeyPatch) -> Practice:  # type: ignore[no-untyped-def]
-    copy = clone(backend, _listings)
-    monkeypatch.setenv("CLINICCTL_DB", copy.url)
-    return copy
 
 
 def width_of(line: str) -> int:
@@ -93,7 +75,7 @@ def _argv(args: tuple[str, ...], ids: dict[str, int]) -> tuple[list[str], str]:
 @pytest.mark.parametrize("args", TABLES, ids=[" ".join(t[:2]) + f"-{n}"
                                               for n, t in enumerate(TABLES)])
 def test_every_table_fits_80_columns_without_cutting_a_value(
-        cli, listings, monkeypatch, args):  # type: ignore[no-untyped-def]
+        cli, listings, monkeypatch, args):
     argv, actor = _argv(args, listings.ids)
     terminal(monkeypatch, 80)
     result = cli(*argv, actor=None if argv[0] in ("config", "db") else actor)
@@ -105,7 +87,7 @@ def test_every_table_fits_80_columns_without_cutting_a_value(
     assert "\x1b" not in result.stdout
 
 
-def test_the_schedule_at_80_columns_keeps_whole_dates_and_names(cli, listings, monkeypatch):  # type: ignore[no-untyped-def]
+def test_the_schedule_at_80_columns_keeps_whole_dates_and_names(cli, listings, monkeypatch):
     data = cli("appointment", "list", "-o", "json").json()
     terminal(monkeypatch, 80)
     table = cli("appointment", "list").stdout
@@ -122,7 +104,7 @@ def test_the_schedule_at_80_columns_keeps_whole_dates_and_names(cli, listings, m
     assert set(data[0]) >= {"client_id", "provider_id", "series_id", "pos", "service"}
 
 
-def test_a_wide_terminal_shows_every_column(cli, listings, monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_wide_terminal_shows_every_column(cli, listings, monkeypatch):
     terminal(monkeypatch, 220)
     table = cli("appointment", "list").stdout
     for header in ("ID", "Start", "End", "Client", "Provider", "Status", "Location",
@@ -134,7 +116,7 @@ def test_a_wide_terminal_shows_every_column(cli, listings, monkeypatch):  # type
     assert "Provider ID" in cli("appointment", "list").stdout
 
 
-def test_columns_give_way_in_the_order_the_layout_names(monkeypatch):  # type: ignore[no-untyped-def]
+def test_columns_give_way_in_the_order_the_layout_names(monkeypatch):
     from clinicctl.output import NAME, Layout, choose_columns
 
     layout = Layout([("id", "ID"), ("name", "Name"), ("code", "Code"), ("note", "Note"),
@@ -163,7 +145,7 @@ def test_columns_give_way_in_the_order_the_layout_names(monkeypatch):  # type: i
     assert (keys(shown), fits) == (["id", "name"], False)
 
 
-def test_a_value_wider_than_the_terminal_wraps_and_is_never_cut(capsys, monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_value_wider_than_the_terminal_wraps_and_is_never_cut(capsys, monkeypatch):
     from clinicctl import output
 
     terminal(monkeypatch, 40)
@@ -177,7 +159,7 @@ def test_a_value_wider_than_the_terminal_wraps_and_is_never_cut(capsys, monkeypa
     assert "".join(column) == digest
 
 
-def test_a_name_too_long_for_its_column_folds_and_the_dates_stay_whole(capsys, monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_name_too_long_for_its_column_folds_and_the_dates_stay_whole(capsys, monkeypatch):
     import datetime as dt
     from zoneinfo import ZoneInfo
 
@@ -198,7 +180,7 @@ def test_a_name_too_long_for_its_column_folds_and_the_dates_stay_whole(capsys, m
 
 # --- NO_COLOR ---------------------------------------------------------------------------------
 
-def test_no_color_on_a_terminal_means_no_escapes(cli, listings, monkeypatch):  # type: ignore[no-untyped-def]
+def test_no_color_on_a_terminal_means_no_escapes(cli, listings, monkeypatch):
     terminal(monkeypatch, 100, colour=True)
     coloured = cli("staff", "list")
     assert coloured.exit_code == 0, coloured.output
@@ -213,7 +195,7 @@ def test_no_color_on_a_terminal_means_no_escapes(cli, listings, monkeypatch):  #
         assert "Morgan Blake" in plain.stdout and "┃" in plain.stdout
 
 
-def test_no_color_reaches_every_rich_console(monkeypatch):  # type: ignore[no-untyped-def]
+def test_no_color_reaches_every_rich_console(monkeypatch):
     """Tables, progress bars and the demo all get their console from output.rich_console."""
     from rich.text import Text
 
@@ -227,7 +209,7 @@ def test_no_color_reaches_every_rich_console(monkeypatch):  # type: ignore[no-un
         assert bool(SGR.search(buffer.getvalue())) is expect_escape
 
 
-def test_a_progress_bar_under_no_color_has_no_colour_or_bold(monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_progress_bar_under_no_color_has_no_colour_or_bold(monkeypatch):
     import sys
 
     from clinicctl import progress
@@ -246,7 +228,7 @@ def test_a_progress_bar_under_no_color_has_no_colour_or_bold(monkeypatch):  # ty
         assert bool(SGR.search(stream.getvalue())) is expect_escape
 
 
-def test_the_demo_under_no_color_writes_no_colour(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+def test_the_demo_under_no_color_writes_no_colour(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
     from clinicctl.cli import app
@@ -261,7 +243,7 @@ def test_the_demo_under_no_color_writes_no_colour(tmp_path, monkeypatch):  # typ
 
 # --- control characters -----------------------------------------------------------------------
 
-def test_control_characters_in_names_are_escaped_in_every_table(cli, fresh, tmp_path):  # type: ignore[no-untyped-def]
+def test_control_characters_in_names_are_escaped_in_every_table(cli, listings_copy, tmp_path):
     evil = "Evil\x1b[2J\x1b[31mRed"
     spoof = "Ana\u202eziuR"  # a right-to-left override: would show as "AnaRuiz" reversed
     path = tmp_path / "clients.csv"
@@ -307,7 +289,7 @@ CSV_LISTINGS: list[tuple[str, ...]] = [
 
 
 @pytest.fixture
-def formulas(cli, fresh, tmp_path) -> Practice:  # type: ignore[no-untyped-def]
+def formulas(cli, listings_copy, tmp_path) -> Practice:
     """Stored text that a spreadsheet would run as a formula, in every kind of listing."""
     def ok(*args: str, actor: str = OWNER_EMAIL) -> None:
         result = cli(*args, actor=actor)
@@ -327,14 +309,14 @@ def formulas(cli, fresh, tmp_path) -> Practice:  # type: ignore[no-untyped-def]
     booked = cli("appointment", "book", "--client", "=cmd Smith", "--provider", "+1 Jones",
                  "--at", f"{MON.isoformat()} 11:00", "-o", "json")
     assert booked.exit_code == 0, booked.output
-    fresh.ids["booked"] = booked.json()["appointments"][0]["id"]
+    listings_copy.ids["booked"] = booked.json()["appointments"][0]["id"]
     ok("note", "add", "=cmd Smith", "--body", "-- seen", actor="jones@riverside.example")
-    return fresh
+    return listings_copy
 
 
 @pytest.mark.parametrize("args", CSV_LISTINGS, ids=[" ".join(a[:2]) + f"-{n}"
                                                     for n, a in enumerate(CSV_LISTINGS)])
-def test_every_csv_listing_is_spreadsheet_safe(cli, formulas, args):  # type: ignore[no-untyped-def]
+def test_every_csv_listing_is_spreadsheet_safe(cli, formulas, args):
     argv, actor = _argv(args, formulas.ids)
     result = cli(*argv, "-o", "csv", actor=actor)
     assert result.exit_code == 0, result.output
@@ -344,7 +326,7 @@ def test_every_csv_listing_is_spreadsheet_safe(cli, formulas, args):  # type: ig
     assert any(cell.startswith(("'=", "'+", "'-", "'@")) for cell in cells), cells
 
 
-def test_export_and_listing_write_the_same_safe_cells(cli, formulas):  # type: ignore[no-untyped-def]
+def test_export_and_listing_write_the_same_safe_cells(cli, formulas):
     listed = cli("client", "list", "--search", "smith", "-o", "csv").stdout
     exported = cli("export", "clients", "--output", "-").stdout
     assert "'=cmd" in listed and "'=cmd" in exported and "'@EXT-1" in exported
@@ -352,7 +334,7 @@ def test_export_and_listing_write_the_same_safe_cells(cli, formulas):  # type: i
 
 # --- '-' as --output --------------------------------------------------------------------------
 
-def test_dash_as_output_means_stdout(cli, listings, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+def test_dash_as_output_means_stdout(cli, listings, tmp_path, monkeypatch):
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
@@ -372,7 +354,7 @@ def test_dash_as_output_means_stdout(cli, listings, tmp_path, monkeypatch):  # t
     assert list(Path(work).iterdir()) == []  # no file named "-"
 
 
-def test_a_file_as_output_still_says_where(cli, listings, tmp_path):  # type: ignore[no-untyped-def]
+def test_a_file_as_output_still_says_where(cli, listings, tmp_path):
     target = tmp_path / "anchor.json"
     anchored = cli("audit", "anchor", "--output", str(target))
     assert anchored.exit_code == 0, anchored.output
