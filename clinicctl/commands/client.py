@@ -433,8 +433,11 @@ def sharing_section(ctx: typer.Context, client: ClientArg, fmt: FormatOption = N
         found, providers = sharing.sharing_section(db, actor, client)
         entries: list[dict[str, Any]] = [vars(p) for p in providers]
     fmt_ = output_format(ctx, fmt)
+    empty = f"Client #{found.id} is in no provider's list."
     if fmt_ == "json":
         render_object({"client_id": found.id, "providers": entries}, [], fmt_)
+        if not entries:
+            message(empty)
         return
     rows = [{**p, "shares_to": "; ".join(
         f"{s['provider']} (#{s['provider_id']})"
@@ -445,7 +448,7 @@ def sharing_section(ctx: typer.Context, client: ClientArg, fmt: FormatOption = N
                        ("status", "Status"), ("diagnosis", "Diagnosis"),
                        ("shares_to", "Chart shared to")], fmt_,
                 title=f"Chart sharing for client #{found.id}", table=SHARING_TABLE,
-                empty=f"Client #{found.id} is in no provider's list.")
+                empty=empty)
 
 
 SHARING_TABLE = Layout([("provider", "Provider"), ("status", "Status"),

@@ -308,3 +308,14 @@ def test_an_empty_listing_after_bad_input_is_an_error_not_a_message(cli, listing
     assert result.stderr == ("Error: invalid --from date '2026-13-01': expected "
                              "YYYY-MM-DD\n")
     assert result.stdout == ""
+
+
+def test_the_sharing_section_of_a_client_in_no_list(cli, listings_copy):
+    added = cli("client", "add", "Zed", "Quinn", "--dob", "1970-07-07", "-o", "json")
+    assert added.exit_code == 0, added.output
+    result = cli("client", "sharing", "Zed Quinn")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"Client #{added.json()['id']} is in no provider's list.\n"
+    as_json = cli("client", "sharing", "Zed Quinn", "-o", "json")
+    assert (as_json.json(), as_json.stderr) == (
+        {"client_id": added.json()["id"], "providers": []}, result.stderr)
