@@ -176,7 +176,8 @@ def choose_columns(layout: Layout, cells: Sequence[Mapping[str, str]], width: in
 
     Optional columns are left out until the rest fit with names on one line and free text
     wrapped at ``TEXT``; only when even the columns that stay do not fit that way may names
-    wrap too (down to their ``wrap`` width, never below their longest word).
+    wrap too (down to their ``wrap`` width, never below their longest word), and then a word
+    wider than its column continues on the next line. When nothing fits, every column wraps.
     """
     texts = {key: [header, *(row.get(key, "") for row in cells)]
              for key, header in layout.columns}
@@ -265,8 +266,9 @@ def write_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column] | L
 
 def _table_cells(layout: Layout, rows: Sequence[Mapping[str, Any]]
                  ) -> tuple[Layout, list[dict[str, str]]]:
-    """Every cell as text. A column of instants all in one UTC offset names the zone in its
-    header ("Start (EST)") instead of in every cell."""
+    """Every cell as text. A column of instants all in one zone (the same abbreviation: the
+    practice's, on one side of a clock change) names it in its header, "Start (EST)",
+    instead of in every cell."""
     columns: list[Column] = []
     zoned: set[str] = set()
     for key, header in layout.columns:

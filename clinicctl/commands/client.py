@@ -7,6 +7,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from clinicctl.commands._client_tables import (
+    ACCESS_TABLE,
+    LIST_TABLE,
+    LIST_TABLE_OF_PROVIDER,
+    SHARING_TABLE,
+    no_clients,
+)
 from clinicctl.commands._common import (
     DryRunOption,
     FormatOption,
@@ -17,16 +24,7 @@ from clinicctl.commands._common import (
     session,
 )
 from clinicctl.errors import InvalidInput
-from clinicctl.output import (
-    NAME,
-    TEXT,
-    Layout,
-    OutputFormat,
-    message,
-    render_list,
-    render_object,
-    warning,
-)
+from clinicctl.output import OutputFormat, message, render_list, render_object, warning
 
 if TYPE_CHECKING:
     from clinicctl.models import Assignment, Client
@@ -45,12 +43,6 @@ ProviderOption = Annotated[str, typer.Option("--provider", help="Email, #ID or f
 
 LIST_COLUMNS = [("id", "ID"), ("first_name", "First name"), ("last_name", "Last name"),
                 ("name", "Name"), ("dob", "Date of birth"), ("external_id", "External ID")]
-LIST_TABLE = Layout([("id", "ID"), ("name", "Name"), ("dob", "Date of birth"),
-                     ("external_id", "External ID")],
-                    optional=["external_id"], wrap={"name": NAME, "external_id": NAME})
-LIST_TABLE_OF_PROVIDER = Layout([*LIST_TABLE.columns[:3], ("status", "Status"),
-                                 *LIST_TABLE.columns[3:]],
-                                optional=LIST_TABLE.optional, wrap=LIST_TABLE.wrap)
 PROFILE_COLUMNS = [*LIST_COLUMNS, ("preferred_name", "Preferred name"), ("sex", "Sex"),
                    ("email", "Email"), ("phone", "Phone"), ("address", "Address"),
                    ("providers", "Providers")]
@@ -155,22 +147,7 @@ def list_clients(
     else:
         rows = [client_row(e.client) for e in entries]
     render_list(rows, columns, output_format(ctx, fmt), table=table,
-                empty=_no_clients(provider, status, search))
-
-
-def _no_clients(provider: str | None, status: str | None, search: str | None) -> str:
-    """What an empty client list searched, in words."""
-    words = ["No clients"]
-    if search:
-        words.append(f"match {search.strip()!r}")
-    if provider:
-        words.append(f"in the list of {provider.strip()}")
-    if status and status != "all":
-        statuses = [s.strip() for s in status.split(",") if s.strip()]
-        words.append("with status " + " or ".join(statuses))
-    elif provider and status is None:
-        words.append("with status new or active (--status all for every status)")
-    return " ".join(words) + ("." if len(words) > 1 else " yet.")
+                empty=no_clients(provider, status, search))
 
 
 @app.command()
@@ -449,22 +426,6 @@ def sharing_section(ctx: typer.Context, client: ClientArg, fmt: FormatOption = N
                        ("shares_to", "Chart shared to")], fmt_,
                 title=f"Chart sharing for client #{found.id}", table=SHARING_TABLE,
                 empty=empty)
-
-
-SHARING_TABLE = Layout([("provider", "Provider"), ("status", "Status"),
-                        ("diagnosis", "Diagnosis"), ("shares_to", "Chart shared to"),
-                        ("provider_id", "Provider ID")],
-                       optional=["provider_id"],
-                       wrap={"provider": NAME, "diagnosis": NAME, "shares_to": TEXT})
-ACCESS_TABLE = Layout(
-    [("staff", "Staff"), ("profile_text", "Profile"), ("chart_text", "Chart notes"),
-     ("roles", "Roles"), ("staff_id", "ID")],
-    optional=["staff_id", "roles"],
-    wrap={"staff": NAME, "profile_text": TEXT, "chart_text": TEXT, "roles": NAME},
-    cells=lambda row: {
-        "profile_text": ("yes: " if row["profile"] else "no: ") + row["profile_reason"],
-        "chart_text": row["chart_notes"] if row["chart_reason"] in ("none", row["chart_notes"])
-        else f"{row['chart_notes']}: {row['chart_reason']}"})
 
 
 @app.command("access")
