@@ -177,7 +177,8 @@ CASES = [
     Case("on-every-days", (*BOOK_MON, "--every", "2", "--unit", "days", "--on", "mon",
                            "--count", "3"), 2, "--on applies to weekly repeats only"),
     Case("on-bad-weekday", (*BOOK_MON, "--repeat", "weekly", "--on", "mon,funday", "--count",
-                            "3"), 2, f"invalid weekday 'funday': {WEEKDAY_HINT}"),
+                            "3"), 2,
+         f"invalid weekday 'funday': {WEEKDAY_HINT} (did you mean 'sunday'?)"),
     Case("on-no-weekday", (*BOOK_MON, "--repeat", "weekly", "--on", " , ", "--count", "3"), 2,
          "no weekdays given: expected e.g. mon,tue"),
     Case("on-misses-the-first-day", (*BOOK_MON, "--repeat", "weekly", "--on", "tue,thu",
@@ -212,7 +213,7 @@ CASES = [
          "Pat Gone is deactivated; book with an active provider"),
     # --- availability add
     Case("add-bad-weekday", add(days="mon,funday"), 2,
-         f"invalid weekday 'funday': {WEEKDAY_HINT}"),
+         f"invalid weekday 'funday': {WEEKDAY_HINT} (did you mean 'sunday'?)"),
     Case("add-weekday-number", add(days="1"), 2, f"invalid weekday '1': {WEEKDAY_HINT}"),
     Case("add-no-weekday", add(days=","), 2, "no weekdays given: expected e.g. mon,tue"),
     Case("add-bad-start", add(start="9am"), 2,

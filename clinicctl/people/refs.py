@@ -37,6 +37,15 @@ def _id_ref(ref: str) -> int | None:
     return None
 
 
+def _bare_id_hint(ref: str) -> str | None:
+    """For ``2`` typed where ``#2`` was meant. The same words whether or not that id exists,
+    so the hint tells nobody what the records hold."""
+    digits = ref.strip()
+    if digits.isascii() and digits.isdigit():
+        return f"an id is written '#{digits}', quoted so that the shell keeps the #"
+    return None
+
+
 def _close(session: Session, key_column, display_columns, typed: str  # type: ignore[no-untyped-def]
            ) -> list[str]:
     """Up to three names close to what was typed, as they are written in the records."""
@@ -77,7 +86,7 @@ def resolve_staff(session: Session, ref: str, *, what: str = "staff member") -> 
         )
     close = _close(session, Staff.name_key, [Staff.name], ref)
     hint = f" (did you mean: {', '.join(close)}?)" if close else ""
-    raise NotFound(f"no {what} named {ref.strip()!r}{hint}")
+    raise NotFound(f"no {what} named {ref.strip()!r}{hint}", hint=_bare_id_hint(ref))
 
 
 def resolve_provider(session: Session, ref: str, *, what: str = "provider") -> Staff:
@@ -111,7 +120,7 @@ def resolve_client(session: Session, ref: str) -> Client:
         )
     close = _close(session, Client.name_key, [Client.first_name, Client.last_name], ref)
     hint = f" (did you mean: {', '.join(close)}?)" if close else ""
-    raise NotFound(f"no client matches {ref.strip()!r}{hint}")
+    raise NotFound(f"no client matches {ref.strip()!r}{hint}", hint=_bare_id_hint(ref))
 
 
 def search_clause(text_: str):  # type: ignore[no-untyped-def]
