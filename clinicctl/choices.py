@@ -20,6 +20,7 @@ REPEATS = ("weekly", "biweekly", "monthly")
 UNITS = ("days", "weeks", "months")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SHARE_MODES = ("demographics", "chart")
+APPOINTMENT_SCOPES = ("future",)  # staff reassign / location edit --appointments
 
 
 def completer(choices: Sequence[str], *, separated: bool = False

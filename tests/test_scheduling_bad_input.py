@@ -347,7 +347,8 @@ CASES = [
     Case("location-empty-name", ("location", "add", "  ", "--pos", "11"), 2,
          "the location name is empty"),
     Case("location-exists-with-other-pos", ("location", "add", "main office", "--pos", "10"), 5,
-         "location 'Main office' exists with POS 11"),
+         "location 'Main office' exists with POS 11 (to change it: clinicctl location edit "
+         "'#{main}' --pos 10)"),
     Case("service-zero-minutes", ("service", "add", "X1", "--name", "Walk", "--minutes", "0"),
          2, "invalid minutes 0: expected 1 to 1440"),
     Case("service-negative-minutes", ("service", "add", "X1", "--name", "Walk", "--minutes",
@@ -363,7 +364,8 @@ CASES = [
          "the service name is empty"),
     Case("service-exists-differently", ("service", "add", "90834", "--name", "Therapy",
                                         "--minutes", "45"), 5,
-         "service 90834 exists as 'Psychotherapy, 45 minutes', 50 min"),
+         "service 90834 exists as 'Psychotherapy, 45 minutes', 50 min (to change it: "
+         "clinicctl service edit 90834 --name Therapy --minutes 45)"),
 ]
 
 

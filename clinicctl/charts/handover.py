@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from clinicctl import access, trail
 from clinicctl.actions import Action
 from clinicctl.charts import sharing
+from clinicctl.choices import APPOINTMENT_SCOPES
 from clinicctl.days import practice_zone
 from clinicctl.errors import Conflict, InvalidChoice, InvalidInput
 from clinicctl.models import Appointment, Assignment, Client, Staff, utcnow
@@ -24,7 +25,6 @@ from clinicctl.people.refs import resolve_provider
 from clinicctl.scheduling.booking import check_occurrences, format_local
 
 ACTIVE_STATUSES = ("new", "active")
-APPOINTMENT_SCOPES = ("future",)
 
 
 @dataclass
