@@ -188,6 +188,7 @@ GROUPS = {
     "audit": "clinicctl.commands.audit",
     "import": "clinicctl.commands.import_",
     "export": "clinicctl.commands.export",
+    "completion": "clinicctl.commands.completion",
 }
 
 
@@ -223,4 +224,10 @@ app = build_app()
 
 
 def main() -> None:
+    # Tab pressed in a shell that loaded `clinicctl completion SHELL`: its answer comes from
+    # Typer's completion classes (registered here, in that process only).
+    if os.environ.get("_CLINICCTL_COMPLETE"):
+        from clinicctl.commands.completion import register_shells
+
+        register_shells()
     app(prog_name="clinicctl")
