@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session
 from clinicctl import access, trail
 from clinicctl.actions import Action
 from clinicctl.charts import sharing
+from clinicctl.choices import APPOINTMENT_SCOPES
 from clinicctl.days import practice_zone
-from clinicctl.errors import Conflict, InvalidInput
+from clinicctl.errors import Conflict, InvalidChoice, InvalidInput
 from clinicctl.models import Appointment, Assignment, Client, Staff, utcnow
 from clinicctl.people.refs import resolve_provider
 from clinicctl.scheduling.booking import check_occurrences, format_local
 
 ACTIVE_STATUSES = ("new", "active")
-APPOINTMENT_SCOPES = ("future",)
 
 
 @dataclass
@@ -192,7 +192,8 @@ def reassign(
       ``staff.reassign`` audit event is written when nothing changed.
     """
     if appointments is not None and appointments not in APPOINTMENT_SCOPES:
-        raise InvalidInput(f"invalid --appointments {appointments!r}: expected future")
+        raise InvalidChoice(f"invalid --appointments {appointments!r}: expected future",
+                            value=appointments, choices=APPOINTMENT_SCOPES)
     source = resolve_provider(session, from_ref)
     targets = _targets(session, source, to_refs)
     # The handover is a batch of shares: refuse the roles that may never share before

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from clinicctl.choices import ASSIGNMENT_STATUSES, completer
 from clinicctl.commands._common import (
     DryRunOption,
     FormatOption,
@@ -118,7 +119,8 @@ def list_clients(
     provider: Annotated[str | None, typer.Option(help="Only this provider's clients.")] = None,
     status: Annotated[str | None, typer.Option(
         help="new, active, inactive, discharged (comma-separated) or all. With --provider the "
-        "default is new,active.")] = None,
+        "default is new,active.",
+        autocompletion=completer(("all", *ASSIGNMENT_STATUSES), separated=True))] = None,
     search: Annotated[str | None, typer.Option(help="Part of the name, or an external id.")
                       ] = None,
     fmt: FormatOption = None,
@@ -191,7 +193,8 @@ def status(
     ctx: typer.Context,
     client: ClientArg,
     provider: ProviderOption,
-    set_: Annotated[str, typer.Option("--set", help="new, active, inactive or discharged.")],
+    set_: Annotated[str, typer.Option("--set", help="new, active, inactive or discharged.",
+                                      autocompletion=completer(ASSIGNMENT_STATUSES))],
     dry_run: DryRunOption = False,
     fmt: FormatOption = None,
 ) -> None:

@@ -24,7 +24,8 @@ def name_key(*parts: str) -> str:
     return _SPACES.sub(" ", " ".join(parts)).strip().casefold()
 
 
-def _id_ref(ref: str) -> int | None:
+def id_ref(ref: str) -> int | None:
+    """The id of a ``#ID`` reference, None for any other reference."""
     ref = ref.strip()
     if ref.startswith("#"):
         digits = ref[1:]
@@ -34,6 +35,15 @@ def _id_ref(ref: str) -> int | None:
         if len(digits) > 18:  # beyond any id the database hands out (and its integer range)
             raise InvalidInput(f"invalid id {ref!r}: too large")
         return int(digits)
+    return None
+
+
+def bare_id_hint(ref: str) -> str | None:
+    """For ``2`` typed where ``#2`` was meant. The same words whether or not that id exists,
+    so the hint tells nobody what the records hold."""
+    digits = ref.strip()
+    if digits.isascii() and digits.isdigit():
+        return f"an id is written '#{digits}', quoted so that the shell keeps the #"
     return None
 
 
@@ -54,7 +64,7 @@ def _close(session: Session, key_column, display_columns, typed: str  # type: ig
 def resolve_staff(session: Session, ref: str, *, what: str = "staff member") -> Staff:
     if not ref or not ref.strip():
         raise InvalidInput(f"empty {what} reference")
-    staff_id = _id_ref(ref)
+    staff_id = id_ref(ref)
     if staff_id is not None:
         found = session.get(Staff, staff_id)
         if found is None:
@@ -77,7 +87,7 @@ def resolve_staff(session: Session, ref: str, *, what: str = "staff member") -> 
         )
     close = _close(session, Staff.name_key, [Staff.name], ref)
     hint = f" (did you mean: {', '.join(close)}?)" if close else ""
-    raise NotFound(f"no {what} named {ref.strip()!r}{hint}")
+    raise NotFound(f"no {what} named {ref.strip()!r}{hint}", hint=bare_id_hint(ref))
 
 
 def resolve_provider(session: Session, ref: str, *, what: str = "provider") -> Staff:
@@ -90,7 +100,7 @@ def resolve_provider(session: Session, ref: str, *, what: str = "provider") -> S
 def resolve_client(session: Session, ref: str) -> Client:
     if not ref or not ref.strip():
         raise InvalidInput("empty client reference")
-    client_id = _id_ref(ref)
+    client_id = id_ref(ref)
     if client_id is not None:
         found = session.get(Client, client_id)
         if found is None:
@@ -111,7 +121,7 @@ def resolve_client(session: Session, ref: str) -> Client:
         )
     close = _close(session, Client.name_key, [Client.first_name, Client.last_name], ref)
     hint = f" (did you mean: {', '.join(close)}?)" if close else ""
-    raise NotFound(f"no client matches {ref.strip()!r}{hint}")
+    raise NotFound(f"no client matches {ref.strip()!r}{hint}", hint=bare_id_hint(ref))
 
 
 def search_clause(text_: str):  # type: ignore[no-untyped-def]
