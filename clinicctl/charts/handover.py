@@ -210,14 +210,10 @@ def reassign(
     rows: dict[int, HandoverRow] = {}
     for client in clients:
         target = chosen[client.id]
-        # A chart share that already includes private notes stays as it is: share() would
-        # replace it with a narrower one, and a handover never takes access away.
-        current = (sharing.active_chart_share(session, client.id, source.id, target.id)
-                   if chart else None)
+        # No private-notes choice: a chart share that already includes private notes stays
+        # as it is (a handover never takes access away), a new one leaves them out.
         shared = sharing.share(session, actor, f"#{client.id}", f"#{source.id}",
-                               f"#{target.id}", chart=chart,
-                               private_notes=current is not None
-                               and current.include_private_notes)
+                               f"#{target.id}", chart=chart)
         rows[client.id] = HandoverRow(client.id, target.id, target.name, shared.assignment,
                                       shared.chart_share, shared.changed,
                                       notes=list(shared.notes))
