@@ -269,8 +269,9 @@ def unshare(
                      client_id=client.id, details={"provider_id": target.id})
         # The client has left the target's list, so no chart share into it stands (ending
         # them after the removal is also what the row-level security policy allows).
-        names = dict(session.execute(select(Staff.id, Staff.name).where(
-            Staff.id.in_({other.from_provider_id for other in others}))).tuples().all())
+        names: dict[int, str] = {row.id: row.name for row in session.execute(
+            select(Staff.id, Staff.name).where(
+                Staff.id.in_({other.from_provider_id for other in others})))}
         for other in others:
             _end(session, actor, other, reason="client removed from the list")
             result.ended.append(EndedShare(other.from_provider_id,
