@@ -231,6 +231,7 @@ class Bench:
         self.anchor = generate.monday_of(dt.date.today())
         home = work / "home"
         home.mkdir()
+        (home / "clinicctl.toml").touch()  # a config file that is named must exist
         # As a user's shell runs them: no PYTHONDONTWRITEBYTECODE or PYTHONUNBUFFERED from
         # this session (the first recompiles clinicctl on every run, the second makes each
         # write a system call). Bytecode goes to the cache, not next to the sources.

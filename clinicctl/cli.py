@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 from typing import Annotated, Any
 
@@ -17,7 +18,7 @@ from typer.core import TyperGroup
 from clinicctl import __version__, output
 from clinicctl.commands import setup as setup_commands
 from clinicctl.commands._common import AppState
-from clinicctl.errors import EXIT_CODE_HELP, ClinicError, ExitCode
+from clinicctl.errors import EXIT_CODE_HELP, ClinicError, ExitCode, did_you_mean
 
 # "\b" keeps click from re-wrapping the lines of this paragraph.
 EXIT_CODES_EPILOG = "\b\nExit codes:\n" + "\n".join(
@@ -39,6 +40,18 @@ class ClinicGroup(TyperGroup):
             command = load_group(name)
             self.add_command(command, name)  # built once per process
         return command
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except Exception as exc:
+            # Typer suggests among the groups built so far; every group counts (by name only:
+            # none is loaded to suggest it).
+            if _is_click_exception(exc) and args and not args[0].startswith("-"):
+                hint = did_you_mean(args[0], self.list_commands(ctx))
+                if hint:
+                    exc.message = f"{exc.message.rstrip('.')}. {hint.capitalize()}"  # type: ignore[attr-defined]
+            raise
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -151,11 +164,23 @@ def _one_line_usage_error(exc: Exception) -> Exception:
     if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
         print(ctx.get_help())  # what the person asked for, on stdout, as --help does
         return typer.Exit(exit_code)
-    line = "Error: " + " ".join(exc.format_message().split())  # type: ignore[attr-defined]
+    text = " ".join(exc.format_message().split())  # type: ignore[attr-defined]
+    # Typer 0.26+ checks choices with pydantic, whose wording leaks into the message.
+    text = text.replace(": Value error, ", ": ")
+    line = f"Error: {text}"
+    choice = _NOT_A_CHOICE.search(text)
+    if choice:
+        hint = did_you_mean(choice["value"], re.findall(r"'([^']*)'", choice["choices"]))
+        if hint:
+            line += f" {hint.capitalize()}"
     if ctx is not None:
         line += f" (see `{ctx.command_path} --help`)"
     print(line, file=sys.stderr)
     return typer.Exit(exit_code)
+
+
+# click's "'jsn' is not one of 'table', 'json', 'csv'." (every version clinicctl runs on).
+_NOT_A_CHOICE = re.compile(r"'(?P<value>[^']*)' is not one of (?P<choices>'[^']*'(?:, '[^']*')*)")
 
 
 def report(exc: ClinicError) -> None:
@@ -220,6 +245,7 @@ GROUPS = {
     "audit": "clinicctl.commands.audit",
     "import": "clinicctl.commands.import_",
     "export": "clinicctl.commands.export",
+    "completion": "clinicctl.commands.completion",
 }
 
 
@@ -243,6 +269,7 @@ def build_app() -> typer.Typer:
         rich_markup_mode=None,  # plain help: no rich tables loaded, brackets printed as written
         pretty_exceptions_show_locals=False,
         add_completion=False,
+        suggest_commands=False,  # ClinicGroup suggests among every group, loaded or not
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     app.callback()(root)
@@ -254,4 +281,10 @@ app = build_app()
 
 
 def main() -> None:
+    # Tab pressed in a shell that loaded `clinicctl completion SHELL`: its answer comes from
+    # Typer's completion classes (registered here, in that process only).
+    if os.environ.get("_CLINICCTL_COMPLETE"):
+        from clinicctl.commands.completion import register_shells
+
+        register_shells()
     app(prog_name="clinicctl")

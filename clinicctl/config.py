@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clinicctl.errors import InvalidInput
+from clinicctl.errors import InvalidChoice, InvalidInput
 
 APP_NAME = "clinicctl"
 FORMATS = ("table", "json", "csv")
@@ -96,15 +96,26 @@ def load_settings(
     *,
     flags: dict[str, Any],
     config_path: str | None,
+    missing_config_ok: bool = False,
 ) -> Settings:
-    """Merge the layers; ``flags`` holds the command-line values (None when not given)."""
+    """Merge the layers; ``flags`` holds the command-line values (None when not given).
+
+    A config file named by ``--config`` or ``CLINICCTL_CONFIG`` must exist (a typo in its
+    name would otherwise drop every setting in it without a word), unless
+    ``missing_config_ok`` (``config init``, which writes it); the default one may be missing.
+    """
     if config_path:
         path, config_source = Path(config_path).expanduser(), "flag --config"
+        hint = f"write one with `clinicctl --config {path} config init`"
     elif os.environ.get("CLINICCTL_CONFIG"):
         path = Path(os.environ["CLINICCTL_CONFIG"]).expanduser()
         config_source = "env CLINICCTL_CONFIG"
+        hint = "write one with `clinicctl config init`, or unset CLINICCTL_CONFIG"
     else:
         path, config_source = default_config_path(), "default"
+    if config_source != "default" and not missing_config_ok and not path.exists():
+        raise InvalidInput(f"config file {path} does not exist (from {config_source})",
+                           hint=hint)
     if flags.get("db") and _URL_PASSWORD.search(str(flags["db"])):
         raise InvalidInput("--db must not carry a password (it would show in the process list "
                            "and shell history)", hint="put it in ~/.pgpass or PGPASSFILE")
@@ -128,15 +139,39 @@ def load_settings(
         settings.sources[key] = source
     if settings.values["db"] is None:
         settings.values["db"] = default_db_url()
+    else:
+        check_db_url(str(settings.values["db"]), settings.sources["db"])
     if os.environ.get("CLINICCTL_BIND_ACTOR_TO_LOGIN"):
         _warn("Warning: CLINICCTL_BIND_ACTOR_TO_LOGIN is set: "
               f"{RETIRED_KEYS['bind_actor_to_login']}")
     fmt = settings.values["format"]
     if fmt not in FORMATS:
-        raise InvalidInput(f"invalid format {fmt!r} (from {settings.sources['format']}); "
-                           f"expected one of {', '.join(FORMATS)}")
+        raise InvalidChoice(f"invalid format {fmt!r} (from {settings.sources['format']}); "
+                            f"expected one of {', '.join(FORMATS)}", value=str(fmt),
+                            choices=FORMATS)
     settings.sources["config"] = config_source
     return settings
+
+
+# A scheme of two letters or more: "C:\clinic.sqlite3" is a path, "postgres:/db" a bad URL.
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
+
+
+def path_as_url(value: str) -> str | None:
+    """The SQLite URL of ``value`` when it is a file path rather than a URL."""
+    if "://" in value or _SCHEME.match(value) or not value.strip():
+        return None
+    return f"sqlite:///{Path(value).expanduser()}"
+
+
+def check_db_url(value: str, source: str) -> None:
+    """A database URL has a scheme: a bare file path is refused with its URL as the hint
+    (``harbor.sqlite3`` would otherwise fail later as "invalid database URL")."""
+    where = "--db" if source == "flag" else source
+    url = path_as_url(value)
+    if url is not None:
+        raise InvalidInput(f"invalid database URL {value!r} (from {where}): a file path is "
+                           "not a URL", hint=f"did you mean {url}?")
 
 
 _URL_PASSWORD = re.compile(r"(?P<scheme>[a-z0-9+]+://)(?P<user>[^:/@]*):(?P<password>[^@/]*)@")

@@ -26,6 +26,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session
 
+from clinicctl.config import path_as_url
 from clinicctl.errors import ClinicError, Conflict, DatabaseError, Denied, InvalidInput
 from clinicctl.schema import KNOWN_REVISIONS, SCHEMA_HEAD
 
@@ -81,7 +82,10 @@ def make_engine(url: str, *, create: bool = False) -> Engine:
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):  # ValueError: a port that is not a number
-        raise InvalidInput(f"invalid database URL {url!r}") from None
+        url_of_path = path_as_url(url)
+        raise InvalidInput(f"invalid database URL {url!r}",
+                           hint=f"did you mean {url_of_path}?" if url_of_path else None
+                           ) from None
     if parsed.port is not None and not 0 < parsed.port < 65536:
         raise InvalidInput(f"invalid database URL {url!r}: port {parsed.port} is out of range")
     backend = parsed.get_backend_name()

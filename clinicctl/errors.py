@@ -6,6 +6,7 @@ Services raise a ``ClinicError`` subclass; the root command turns it into a one-
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import IntEnum
 from typing import Any
 
@@ -53,6 +54,26 @@ class ClinicError(Exception):
 
 class InvalidInput(ClinicError):
     exit_code = ExitCode.INVALID_INPUT
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str | None:
+    """``did you mean 'cancelled'?`` when one of ``choices`` is close to what was typed."""
+    import difflib
+
+    typed, known = value.strip().casefold(), list(choices)
+    # 0.75: a letter left out, doubled or swapped ("canceled", "provder"), not another word
+    # that shares some letters ("archived" is no "active").
+    close = difflib.get_close_matches(typed, known, n=1, cutoff=0.75)
+    if not close and len(typed) >= 3:
+        close = [choice for choice in known if typed in choice]  # "custodian"
+    return f"did you mean {close[0]!r}?" if len(close) == 1 and close[0] != value else None
+
+
+class InvalidChoice(InvalidInput):
+    """A value that is not one of a fixed set, with the closest one as the hint."""
+
+    def __init__(self, message: str, *, value: str, choices: Iterable[str]) -> None:
+        super().__init__(message, hint=did_you_mean(value, choices))
 
 
 class NotFound(ClinicError):

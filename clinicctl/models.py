@@ -28,6 +28,18 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+# The vocabularies live in a module without SQLAlchemy (shell completion reads them); the
+# check constraints below are built from them.
+from clinicctl.choices import (  # noqa: F401 - re-exported for the services
+    APPOINTMENT_STATUSES,
+    ASSIGNMENT_ORIGINS,
+    ASSIGNMENT_STATUSES,
+    AUDIT_OUTCOMES,
+    NOTE_KINDS,
+    RECORDS_OWNERS,
+    ROLES,
+)
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -36,13 +48,6 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-ROLES = ("owner", "manager", "provider", "records-custodian", "scheduler", "biller")
-RECORDS_OWNERS = ("group", "provider")
-ASSIGNMENT_STATUSES = ("new", "active", "inactive", "discharged")
-ASSIGNMENT_ORIGINS = ("intake", "share", "appointment", "import")
-NOTE_KINDS = ("progress", "intake", "private")
-AUDIT_OUTCOMES = ("ok", "denied")
-APPOINTMENT_STATUSES = ("scheduled", "completed", "cancelled", "late-cancelled", "no-show")
 # Statuses that free the slot; every other status occupies it (a no-show took the time).
 CANCELLED_STATUSES = ("cancelled", "late-cancelled")
 

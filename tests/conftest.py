@@ -64,7 +64,10 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home" / ".local" / "share"))
-    monkeypatch.setenv("CLINICCTL_CONFIG", str(tmp_path / "config.toml"))
+    # An explicitly named config file must exist: this one starts empty (tests write to it).
+    config = tmp_path / "config.toml"
+    config.touch()
+    monkeypatch.setenv("CLINICCTL_CONFIG", str(config))
 
 
 @pytest.fixture

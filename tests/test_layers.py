@@ -15,6 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "clinicctl"
 # Lower numbers are further down. A module may import its own layer or any below it.
 LAYERS = {
     "clinicctl": 0, "clinicctl.errors": 0, "clinicctl.schema": 0, "clinicctl.config": 0,
+    "clinicctl.choices": 0,
     "clinicctl.output": 0, "clinicctl.progress": 0,
     "clinicctl.models": 1,
     "clinicctl.db": 2, "clinicctl.migrate": 2, "clinicctl.migrations": 2,

@@ -175,5 +175,5 @@ def test_a_data_command_builds_only_its_own_group(tmp_path, db_url):
     assert done.returncode == 0, done.stderr
     data, loaded = done.stdout.rsplit("\n", 2)[0], done.stdout.splitlines()[-1]
     assert json.loads(data) == []
-    assert loaded == str(["clinicctl.commands._common", "clinicctl.commands.client",
-                          "clinicctl.commands.setup"])
+    assert loaded == str(["clinicctl.commands._client_tables", "clinicctl.commands._common",
+                          "clinicctl.commands.client", "clinicctl.commands.setup"])

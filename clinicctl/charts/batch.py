@@ -17,14 +17,22 @@ from sqlalchemy.orm import Session
 from clinicctl import trail
 from clinicctl.actions import Action
 from clinicctl.charts import sharing
+from clinicctl.choices import SHARE_MODES
 from clinicctl.db import insert_many, one_of
-from clinicctl.errors import ClinicError, Conflict, Denied, ExitCode, InvalidInput, NotFound
+from clinicctl.errors import (
+    ClinicError,
+    Conflict,
+    Denied,
+    ExitCode,
+    InvalidChoice,
+    InvalidInput,
+    NotFound,
+)
 from clinicctl.exchange.csvio import MAX_REPORTED, RowError, chunks
 from clinicctl.models import Assignment, ChartShare, Client, Staff, utcnow
 from clinicctl.people.refs import name_key, resolve_client, resolve_provider
 
 SHARE_COLUMNS = ("client", "from", "to")
-SHARE_MODES = ("demographics", "chart")
 
 
 CHUNK = 1000
@@ -84,8 +92,8 @@ def _apply(store: BulkShareStore, actor: Staff, number: int, row: dict[str, str]
         column = "mode"
         mode = (row.get("mode") or "demographics").lower()
         if mode not in SHARE_MODES:
-            raise InvalidInput(f"invalid mode {row.get('mode')!r}: expected demographics or "
-                               "chart")
+            raise InvalidChoice(f"invalid mode {row.get('mode')!r}: expected demographics or "
+                                "chart", value=mode, choices=SHARE_MODES)
     except ClinicError as exc:
         raise RowError(number, column, exc) from None
     try:

@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session
 from clinicctl import access, trail
 from clinicctl.actions import Action
 from clinicctl.charts import sharing
+from clinicctl.choices import APPOINTMENT_SCOPES
 from clinicctl.days import practice_zone
-from clinicctl.errors import Conflict, InvalidInput
+from clinicctl.errors import Conflict, InvalidChoice, InvalidInput
 from clinicctl.models import Appointment, Assignment, Client, Staff, utcnow
 from clinicctl.people.refs import resolve_provider
 from clinicctl.scheduling.booking import check_occurrences, format_local
 
 ACTIVE_STATUSES = ("new", "active")
-APPOINTMENT_SCOPES = ("future",)
 
 
 @dataclass
@@ -192,7 +192,8 @@ def reassign(
       ``staff.reassign`` audit event is written when nothing changed.
     """
     if appointments is not None and appointments not in APPOINTMENT_SCOPES:
-        raise InvalidInput(f"invalid --appointments {appointments!r}: expected future")
+        raise InvalidChoice(f"invalid --appointments {appointments!r}: expected future",
+                            value=appointments, choices=APPOINTMENT_SCOPES)
     source = resolve_provider(session, from_ref)
     targets = _targets(session, source, to_refs)
     # The handover is a batch of shares: refuse the roles that may never share before
@@ -209,14 +210,10 @@ def reassign(
     rows: dict[int, HandoverRow] = {}
     for client in clients:
         target = chosen[client.id]
-        # A chart share that already includes private notes stays as it is: share() would
-        # replace it with a narrower one, and a handover never takes access away.
-        current = (sharing.active_chart_share(session, client.id, source.id, target.id)
-                   if chart else None)
+        # No private-notes choice: a chart share that already includes private notes stays
+        # as it is (a handover never takes access away), a new one leaves them out.
         shared = sharing.share(session, actor, f"#{client.id}", f"#{source.id}",
-                               f"#{target.id}", chart=chart,
-                               private_notes=current is not None
-                               and current.include_private_notes)
+                               f"#{target.id}", chart=chart)
         rows[client.id] = HandoverRow(client.id, target.id, target.name, shared.assignment,
                                       shared.chart_share, shared.changed,
                                       notes=list(shared.notes))

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from clinicctl import access, days, trail
 from clinicctl.access import Action
-from clinicctl.errors import InvalidInput
+from clinicctl.errors import InvalidChoice, InvalidInput
 from clinicctl.models import NOTE_KINDS, ChartNote, Client, Document, Staff
 from clinicctl.oversight.logins import reads_through_functions
 from clinicctl.people.refs import parse_date, resolve_client
@@ -41,7 +41,8 @@ def add_note(
     addendum_to: int | None = None,
 ) -> ChartNote:
     if kind not in NOTE_KINDS:
-        raise InvalidInput(f"invalid note kind {kind!r}; expected {', '.join(NOTE_KINDS)}")
+        raise InvalidChoice(f"invalid note kind {kind!r}; expected {', '.join(NOTE_KINDS)}",
+                            value=kind, choices=NOTE_KINDS)
     if not body.strip():
         raise InvalidInput("the note body is empty")
     if "\x00" in body:

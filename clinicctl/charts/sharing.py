@@ -30,6 +30,13 @@ class ShareResult:
     assignment: str  # created | existing | removed | none
     chart_share: str  # none | started | active | ended
     changed: bool
+    # The active chart share's private-notes choice after the command (None without one),
+    # and whether this command widened or narrowed it.
+    include_private_notes: bool | None = None
+    private_notes_change: str | None = None  # widened | narrowed
+    # Every chart share the command ended, the one asked for and those ended with it
+    # (``unshare --remove`` ends each chart share into the list it removes the client from).
+    ended: list[EndedShare] = field(default_factory=list)
     # for messages only; not part of the JSON document
     to_name: str = field(default="", repr=False)
     from_name: str = field(default="", repr=False)
@@ -38,7 +45,17 @@ class ShareResult:
     def as_dict(self) -> dict[str, object]:
         return {"client_id": self.client_id, "from_id": self.from_id, "to_id": self.to_id,
                 "assignment": self.assignment, "chart_share": self.chart_share,
+                "include_private_notes": self.include_private_notes,
+                "ended_chart_shares": [{"from_id": e.from_id, "from": e.from_name,
+                                        "to_id": e.to_id} for e in self.ended],
                 "changed": self.changed}
+
+
+@dataclass
+class EndedShare:
+    from_id: int
+    from_name: str
+    to_id: int
 
 
 def active_chart_share(
@@ -116,10 +133,13 @@ def share(
     to_ref: str,
     *,
     chart: bool = False,
-    private_notes: bool = False,
+    private_notes: bool | None = None,
     store: ShareStore | None = None,
 ) -> ShareResult:
-    """Share a client from one provider to another: demographics only unless ``chart``."""
+    """Share a client from one provider to another: demographics only unless ``chart``.
+
+    ``private_notes`` True widens a chart share to private notes, False narrows it, and None
+    (not asked) keeps an active chart share as it is: nothing narrows or widens silently."""
     store = store or ShareStore(session)
     if private_notes and not chart:
         raise InvalidInput("--private-notes only applies to a chart share; add --chart")
@@ -147,16 +167,22 @@ def share(
         )
 
     current = store.chart_share(client.id, source.id, target.id)
+    if current is not None:
+        result.include_private_notes = current.include_private_notes
     if chart:
-        if current is not None and current.include_private_notes == private_notes:
+        wanted = private_notes if private_notes is not None else (
+            current is not None and current.include_private_notes)
+        if current is not None and current.include_private_notes == wanted:
             result.chart_share = "active"
         else:
             if current is not None:
                 # A different private-notes choice is a new grant: end the old one so the
                 # history shows exactly what was shared when.
                 store.end_chart_share(actor, current)
-            store.start_chart_share(actor, client, source, target, private_notes=private_notes)
+                result.private_notes_change = "widened" if wanted else "narrowed"
+            store.start_chart_share(actor, client, source, target, private_notes=wanted)
             result.chart_share = "started"
+            result.include_private_notes = wanted
             result.changed = True
     elif current is not None:
         result.chart_share = "active"
@@ -226,6 +252,7 @@ def unshare(
     if current is not None:
         store.end_chart_share(actor, current)
         result.chart_share = "ended"
+        result.ended.append(EndedShare(source.id, source.name, target.id))
         result.changed = True
     if remove and target_assignment is not None:
         others = list(session.scalars(
@@ -242,8 +269,13 @@ def unshare(
                      client_id=client.id, details={"provider_id": target.id})
         # The client has left the target's list, so no chart share into it stands (ending
         # them after the removal is also what the row-level security policy allows).
+        names: dict[int, str] = {row.id: row.name for row in session.execute(
+            select(Staff.id, Staff.name).where(
+                Staff.id.in_({other.from_provider_id for other in others})))}
         for other in others:
-            _end(session, actor, other)
+            _end(session, actor, other, reason="client removed from the list")
+            result.ended.append(EndedShare(other.from_provider_id,
+                                           names[other.from_provider_id], target.id))
         result.assignment = "removed"
         result.changed = True
     if result.changed:

@@ -41,12 +41,15 @@ def command_group(help: str, **settings: Any) -> typer.Typer:
 class AppState:
     flags: dict[str, Any]
     config_path: str | None
+    # Set by `config init` before it reads the settings: the file it writes may not exist yet.
+    missing_config_ok: bool = False
     _settings: Settings | None = field(default=None, repr=False)
 
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings(flags=self.flags, config_path=self.config_path)
+            self._settings = load_settings(flags=self.flags, config_path=self.config_path,
+                                           missing_config_ok=self.missing_config_ok)
         return self._settings
 
 

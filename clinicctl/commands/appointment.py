@@ -7,6 +7,14 @@ from typing import Annotated
 
 import typer
 
+from clinicctl.choices import (
+    APPOINTMENT_STATUSES,
+    CANCEL_SCOPES,
+    REPEATS,
+    UNITS,
+    WEEKDAYS,
+    completer,
+)
 from clinicctl.commands._booking import (
     COLUMNS,
     FIELDS,
@@ -43,11 +51,13 @@ def book(
     service: ServiceOption = None,
     pos: PosOption = None,
     location: LocationOption = None,
-    repeat: Annotated[str | None, typer.Option(help="weekly, biweekly or monthly.")] = None,
+    repeat: Annotated[str | None, typer.Option(help="weekly, biweekly or monthly.",
+                                               autocompletion=completer(REPEATS))] = None,
     every: Annotated[int | None, typer.Option(help="Repeat every N units.")] = None,
-    unit: Annotated[str | None, typer.Option(help="days, weeks or months (with --every).")
-                    ] = None,
-    on: Annotated[str | None, typer.Option(help="Weekdays for weekly repeats: mon,thu.")
+    unit: Annotated[str | None, typer.Option(help="days, weeks or months (with --every).",
+                                             autocompletion=completer(UNITS))] = None,
+    on: Annotated[str | None, typer.Option(help="Weekdays for weekly repeats: mon,thu.",
+                                           autocompletion=completer(WEEKDAYS, separated=True))
                   ] = None,
     count: Annotated[int | None, typer.Option(help="Number of occurrences, the first included.")
                      ] = None,
@@ -91,7 +101,8 @@ def list_appointments(
     to: Annotated[str | None, typer.Option("--to", help="Up to and including this date.")
                   ] = None,
     status: Annotated[str | None, typer.Option(
-        help="scheduled, completed, cancelled, late-cancelled, no-show (comma-separated).")
+        help="scheduled, completed, cancelled, late-cancelled, no-show (comma-separated).",
+        autocompletion=completer(APPOINTMENT_STATUSES, separated=True))
     ] = None,
     fmt: FormatOption = None,
 ) -> None:
@@ -137,7 +148,8 @@ def cancel(
     no_show: Annotated[bool, typer.Option("--no-show", help="The client did not come.")
                        ] = False,
     scope: Annotated[str, typer.Option(help="this, future (this and later in the series) "
-                                       "or series.")] = "this",
+                                       "or series.", autocompletion=completer(CANCEL_SCOPES))
+                     ] = "this",
     dry_run: DryRunOption = False,
     fmt: FormatOption = None,
 ) -> None:

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from clinicctl.actions import Action
+from clinicctl.choices import AUDIT_OUTCOMES, completer
 from clinicctl.commands._common import FormatOption, command_group, output_format, session
 from clinicctl.output import NAME, TEXT, Layout, message, render_list, render_object, warning
 
@@ -31,8 +33,11 @@ def list_events(
     actor: Annotated[str | None, typer.Option("--actor", help="Staff who acted.")] = None,
     client: Annotated[str | None, typer.Option(help="Events about this client.")] = None,
     action: Annotated[str | None, typer.Option(
-        help="Action, '*' as wildcard: e.g. 'note.*'.")] = None,
-    outcome: Annotated[str | None, typer.Option(help="ok or denied.")] = None,
+        help="Action, '*' as wildcard: e.g. 'note.*'.",
+        autocompletion=completer([str(action) for action in Action]))] = None,
+    outcome: Annotated[str | None, typer.Option(help="ok or denied.",
+                                                autocompletion=completer(AUDIT_OUTCOMES))
+                       ] = None,
     since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Before this date (YYYY-MM-DD).")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the last N events.")] = None,

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from clinicctl.choices import WEEKDAYS, completer
 from clinicctl.commands._booking import (
     DurationOption,
     LocationOption,
@@ -79,7 +80,8 @@ def block_row(block: AvailabilityBlock) -> dict[str, Any]:
 def add(
     ctx: typer.Context,
     provider: Annotated[str, typer.Argument(help="Email, #ID or full name.")],
-    days: Annotated[str, typer.Option(help="Weekdays, e.g. mon,tue,thu.")],
+    days: Annotated[str, typer.Option(help="Weekdays, e.g. mon,tue,thu.",
+                                      autocompletion=completer(WEEKDAYS, separated=True))],
     start: Annotated[str, typer.Option(help="HH:MM, practice time.")],
     end: Annotated[str, typer.Option(help="HH:MM, practice time.")],
     location: Annotated[str | None, typer.Option(help="Location name or #ID.")] = None,

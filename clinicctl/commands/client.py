@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from clinicctl.choices import ASSIGNMENT_STATUSES, completer
 from clinicctl.commands._client_tables import (
     ACCESS_TABLE,
     LIST_TABLE,
@@ -125,7 +126,8 @@ def list_clients(
     provider: Annotated[str | None, typer.Option(help="Only this provider's clients.")] = None,
     status: Annotated[str | None, typer.Option(
         help="new, active, inactive, discharged (comma-separated) or all. With --provider the "
-        "default is new,active.")] = None,
+        "default is new,active.",
+        autocompletion=completer(("all", *ASSIGNMENT_STATUSES), separated=True))] = None,
     search: Annotated[str | None, typer.Option(
         help="Part of the name (accents and case aside), or an external id.")] = None,
     fmt: FormatOption = None,
@@ -206,7 +208,8 @@ def status(
     ctx: typer.Context,
     client: ClientArg,
     provider: ProviderOption,
-    set_: Annotated[str, typer.Option("--set", help="new, active, inactive or discharged.")],
+    set_: Annotated[str, typer.Option("--set", help="new, active, inactive or discharged.",
+                                      autocompletion=completer(ASSIGNMENT_STATUSES))],
     dry_run: DryRunOption = False,
     fmt: FormatOption = None,
 ) -> None:
@@ -277,8 +280,10 @@ def share(
     chart: Annotated[bool, typer.Option(
         "--chart", help="Also start a one-way chart share: --to may read --from's notes.")
     ] = False,
-    private_notes: Annotated[bool, typer.Option(
-        "--private-notes", help="With --chart: include private notes.")] = False,
+    private_notes: Annotated[bool | None, typer.Option(
+        "--private-notes/--no-private-notes",
+        help="With --chart: include private notes, or stop including them. Without either, "
+        "an active chart share keeps its choice.", show_default=False)] = None,
     csv_file: CsvOption = None,
     dry_run: DryRunOption = False,
     fmt: FormatOption = None,
@@ -295,12 +300,14 @@ def share(
     from clinicctl.charts import sharing
 
     if csv_file is not None:
-        if client or from_ or to or chart or private_notes:
+        if client or from_ or to or chart or private_notes is not None:
             raise InvalidInput("--csv takes the clients and providers from the file; drop "
                                "CLIENT, --from, --to, --chart and --private-notes")
         _share_csv(ctx, csv_file, unshare=False, dry_run=dry_run, fmt=fmt)
         return
     client, from_, to = _single(client, from_, to)
+    if private_notes is False and not chart:
+        raise InvalidInput("--no-private-notes only applies to a chart share; add --chart")
     with session(ctx, dry_run=dry_run) as (db, actor):
         result = sharing.share(db, actor, client, from_, to, chart=chart,
                                private_notes=private_notes)
@@ -341,20 +348,37 @@ def _share_csv(ctx: typer.Context, path: Path, *, unshare: bool, dry_run: bool,
 
 
 def describe_share(result: Any) -> str:
+    """The one-line report of a share or unshare: everything it changed, each chart share it
+    ended included."""
+    private = " (incl. private notes)" if result.include_private_notes else ""
     if not result.changed:
-        shared = " with an active chart share" if result.chart_share == "active" else ""
-        return f"Already shared with {result.to_name}{shared}; nothing changed."
+        if result.chart_share != "active":
+            return f"Already shared with {result.to_name}; nothing changed."
+        text = (f"Already shared with {result.to_name} with an active chart share{private}; "
+                "nothing changed.")
+        if result.include_private_notes:
+            text += " To stop sharing private notes: --chart --no-private-notes."
+        return text
     parts = []
     if result.assignment == "created":
         parts.append(f"added client #{result.client_id} to {result.to_name}'s list "
                      "(demographics only: no chart notes)")
-    if result.chart_share == "started":
-        parts.append(f"started a chart share {result.from_name} -> {result.to_name}")
+    if result.private_notes_change == "narrowed":
+        parts.append(f"narrowed the chart share {result.from_name} -> {result.to_name}: "
+                     "private notes are no longer shared")
+    elif result.private_notes_change == "widened":
+        parts.append(f"widened the chart share {result.from_name} -> {result.to_name} to "
+                     "private notes")
+    elif result.chart_share == "started":
+        parts.append(f"started a chart share {result.from_name} -> {result.to_name}{private}")
     if result.assignment == "removed":
         parts.append(f"removed client #{result.client_id} from {result.to_name}'s list")
-    if result.chart_share == "ended":
-        parts.append(f"ended the chart share {result.from_name} -> {result.to_name}; "
-                     f"{result.to_name} keeps demographics-only access")
+    if result.ended:
+        shares = ", ".join(f"{e.from_name} -> {result.to_name}" for e in result.ended)
+        plural = "s" if len(result.ended) > 1 else ""
+        parts.append(f"ended the chart share{plural} {shares}")
+        if result.assignment != "removed":
+            parts[-1] += f"; {result.to_name} keeps demographics-only access"
     text = "; ".join(parts)
     return text[0].upper() + text[1:] + "."
 

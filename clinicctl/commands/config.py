@@ -27,16 +27,20 @@ def init_config(
 
     Example: clinicctl config init --actor dana@riverside.example
     """
-    from clinicctl.config import write_config_file
+    from clinicctl.config import check_db_url, write_config_file
     from clinicctl.errors import Conflict, InvalidInput
 
-    settings = state(ctx).settings
+    app_state = state(ctx)
+    app_state.missing_config_ok = True  # the file this writes
+    settings = app_state.settings
     target = path or settings.config_path
     assert target is not None
     if target.exists() and not force:
         raise Conflict(f"{target} already exists", hint="add --force to overwrite it")
     if db and ("@" in db and ":" in db.split("@")[0].split("://")[-1]):
         raise InvalidInput("do not put a password in the config file; use ~/.pgpass")
+    if db:
+        check_db_url(db, "flag")
     values: dict[str, Any] = {"db": db or settings.db, "format": settings.format}
     if actor or settings.actor:
         values["actor"] = actor or settings.actor

@@ -65,6 +65,7 @@ def import_locations(ctx: typer.Context, file: FileArg, dry_run: DryRunOption = 
                      fmt: FormatOption = None) -> None:
     """Locations: name, pos (the default place-of-service code). Matched on name.
 
+    Another pos updates the location, as `location edit --pos` does.
     Example: clinicctl import locations locations.csv
     """
     _import(ctx, "locations", file, dry_run, fmt)
@@ -73,8 +74,8 @@ def import_locations(ctx: typer.Context, file: FileArg, dry_run: DryRunOption = 
 @app.command("services")
 def import_services(ctx: typer.Context, file: FileArg, dry_run: DryRunOption = False,
                     fmt: FormatOption = None) -> None:
-    """Service codes: code, name, minutes. Matched on code; a code that exists with another
-    name or length is refused. Example: clinicctl import services services.csv
+    """Service codes: code, name, minutes. Matched on code; another name or length
+    updates the code, as `service edit` does. Example: clinicctl import services services.csv
     """
     _import(ctx, "services", file, dry_run, fmt)
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from clinicctl.choices import NOTE_KINDS, completer
 from clinicctl.commands._common import (
     DryRunOption,
     FormatOption,
@@ -51,7 +52,8 @@ def add(
     body: Annotated[str | None, typer.Option(help="The note text.")] = None,
     file: Annotated[Path | None, typer.Option(
         help="Read the note text from a file ('-' for stdin).", allow_dash=True)] = None,
-    kind: Annotated[str, typer.Option(help="progress, intake or private.")] = "progress",
+    kind: Annotated[str, typer.Option(help="progress, intake or private.",
+                                      autocompletion=completer(NOTE_KINDS))] = "progress",
     date: Annotated[str | None, typer.Option(help="Date of service (default today).")] = None,
     addendum_to: Annotated[int | None, typer.Option(
         help="The note this one amends (notes are never edited).")] = None,

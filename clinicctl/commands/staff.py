@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from clinicctl.choices import APPOINTMENT_SCOPES, RECORDS_OWNERS, ROLES, completer
 from clinicctl.commands._common import (
     DryRunOption,
     FormatOption,
@@ -28,7 +29,7 @@ TABLE = Layout(COLUMNS, optional=["records_owner", "credentials", "active"],
                wrap={"name": NAME, "roles": NAME})
 RoleOption = Annotated[list[str], typer.Option(
     "--role", help="owner, manager, provider, records-custodian, scheduler or biller "
-    "(repeat for several).")]
+    "(repeat for several).", autocompletion=completer(ROLES))]
 
 
 def staff_row(member: Staff, **extra: Any) -> dict[str, Any]:
@@ -47,7 +48,8 @@ def add(
     role: RoleOption,
     credentials: Annotated[str | None, typer.Option(help="e.g. LCSW, PsyD.")] = None,
     records_owner: Annotated[str, typer.Option(
-        help="Providers: who owns the records they write, group or provider.")] = "group",
+        help="Providers: who owns the records they write, group or provider.",
+        autocompletion=completer(RECORDS_OWNERS))] = "group",
     dry_run: DryRunOption = False,
     fmt: FormatOption = None,
 ) -> None:
@@ -71,7 +73,8 @@ def add(
 @app.command("list")
 def list_staff(
     ctx: typer.Context,
-    role: Annotated[str | None, typer.Option(help="Only staff with this role.")] = None,
+    role: Annotated[str | None, typer.Option(help="Only staff with this role.",
+                                             autocompletion=completer(ROLES))] = None,
     include_inactive: Annotated[bool, typer.Option("--all", help="Include deactivated staff.")
                                 ] = False,
     fmt: FormatOption = None,
@@ -114,9 +117,10 @@ def show(
 def roles(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(help="Email, #ID or full name.")],
-    add: Annotated[list[str] | None, typer.Option("--add", help="Role to add.")] = None,
-    remove: Annotated[list[str] | None, typer.Option("--remove", help="Role to remove.")
-                      ] = None,
+    add: Annotated[list[str] | None, typer.Option(
+        "--add", help="Role to add.", autocompletion=completer(ROLES))] = None,
+    remove: Annotated[list[str] | None, typer.Option(
+        "--remove", help="Role to remove.", autocompletion=completer(ROLES))] = None,
     dry_run: DryRunOption = False,
     fmt: FormatOption = None,
 ) -> None:
@@ -280,7 +284,7 @@ def reassign(
     chart: Annotated[bool, typer.Option(
         "--chart", help="Also start a one-way chart share FROM -> each colleague.")] = False,
     appointments: Annotated[str | None, typer.Option(
-        "--appointments", metavar="future",
+        "--appointments", metavar="future", autocompletion=completer(APPOINTMENT_SCOPES),
         help="Move FROM's future scheduled appointments with those clients too.")] = None,
     dry_run: DryRunOption = False,
     fmt: FormatOption = None,

@@ -6,6 +6,7 @@ import shlex
 from collections.abc import Callable
 from pathlib import Path
 
+from clinicctl.config import check_db_url
 from clinicctl.demo.booking import (
     book_from_client_side,
     book_with_new_provider,
@@ -114,6 +115,7 @@ def _fresh_sqlite_file(url: str, *, force: bool) -> Path:
 
     from clinicctl.db import sqlite_path
 
+    check_db_url(url, "flag")
     try:
         path = sqlite_path(url)
     except ArgumentError:

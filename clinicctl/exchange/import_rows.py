@@ -19,6 +19,7 @@ from clinicctl.models import (
     RECORDS_OWNERS,
     AvailabilityBlock,
     Client,
+    ServiceCode,
     Staff,
 )
 from clinicctl.people import clients, staff
@@ -27,6 +28,9 @@ from clinicctl.scheduling import availability
 from clinicctl.scheduling.catalog import (
     add_location,
     add_service,
+    edit_location,
+    edit_service,
+    location_named,
     resolve_location,
 )
 from clinicctl.scheduling.timeutil import parse_time, parse_weekdays
@@ -122,18 +126,29 @@ def _ended_shares_alert(context: RowContext, member: Staff, ended: list[Any], wh
 
 
 def _location_row(context: RowContext, cells: Cells) -> str:
+    """Upsert on the name: a new POS code is an edit, as `location edit` makes it."""
     name, pos = cells.text("name"), cells.text("pos")
     cells.done()
-    _, created = add_location(context.session, context.actor, name, pos)
-    return "created" if created else "unchanged"
+    existing = location_named(context.session, name)
+    if existing is None:
+        add_location(context.session, context.actor, name, pos)
+        return "created"
+    edited = edit_location(context.session, context.actor, f"#{existing.id}", pos=pos)
+    return "updated" if edited.changes else "unchanged"
 
 
 def _service_row(context: RowContext, cells: Cells) -> str:
+    """Upsert on the code: a new name or length is an edit, as `service edit` makes it
+    (an edited built-in code exports and imports like any other)."""
     code, name = cells.text("code"), cells.text("name")
     minutes = cells.count("minutes", 0)
     cells.done()
-    _, created = add_service(context.session, context.actor, code, name, minutes)
-    return "created" if created else "unchanged"
+    if context.session.get(ServiceCode, code.strip().upper()) is None:
+        add_service(context.session, context.actor, code, name, minutes)
+        return "created"
+    _, changes = edit_service(context.session, context.actor, code, name=name,
+                              minutes=minutes)
+    return "updated" if changes else "unchanged"
 
 
 def _availability_row(context: RowContext, cells: Cells) -> str:

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from clinicctl import access, relations
 from clinicctl.actions import Action
 from clinicctl.days import day_start, practice_zone
-from clinicctl.errors import Conflict, InvalidInput
-from clinicctl.models import Assignment, AuditEvent, Staff
+from clinicctl.errors import Conflict, InvalidChoice
+from clinicctl.models import AUDIT_OUTCOMES, Assignment, AuditEvent, Staff
 from clinicctl.oversight.logins import reads_through_functions
 from clinicctl.people.refs import parse_date, resolve_client, resolve_staff
 from clinicctl.trail import Anchor, VerifyResult, head, record, verify
@@ -111,8 +111,9 @@ def list_for(
 ) -> list[AuditEvent]:
     """Audit events the actor may read: all for owner and managers; for a records custodian,
     the events about clients in their scope."""
-    if outcome is not None and outcome not in ("ok", "denied"):
-        raise InvalidInput(f"invalid outcome {outcome!r}; expected ok or denied")
+    if outcome is not None and outcome not in AUDIT_OUTCOMES:
+        raise InvalidChoice(f"invalid outcome {outcome!r}; expected ok or denied",
+                            value=outcome, choices=AUDIT_OUTCOMES)
     flt = AuditFilter(action=action, outcome=outcome, limit=limit)
     zone = practice_zone(session)  # the days asked for are the practice's
     if since:

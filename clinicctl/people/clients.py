@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from clinicctl import access, days, relations, trail
 from clinicctl.actions import Action
-from clinicctl.errors import Conflict, InvalidInput, NotFound
+from clinicctl.errors import Conflict, InvalidChoice, InvalidInput, NotFound
 from clinicctl.models import ASSIGNMENT_STATUSES, Assignment, Client, Staff
 from clinicctl.people.refs import (
     name_key,
@@ -268,8 +268,9 @@ def directory(
         wanted = tuple(s.strip() for s in status.split(",") if s.strip())
         for s in wanted:
             if s not in ASSIGNMENT_STATUSES:
-                raise InvalidInput(
-                    f"invalid status {s!r}; expected all or {', '.join(ASSIGNMENT_STATUSES)}"
+                raise InvalidChoice(
+                    f"invalid status {s!r}; expected all or {', '.join(ASSIGNMENT_STATUSES)}",
+                    value=s, choices=("all", *ASSIGNMENT_STATUSES),
                 )
         statuses = wanted
     order = (Client.last_name, Client.first_name, Client.id)
@@ -361,7 +362,9 @@ def _assignment_for(session: Session, client: Client, provider: Staff) -> Assign
 def set_status(session: Session, actor: Staff, ref: str, provider_ref: str, status: str
                ) -> tuple[Assignment, bool]:
     if status not in ASSIGNMENT_STATUSES:
-        raise InvalidInput(f"invalid status {status!r}; expected {', '.join(ASSIGNMENT_STATUSES)}")
+        raise InvalidChoice(f"invalid status {status!r}; expected "
+                            f"{', '.join(ASSIGNMENT_STATUSES)}",
+                            value=status, choices=ASSIGNMENT_STATUSES)
     client = resolve_client(session, ref)
     provider = resolve_provider(session, provider_ref)
     assignment = _assignment_for(session, client, provider)

@@ -43,7 +43,8 @@ def search_key(*parts: str) -> str:
     return plain.translate(_PLAIN_LETTERS).casefold()[:SEARCH_KEY_LENGTH]
 
 
-def _id_ref(ref: str) -> int | None:
+def id_ref(ref: str) -> int | None:
+    """The id of a ``#ID`` reference, None for any other reference."""
     ref = ref.strip()
     if ref.startswith("#"):
         digits = ref[1:]
@@ -53,6 +54,15 @@ def _id_ref(ref: str) -> int | None:
         if len(digits) > 18:  # beyond any id the database hands out (and its integer range)
             raise InvalidInput(f"invalid id {ref!r}: too large")
         return int(digits)
+    return None
+
+
+def bare_id_hint(ref: str) -> str | None:
+    """For ``2`` typed where ``#2`` was meant. The same words whether or not that id exists,
+    so the hint tells nobody what the records hold."""
+    digits = ref.strip()
+    if digits.isascii() and digits.isdigit():
+        return f"an id is written '#{digits}', quoted so that the shell keeps the #"
     return None
 
 
@@ -73,7 +83,7 @@ def _close(session: Session, key_column, display_columns, typed: str  # type: ig
 def resolve_staff(session: Session, ref: str, *, what: str = "staff member") -> Staff:
     if not ref or not ref.strip():
         raise InvalidInput(f"empty {what} reference")
-    staff_id = _id_ref(ref)
+    staff_id = id_ref(ref)
     if staff_id is not None:
         found = session.get(Staff, staff_id)
         if found is None:
@@ -94,7 +104,7 @@ def resolve_staff(session: Session, ref: str, *, what: str = "staff member") -> 
         )
     close = _close(session, Staff.name_key, [Staff.name], ref)
     hint = f" (did you mean: {', '.join(close)}?)" if close else ""
-    raise NotFound(f"no {what} named {ref.strip()!r}{hint}")
+    raise NotFound(f"no {what} named {ref.strip()!r}{hint}", hint=bare_id_hint(ref))
 
 
 def resolve_provider(session: Session, ref: str, *, what: str = "provider") -> Staff:
@@ -107,7 +117,7 @@ def resolve_provider(session: Session, ref: str, *, what: str = "provider") -> S
 def resolve_client(session: Session, ref: str) -> Client:
     if not ref or not ref.strip():
         raise InvalidInput("empty client reference")
-    client_id = _id_ref(ref)
+    client_id = id_ref(ref)
     if client_id is not None:
         found = session.get(Client, client_id)
         if found is None:
@@ -126,7 +136,7 @@ def resolve_client(session: Session, ref: str) -> Client:
         )
     close = _close(session, Client.name_key, [Client.first_name, Client.last_name], ref)
     hint = f" (did you mean: {', '.join(close)}?)" if close else ""
-    raise NotFound(f"no client matches {ref.strip()!r}{hint}")
+    raise NotFound(f"no client matches {ref.strip()!r}{hint}", hint=bare_id_hint(ref))
 
 
 def _named(session: Session, model: type[Client] | type[Staff], ref: str) -> list[Any]:

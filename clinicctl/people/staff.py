@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from clinicctl import access, days, relations, trail
 from clinicctl.actions import Action
-from clinicctl.errors import Conflict, InvalidInput
+from clinicctl.errors import Conflict, InvalidChoice, InvalidInput
 from clinicctl.models import RECORDS_OWNERS, ROLES, ChartShare, CustodianGrant, Staff, StaffRole
 from clinicctl.people.refs import name_key, resolve_staff, search_key
 
@@ -23,7 +23,8 @@ def validate_roles(roles: list[str]) -> list[str]:
         raise InvalidInput("at least one --role is required")
     for role in roles:
         if role not in ROLES:
-            raise InvalidInput(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
+            raise InvalidChoice(f"unknown role {role!r}; roles are {', '.join(ROLES)}",
+                                value=role, choices=ROLES)
     return sorted(set(roles), key=ROLES.index)
 
 
@@ -62,7 +63,8 @@ def create_staff(
     email = validate_email(email)
     name = validate_name(name)
     if records_owner not in RECORDS_OWNERS:
-        raise InvalidInput(f"invalid records owner {records_owner!r}; expected group or provider")
+        raise InvalidChoice(f"invalid records owner {records_owner!r}; expected group or "
+                            "provider", value=records_owner, choices=RECORDS_OWNERS)
     if created_by is not None:
         access.authorize_staff_admin(created_by, Action.STAFF_ADD, roles=roles)
         if "owner" in roles:

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from clinicctl import access, relations, trail
 from clinicctl.actions import Action
+from clinicctl.choices import CANCEL_SCOPES
 from clinicctl.days import day_window, practice_zone
-from clinicctl.errors import Conflict, InvalidInput, NotFound
+from clinicctl.errors import Conflict, InvalidChoice, InvalidInput, NotFound
 from clinicctl.models import (
     APPOINTMENT_STATUSES,
     Appointment,
@@ -84,8 +85,9 @@ def list_appointments(
         wanted = [s.strip() for s in status.split(",") if s.strip()]
         for s in wanted:
             if s not in APPOINTMENT_STATUSES:
-                raise InvalidInput(f"invalid status {s!r}; expected "
-                                   f"{', '.join(APPOINTMENT_STATUSES)}")
+                raise InvalidChoice(f"invalid status {s!r}; expected "
+                                    f"{', '.join(APPOINTMENT_STATUSES)}",
+                                    value=s, choices=APPOINTMENT_STATUSES)
         query = query.where(Appointment.status.in_(wanted))
     first = parse_date(start_date, "--from date") if start_date else None
     last = parse_date(end_date, "--to date") if end_date else None
@@ -121,7 +123,6 @@ def show_appointment(session: Session, actor: Staff, appointment_id: int) -> App
     return appointment
 
 
-CANCEL_SCOPES = ("this", "future", "series")
 
 
 def cancel(session: Session, actor: Staff, appointment_id: int, *, reason: str | None = None,
@@ -133,7 +134,8 @@ def cancel(session: Session, actor: Staff, appointment_id: int, *, reason: str |
     if late and no_show:
         raise InvalidInput("give either --late or --no-show, not both")
     if scope not in CANCEL_SCOPES:
-        raise InvalidInput(f"invalid --scope {scope!r}: expected this, future or series")
+        raise InvalidChoice(f"invalid --scope {scope!r}: expected this, future or series",
+                            value=scope, choices=CANCEL_SCOPES)
     new_status = "late-cancelled" if late else "no-show" if no_show else "cancelled"
     appointment = get_appointment(session, appointment_id)
     _authorize_existing(session, actor, appointment, Action.APPOINTMENT_CANCEL)

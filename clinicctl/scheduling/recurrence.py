@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from clinicctl.errors import InvalidInput
+from clinicctl.choices import UNITS
+from clinicctl.errors import InvalidChoice, InvalidInput
 from clinicctl.people.refs import parse_date
 from clinicctl.scheduling.timeutil import (
     WEEKDAYS,
@@ -15,14 +16,8 @@ from clinicctl.scheduling.timeutil import (
 
 MAX_OCCURRENCES = 260  # five years of weekly sessions
 
-
-
+# The names are choices.REPEATS (what the shell completes).
 REPEATS = {"weekly": ("weeks", 1), "biweekly": ("weeks", 2), "monthly": ("months", 1)}
-
-
-
-UNITS = ("days", "weeks", "months")
-
 
 
 @dataclass
@@ -71,12 +66,13 @@ def make_recurrence(
         return None
     if repeat:
         if repeat not in REPEATS:
-            raise InvalidInput(f"invalid --repeat {repeat!r}: expected weekly, biweekly or "
-                               "monthly")
+            raise InvalidChoice(f"invalid --repeat {repeat!r}: expected weekly, biweekly or "
+                                "monthly", value=repeat, choices=REPEATS)
         unit, every = REPEATS[repeat]
     assert unit is not None and every is not None
     if unit not in UNITS:
-        raise InvalidInput(f"invalid --unit {unit!r}: expected days, weeks or months")
+        raise InvalidChoice(f"invalid --unit {unit!r}: expected days, weeks or months",
+                            value=unit, choices=UNITS)
     if every < 1:
         raise InvalidInput(f"--every must be at least 1, not {every}")
     if count is None and until is None:

@@ -11,9 +11,9 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
-from clinicctl.errors import InvalidInput
+from clinicctl.choices import WEEKDAYS
+from clinicctl.errors import InvalidChoice, InvalidInput
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
@@ -32,8 +32,8 @@ def parse_weekdays(value: str) -> int:
         raise InvalidInput("no weekdays given: expected e.g. mon,tue")
     for part in parts:
         if part not in _WEEKDAY_NAMES:
-            raise InvalidInput(f"invalid weekday {part!r}: expected mon, tue, wed, thu, fri, "
-                               "sat or sun")
+            raise InvalidChoice(f"invalid weekday {part!r}: expected mon, tue, wed, thu, fri, "
+                                "sat or sun", value=part, choices=_WEEKDAY_NAMES)
         mask |= 1 << _WEEKDAY_NAMES[part]
     return mask
 

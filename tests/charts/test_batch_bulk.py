@@ -82,22 +82,24 @@ def test_a_batch_writes_what_single_shares_write(cli, cast, open_session, tmp_pa
     assert verified.exit_code == 0, verified.output
 
 
-def test_a_narrower_chart_share_in_a_batch_ends_the_old_grant(cli, cast, open_session,
-                                                              tmp_path, small_chunks):
+def test_a_chart_row_keeps_a_share_that_includes_private_notes(cli, cast, open_session,
+                                                               tmp_path, small_chunks):
+    """A batch row of mode chart over a chart share with private notes narrows nothing."""
     started = cli("client", "share", cast.client, "--from", cast.provider_a, "--to",
                   cast.provider_b, "--chart", "--private-notes")
     assert started.exit_code == 0, started.output
     text = f"client,from,to,mode\n{cast.client},{cast.provider_a},{cast.provider_b},chart\n"
     result = cli("client", "share", "--csv", write(tmp_path, text), "-o", "json")
     assert result.exit_code == 0, result.output
-    assert result.json()[0]["chart_share"] == "started"
+    assert [(r["chart_share"], r["include_private_notes"], r["changed"])
+            for r in result.json()] == [("active", True, False)]
     with open_session(write=False) as s:
         shares = s.scalars(select(ChartShare).order_by(ChartShare.id)).all()
         assert [(c.include_private_notes, c.ended_at is None) for c in shares] == [
-            (True, False), (False, True)]
-    # Ana now reads Sam's progress note but no longer his private one.
+            (True, True)]
+    # Ana still reads Sam's progress note and his private one.
     notes = cli("note", "list", cast.client, "-o", "json", actor=cast.provider_b).json()
-    assert [n["kind"] for n in notes] == ["progress"]
+    assert sorted(n["kind"] for n in notes) == ["private", "progress"]
     assert cli("audit", "verify").exit_code == 0
 
 
@@ -115,7 +117,7 @@ def test_a_share_started_and_narrowed_within_one_chunk(cli, cast, open_session, 
         first = sharing.share(s, owner, cast.client, cast.provider_a, cast.provider_b,
                               chart=True, private_notes=True, store=store)
         second = sharing.share(s, owner, cast.client, cast.provider_a, cast.provider_b,
-                               chart=True, store=store)
+                               chart=True, private_notes=False, store=store)
         store.write()
         assert (first.chart_share, second.chart_share) == ("started", "started")
     with open_session(write=False) as s:

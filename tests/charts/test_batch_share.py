@@ -33,9 +33,10 @@ def test_valid_file_shares_every_row_and_repeats_as_no_op(cli, cast, db_url, tmp
     assert result.json() == [
         {"client_id": cast.client_id, "from_id": ids[cast.provider_a],
          "to_id": ids[cast.provider_b], "assignment": "created", "chart_share": "none",
-         "changed": True},
+         "include_private_notes": None, "ended_chart_shares": [], "changed": True},
         {"client_id": omar, "from_id": ids[cast.provider_a], "to_id": ids[cast.provider_c],
-         "assignment": "created", "chart_share": "started", "changed": True},
+         "assignment": "created", "chart_share": "started", "include_private_notes": False,
+         "ended_chart_shares": [], "changed": True},
     ]
     assert result.stderr == "2 rows shared: 2 changed, 0 already in effect.\n"
     # The demographics-only row gave no chart access.

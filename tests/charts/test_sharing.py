@@ -64,6 +64,13 @@ SHARE_EVENTS = {
 }
 
 
+def after_name(open_session, staff_id):
+    from clinicctl.models import Staff
+
+    with open_session(write=False) as s:
+        return s.get(Staff, staff_id).name
+
+
 @pytest.mark.parametrize(("actor_key", "from_key", "setup", "allowed"), SHARERS)
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_share_paths(cli, cast, open_session, variant, actor_key, from_key, setup, allowed):
@@ -90,8 +97,12 @@ def test_share_paths(cli, cast, open_session, variant, actor_key, from_key, setu
     assert run.exit_code == 0, run.output
     cid, from_id, to_id = cast.client_id, ids[source], ids[target]
     assignment, chart_share = SHARE_RESULTS[variant]
+    private = {"share-chart": False, "share-chart-private": True}.get(variant)
+    ended = ([{"from_id": from_id, "from": after_name(open_session, from_id), "to_id": to_id}]
+             if variant.startswith("unshare") else [])
     assert run.json() == {"client_id": cid, "from_id": from_id, "to_id": to_id,
                           "assignment": assignment, "chart_share": chart_share,
+                          "include_private_notes": private, "ended_chart_shares": ended,
                           "changed": True}
     b_assignment = (cid, to_id, "new", "", "share")
     active_to_b = [c for c in after["chart_shares"]

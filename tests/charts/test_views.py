@@ -140,8 +140,14 @@ B_PATHS = [
     # "A demographics-only share never ends an active chart share; use unshare for that."
     pytest.param([SHARE_PRIVATE, SHARE], CHART_WITH_PRIVATE,
                  id="chart-private-notes-then-demographics-share"),
-    # Sharing the chart again without --private-notes replaces the grant with a narrower one.
-    pytest.param([SHARE_PRIVATE, SHARE_CHART], CHART, id="chart-private-notes-then-chart"),
+    # Sharing the chart again without a private-notes choice keeps the grant as it is;
+    # narrowing it needs --no-private-notes, widening --private-notes.
+    pytest.param([SHARE_PRIVATE, SHARE_CHART], CHART_WITH_PRIVATE,
+                 id="chart-private-notes-then-chart"),
+    pytest.param([SHARE_PRIVATE, SHARE_CHART + ["--no-private-notes"]], CHART,
+                 id="chart-private-notes-then-narrowed"),
+    pytest.param([SHARE_CHART, SHARE_PRIVATE], CHART_WITH_PRIVATE,
+                 id="chart-then-widened-to-private-notes"),
     pytest.param([SHARE_CHART + ["--dry-run"]], NOTHING, id="chart-dry-run"),
 ]
 

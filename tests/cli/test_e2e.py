@@ -69,7 +69,8 @@ def test_sharing_without_chart_notes(empty_db_url):
     shared = run("client", "share", "Maya Chen", "--from", SAM, "--to", ANA, "-o", "json")
     assert as_json(shared) == {"client_id": client["id"], "from_id": note["author_id"],
                                "to_id": as_json(shared)["to_id"], "assignment": "created",
-                               "chart_share": "none", "changed": True}
+                               "chart_share": "none", "include_private_notes": None,
+                               "ended_chart_shares": [], "changed": True}
     again = run("client", "share", "Maya Chen", "--from", SAM, "--to", ANA, "-o", "json")
     assert as_json(again)["changed"] is False
     assert again.stderr == b"Already shared with Ana Ruiz; nothing changed.\n"

@@ -16,7 +16,8 @@ def test_locations_and_services(cli, practice):
     assert again.stderr == "Location 'North annex' already exists; nothing changed.\n"
     clash = cli("location", "add", "North annex", "--pos", "11")
     assert clash.exit_code == 5, clash.output
-    assert clash.stderr == "Error: location 'North annex' exists with POS 22\n"
+    assert clash.stderr == (f"Error: location 'North annex' exists with POS 22 (to change it: "
+                            f"clinicctl location edit '#{added.json()['id']}' --pos 11)\n")
     listed = cli("location", "list", "-o", "json", actor=BILLER)
     assert [(loc["name"], loc["pos"]) for loc in listed.json()] == [
         ("Main office", "11"), ("North annex", "22"), ("Telehealth", "10")]

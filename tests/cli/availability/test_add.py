@@ -21,7 +21,7 @@ def add(**changes: str) -> tuple[str, ...]:
 
 CASES = [
     Case("add-bad-weekday", add(days="mon,funday"), 2,
-         f"invalid weekday 'funday': {WEEKDAY_HINT}"),
+         f"invalid weekday 'funday': {WEEKDAY_HINT} (did you mean 'sunday'?)"),
     Case("add-weekday-number", add(days="1"), 2, f"invalid weekday '1': {WEEKDAY_HINT}"),
     Case("add-no-weekday", add(days=","), 2, "no weekdays given: expected e.g. mon,tue"),
     Case("add-bad-start", add(start="9am"), 2,

@@ -22,7 +22,8 @@ def test_repeat_share_is_a_noop(cli, cast, db_url):
     assert again.exit_code == 0, again.output
     assert again.json() == {"client_id": cast.client_id, "from_id": first.json()["from_id"],
                             "to_id": first.json()["to_id"], "assignment": "existing",
-                            "chart_share": "none", "changed": False}
+                            "chart_share": "none", "include_private_notes": None,
+                            "ended_chart_shares": [], "changed": False}
     assert again.stderr == "Already shared with Ana Ruiz; nothing changed.\n"
     assert snapshot(db_url) == before
 
@@ -55,6 +56,57 @@ def test_share_help_says_exactly_what_is_shared(cli):
     text = " ".join(shown.stdout.split())
     assert "the client profile (including each provider's status and diagnosis)" in text
     assert "their own status" not in text
+
+
+def share_chart(cli, cast, *flags):
+    return cli("client", "share", cast.client, "--from", cast.provider_a, "--to",
+               cast.provider_b, "--chart", *flags, "-o", "json")
+
+
+def test_sharing_the_chart_again_never_narrows_it(cli, cast, db_url):
+    """Re-sharing --chart without a private-notes choice over a share that includes them is
+    a no-op that says so; Ana keeps the private notes."""
+    assert share_chart(cli, cast, "--private-notes").exit_code == 0
+    before = snapshot(db_url)
+    again = share_chart(cli, cast)
+    assert again.exit_code == 0, again.output
+    assert (again.json()["chart_share"], again.json()["include_private_notes"],
+            again.json()["changed"]) == ("active", True, False)
+    assert again.stderr == (
+        "Already shared with Ana Ruiz with an active chart share (incl. private notes); "
+        "nothing changed. To stop sharing private notes: --chart --no-private-notes.\n")
+    assert snapshot(db_url) == before
+    kinds = [n["kind"] for n in cli("note", "list", cast.client, "-o", "json",
+                                    actor=cast.provider_b).json()]
+    assert sorted(kinds) == ["private", "progress"]
+
+
+def test_narrowing_and_widening_are_asked_for_and_said(cli, cast):
+    assert share_chart(cli, cast, "--private-notes").exit_code == 0
+    narrowed = share_chart(cli, cast, "--no-private-notes")
+    assert narrowed.exit_code == 0, narrowed.output
+    assert (narrowed.json()["chart_share"], narrowed.json()["include_private_notes"],
+            narrowed.json()["changed"]) == ("started", False, True)
+    assert narrowed.stderr == ("Narrowed the chart share Sam Okafor -> Ana Ruiz: private "
+                               "notes are no longer shared.\n")
+    kinds = [n["kind"] for n in cli("note", "list", cast.client, "-o", "json",
+                                    actor=cast.provider_b).json()]
+    assert kinds == ["progress"]
+    assert share_chart(cli, cast, "--no-private-notes").json()["changed"] is False
+    widened = share_chart(cli, cast, "--private-notes")
+    assert widened.exit_code == 0, widened.output
+    assert widened.stderr == ("Widened the chart share Sam Okafor -> Ana Ruiz to private "
+                              "notes.\n")
+    events = [e["action"] for e in cli("audit", "list", "-o", "json").json()]
+    assert events.count("chart_share.end") == 2 and events.count("chart_share.start") == 3
+
+
+def test_no_private_notes_needs_a_chart_share(cli, cast, db_url):
+    before = snapshot(db_url)
+    result = cli("client", "share", cast.client, "--from", cast.provider_a, "--to",
+                 cast.provider_b, "--no-private-notes")
+    assert_error(result, 2, "--no-private-notes only applies to a chart share; add --chart")
+    assert snapshot(db_url) == before
 
 
 # --- bad input --------------------------------------------------------------------------------

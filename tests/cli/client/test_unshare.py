@@ -19,6 +19,38 @@ def test_repeat_unshare_is_a_noop(cli, cast, db_url):
     assert snapshot(db_url) == before
 
 
+def test_unshare_remove_reports_every_chart_share_it_ends(cli, cast):
+    """Removing Maya from Ana's list ends Sam's chart share to Ana and Lee's too: the message
+    and the JSON name both, and nobody is said to keep access they lost."""
+    for args in (("--from", cast.provider_a, "--to", cast.provider_c),
+                 ("--from", cast.provider_a, "--to", cast.provider_b, "--chart"),
+                 ("--from", cast.provider_c, "--to", cast.provider_b, "--chart")):
+        assert cli("client", "share", cast.client, *args).exit_code == 0
+    result = cli("client", "unshare", cast.client, "--from", cast.provider_a, "--to",
+                 cast.provider_b, "--remove", "-o", "json")
+    assert result.exit_code == 0, result.output
+    ended = result.json()["ended_chart_shares"]
+    assert [e["from"] for e in ended] == ["Sam Okafor", "Lee Park"]
+    assert {e["to_id"] for e in ended} == {result.json()["to_id"]}
+    assert (result.json()["assignment"], result.json()["chart_share"]) == ("removed", "ended")
+    assert result.stderr == (
+        f"Removed client #{cast.client_id} from Ana Ruiz's list; ended the chart shares "
+        "Sam Okafor -> Ana Ruiz, Lee Park -> Ana Ruiz.\n")
+    assert "keeps" not in result.stderr
+    assert cli("note", "list", cast.client, "-o", "json", actor=cast.provider_b).exit_code == 4
+
+
+def test_unshare_says_the_provider_keeps_demographics(cli, cast):
+    assert cli("client", "share", cast.client, "--from", cast.provider_a, "--to",
+               cast.provider_b, "--chart").exit_code == 0
+    result = cli("client", "unshare", cast.client, "--from", cast.provider_a, "--to",
+                 cast.provider_b, "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert [e["from"] for e in result.json()["ended_chart_shares"]] == ["Sam Okafor"]
+    assert result.stderr == ("Ended the chart share Sam Okafor -> Ana Ruiz; Ana Ruiz keeps "
+                             "demographics-only access.\n")
+
+
 # --- bad input --------------------------------------------------------------------------------
 
 CASES = [

@@ -34,6 +34,7 @@ def test_config_init_writes_private_toml(cli, tmp_path):
 
 
 def test_config_init_default_path(cli, tmp_path):
+    (tmp_path / "config.toml").unlink()  # config init writes the file CLINICCTL_CONFIG names
     result = cli("config", "init", actor=None)
     assert result.exit_code == 0, result.output
     target = tmp_path / "config.toml"  # CLINICCTL_CONFIG (conftest)

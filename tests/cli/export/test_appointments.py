@@ -22,7 +22,7 @@ def test_a_failed_export_leaves_no_file(cli, exchange_practice, tmp_path):
     target = tmp_path / "out.csv"
     result = cli("export", "appointments", "--provider", "Nobody Here", "--output", str(target))
     assert result.exit_code == 3, result.output
-    assert not target.exists() and list(tmp_path.iterdir()) == []
+    assert not target.exists() and [p.name for p in tmp_path.iterdir()] == ["config.toml"]
 
 
 def test_export_filters(cli, exchange_practice):

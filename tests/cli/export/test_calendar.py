@@ -238,7 +238,7 @@ def test_file_mode_is_0600_also_when_replacing_a_file(cli, week, tmp_path):
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert target.read_bytes().startswith(b"BEGIN:VCALENDAR")
-    assert [p.name for p in tmp_path.iterdir()] == ["cal.ics"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cal.ics", "config.toml"]
 
 
 # --- privacy --------------------------------------------------------------------------------
@@ -288,7 +288,7 @@ def test_refused_without_writing_anything_but_the_audit_event(
     assert result.stderr == f"Error: {error}\n"
     assert result.stdout == ""
     assert not target.exists()
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["config.toml"]  # conftest's
     [(actor_id, action, outcome, details)] = week.events(before)
     assert (action, outcome, details) == ("export.calendar", "denied", {"kind": "calendar"})
 

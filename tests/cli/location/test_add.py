@@ -18,7 +18,8 @@ CASES = [
     Case("location-empty-name", ("location", "add", "  ", "--pos", "11"), 2,
          "the location name is empty"),
     Case("location-exists-with-other-pos", ("location", "add", "main office", "--pos", "10"), 5,
-         "location 'Main office' exists with POS 11"),
+         "location 'Main office' exists with POS 11 (to change it: clinicctl location edit "
+         "'#{main}' --pos 10)"),
 ]
 
 

@@ -23,7 +23,8 @@ CASES = [
          "the service name is empty"),
     Case("service-exists-differently", ("service", "add", "90834", "--name", "Therapy",
                                         "--minutes", "45"), 5,
-         "service 90834 exists as 'Psychotherapy, 45 minutes', 50 min"),
+         "service 90834 exists as 'Psychotherapy, 45 minutes', 50 min (to change it: "
+         "clinicctl service edit 90834 --name Therapy --minutes 45)"),
 ]
 
 
