@@ -119,8 +119,9 @@ def test_reimporting_the_same_files_changes_nothing(cli, practice, tmp_path):
         path = write(tmp_path, f"{kind}.csv", exported[kind])
         result = cli("import", kind, path, "-o", "json")
         assert result.exit_code == 0, result.output
+        extra = {"new_to_provider": 0, "reactivated": 0} if kind == "appointments" else {}
         assert result.json() == {"created": 0, "updated": 0,
-                                 "unchanged": len(rows_of(exported[kind]))}
+                                 "unchanged": len(rows_of(exported[kind])), **extra}
     after = snapshot(practice.url)
     assert {k: v for k, v in after.items() if k != "audit_event"} == {
         k: v for k, v in before.items() if k != "audit_event"}
@@ -283,7 +284,8 @@ def test_future_appointments_respect_availability_unless_marked(cli, practice, t
     result = cli("import", "appointments", appointment_file(tmp_path, outside + "true"),
                  "-o", "json")
     assert result.exit_code == 0, result.output
-    assert result.json() == {"created": 1, "updated": 0, "unchanged": 0}
+    assert result.json() == {"created": 1, "updated": 0, "unchanged": 0, "new_to_provider": 1,
+                             "reactivated": 0}
     # Lee is new to Omar: he is in Lee's list with demographics only, as a booking does.
     listed = cli("client", "list", "--provider", LEE, "-o", "json").json()
     assert "Omar" in [c["first_name"] for c in listed]
@@ -303,7 +305,8 @@ def test_changing_an_appointments_status_by_import_updates_it(cli, practice, tmp
     result = cli("import", "appointments", write(tmp_path, "u.csv", out.getvalue()),
                  "-o", "json")
     assert result.exit_code == 0, result.output
-    assert result.json() == {"created": 0, "updated": 1, "unchanged": 0}
+    assert result.json() == {"created": 0, "updated": 1, "unchanged": 0, "new_to_provider": 0,
+                             "reactivated": 0}
     shown = cli("appointment", "show", row["id"], "-o", "json").json()
     assert shown["status"] == "no-show"
 
@@ -424,7 +427,8 @@ def test_a_column_left_out_leaves_that_detail_alone(cli, practice, tmp_path):
                  f"EXT-7,{cancelled['provider']},{cancelled['start']}\n")
     result = cli("import", "appointments", path, "-o", "json")
     assert result.exit_code == 0, result.output
-    assert result.json() == {"created": 0, "updated": 0, "unchanged": 1}
+    assert result.json() == {"created": 0, "updated": 0, "unchanged": 1, "new_to_provider": 0,
+                             "reactivated": 0}
     blocks = rows_of(cli("export", "availability").stdout)
     path = write(tmp_path, "b.csv", "provider,weekdays,start_time,end_time\n" + "".join(
         f"{b['provider']},\"{b['weekdays']}\",{b['start_time']},{b['end_time']}\n"

@@ -25,21 +25,36 @@ def list_events(
     action: Annotated[str | None, typer.Option(
         help="Action, '*' as wildcard: e.g. 'note.*'.")] = None,
     outcome: Annotated[str | None, typer.Option(help="ok or denied.")] = None,
-    since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")] = None,
-    until: Annotated[str | None, typer.Option(help="Before this date (YYYY-MM-DD).")] = None,
+    from_: Annotated[str | None, typer.Option(
+        "--from", help="From this day (YYYY-MM-DD).")] = None,
+    to: Annotated[str | None, typer.Option(
+        "--to", help="To this day, inclusive (YYYY-MM-DD).")] = None,
+    since: Annotated[str | None, typer.Option(hidden=True)] = None,
+    until: Annotated[str | None, typer.Option(hidden=True)] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the last N events.")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """List audit events (owner, manager, records custodian in scope).
 
-    Example: clinicctl audit list --client "Maya Chen" --outcome denied
+    --from and --to are days in the practice's time zone, both included, as everywhere;
+    the older --since and --until still work as their aliases (--until is now inclusive).
+    Example: clinicctl audit list --client "Maya Chen" --outcome denied --from 2026-12-01
     """
     from clinicctl.days import practice_zone
+    from clinicctl.errors import InvalidInput
     from clinicctl.oversight import audit_log
 
+    for name, alias, given, aliased in (("from", "since", from_, since),
+                                        ("to", "until", to, until)):
+        if given is not None and aliased is not None:
+            raise InvalidInput(f"give either --{name} or --{alias} (its older name), not both")
+    # The days as typed, with the option's name, for the error of a malformed one.
+    first = (from_, "--from") if from_ is not None else (since, "--since")
+    last = (to, "--to") if to is not None else (until, "--until")
     with session(ctx) as (db, me):
         events = audit_log.list_for(db, me, actor_ref=actor, client_ref=client, action=action,
-                                outcome=outcome, since=since, until=until, limit=limit)
+                                    outcome=outcome, first_day=first, last_day=last,
+                                    limit=limit)
         zone = practice_zone(db)
         rows = [audit_log.event_row(e, zone) for e in events]
     render_list(rows, COLUMNS, output_format(ctx, fmt))

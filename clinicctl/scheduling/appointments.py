@@ -21,7 +21,12 @@ from clinicctl.models import (
     utcnow,
 )
 from clinicctl.people.refs import parse_date, resolve_client, resolve_provider
-from clinicctl.scheduling.booking import BookingResult, check_occurrences, ensure_in_list
+from clinicctl.scheduling.booking import (
+    BookingResult,
+    check_occurrences,
+    ensure_in_list,
+    refuse_past,
+)
 from clinicctl.scheduling.timeutil import (
     parse_local_datetime,
 )
@@ -191,9 +196,10 @@ def complete(session: Session, actor: Staff, appointment_id: int
 
 
 def reschedule(session: Session, actor: Staff, appointment_id: int, *, at: str,
-               provider_ref: str | None = None, outside_availability: bool = False
-               ) -> BookingResult:
-    """Move a scheduled appointment (optionally to another provider) with booking's checks."""
+               provider_ref: str | None = None, outside_availability: bool = False,
+               force: bool = False) -> BookingResult:
+    """Move a scheduled appointment (optionally to another provider) with booking's checks;
+    to a time in the past only with ``force``, as booking."""
     zone = practice_zone(session)
     start = parse_local_datetime(at, zone, "--at")
     appointment = get_appointment(session, appointment_id)
@@ -211,11 +217,13 @@ def reschedule(session: Session, actor: Staff, appointment_id: int, *, at: str,
     if begin == appointment.start_at and provider.id == appointment.provider_id:
         return BookingResult(client, provider, [appointment], appointment.series_id, False,
                              changed=False)
+    past = refuse_past([(begin, begin + length)], zone, force=force)
     fitted = check_occurrences(session, client=client, provider=provider,
                                spans=[(begin, begin + length)], zone=zone,
                                outside_availability=outside_availability,
                                exclude_appointment_id=appointment.id)
-    result = BookingResult(client, provider, [appointment], appointment.series_id, False)
+    result = BookingResult(client, provider, [appointment], appointment.series_id, False,
+                           past=past)
     ensure_in_list(session, actor, result, Action.APPOINTMENT_RESCHEDULE)
     old = {"start": appointment.start_at.isoformat(), "provider_id": appointment.provider_id}
     appointment.start_at = begin
