@@ -15,6 +15,7 @@ from clinicctl.errors import Conflict, InvalidInput, NotFound
 from clinicctl.models import (
     APPOINTMENT_STATUSES,
     Appointment,
+    AppointmentMove,
     Client,
     Location,
     Staff,
@@ -226,6 +227,7 @@ def reschedule(session: Session, actor: Staff, appointment_id: int, *, at: str,
                            past=past)
     ensure_in_list(session, actor, result, Action.APPOINTMENT_RESCHEDULE)
     old = {"start": appointment.start_at.isoformat(), "provider_id": appointment.provider_id}
+    former_provider_id = appointment.provider_id
     appointment.start_at = begin
     appointment.end_at = begin + length
     appointment.provider_id = provider.id
@@ -236,6 +238,8 @@ def reschedule(session: Session, actor: Staff, appointment_id: int, *, at: str,
         appointment.pos_code = fitted[0].location.pos_code
     session.flush()
     session.refresh(appointment)
+    if provider.id != former_provider_id:
+        record_move(session, actor, appointment.id, former_provider_id, provider.id)
     result.outside_availability = fitted[0] is None
     trail.record(session, actor_id=actor.id, action=Action.APPOINTMENT_RESCHEDULE,
                  object_type="appointment", object_id=appointment.id, client_id=client.id,
@@ -243,6 +247,16 @@ def reschedule(session: Session, actor: Staff, appointment_id: int, *, at: str,
                           "new_provider": result.new_provider,
                           "outside_availability": result.outside_availability})
     return result
+
+
+def record_move(session: Session, actor: Staff, appointment_id: int, from_provider_id: int,
+                to_provider_id: int) -> None:
+    """Remember the former provider of a moved appointment: their calendar export keeps the
+    event, cancelled, so calendars that imported it drop it (``scheduling/calendar.py``)."""
+    session.add(AppointmentMove(appointment_id=appointment_id,
+                                from_provider_id=from_provider_id,
+                                to_provider_id=to_provider_id, moved_by_id=actor.id))
+    session.flush()
 
 
 def upcoming_with(session: Session, client_id: int, provider_id: int) -> Appointment | None:
