@@ -63,6 +63,9 @@ class ClinicGroup(TyperGroup):
                   file=sys.stderr)
             raise typer.Exit(int(ExitCode.UNEXPECTED)) from None
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(self, ctx, args))
+
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().make_context(*args, **kwargs)
@@ -72,12 +75,66 @@ class ClinicGroup(TyperGroup):
             raise
 
 
+def _options(command: Any) -> dict[str, bool]:
+    """A command's option names (``--as``, ``-q``), each with whether it takes a value."""
+    names: dict[str, bool] = {}
+    for param in command.params:
+        if getattr(param, "param_type_name", "") != "option" or param.is_eager:
+            continue  # arguments, and --help/--version, which act before anything else
+        for name in [*param.opts, *param.secondary_opts]:
+            names[name] = not (param.is_flag or param.count)
+    return names
+
+
+def hoist_global_options(root_group: Any, ctx: Any, args: list[str]) -> list[str]:
+    """Move the root's options (``--as``, ``--db``, ``--config``, ``-q``) that follow the
+    command to before it, so ``clinicctl client share ... -q`` works as
+    ``clinicctl -q client share ...``. An option the command itself defines (``demo --db``),
+    the value of one of the command's options, and everything after ``--`` stay where they are.
+    """
+    root_options = _options(root_group)
+    command_at = 0
+    while command_at < len(args) and args[command_at].startswith("-") and \
+            args[command_at] != "--":
+        command_at += 2 if root_options.get(args[command_at], False) else 1  # "--as=x": 1
+    path_end = command_at
+    command: Any = root_group
+    while path_end < len(args) and hasattr(command, "get_command"):
+        if args[path_end].startswith("-"):
+            return args  # an option of a group, or --help: nothing to move
+        command = command.get_command(ctx, args[path_end])
+        if command is None:
+            return args  # click reports the unknown command
+        path_end += 1
+    own = _options(command)
+    moved: list[str] = []
+    kept: list[str] = []
+    index = path_end
+    while index < len(args):
+        token = args[index]
+        if token == "--":
+            kept += args[index:]
+            break
+        name = token.split("=", 1)[0] if token.startswith("--") else token
+        is_global = name in root_options and name not in own
+        options = root_options if is_global else own
+        width = 2 if options.get(name, False) and name == token else 1
+        if index + width > len(args) and is_global:
+            raise _click_error("UsageError")(f"Option '{name}' requires an argument.", ctx)
+        (moved if is_global else kept).extend(args[index:index + width])
+        index += width
+    return [*args[:command_at], *moved, *args[command_at:path_end], *kept]
+
+
+def _click_error(name: str) -> Any:
+    """One of click's exception classes (``ClickException``, ``UsageError``), found through
+    Typer's public ``BadParameter``, which derives from both in every Typer: those that depend
+    on click and those that vendor it as a private module, which this code must not import."""
+    return next(base for base in typer.BadParameter.__mro__ if base.__name__ == name)
+
+
 def _click_exception() -> type[Exception]:
-    """Click's ClickException, found through Typer's public ``BadParameter`` (a ClickException
-    in every Typer: those that depend on click and those that vendor it as a private module,
-    which this code must not import)."""
-    return next(base for base in typer.BadParameter.__mro__
-                if base.__name__ == "ClickException")
+    return _click_error("ClickException")  # type: ignore[no-any-return]
 
 
 def _is_click_exception(exc: Exception) -> bool:

@@ -103,12 +103,12 @@ def test_a_refused_attempt_on_a_read_only_database_exits_6(cli, cast, db_url, mo
         pytest.skip("SQLite files")
     original = db_module._configure_sqlite
 
-    def read_only(engine):  # type: ignore[no-untyped-def]
+    def read_only(engine):
         original(engine)
         from sqlalchemy import event
 
         @event.listens_for(engine, "connect")
-        def _query_only(connection, _record):  # type: ignore[no-untyped-def]
+        def _query_only(connection, _record):
             connection.execute("PRAGMA query_only = 1")
 
     monkeypatch.setattr(db_module, "_configure_sqlite", read_only)

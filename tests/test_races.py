@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from clinicctl.models import Appointment, Assignment, AuditEvent, Client, Staff
-from tests.conftest import OWNER_EMAIL, PRACTICE_TZ
+from tests.fixtures.cast import OWNER_EMAIL, PRACTICE_TZ
 
 pytestmark = pytest.mark.slow
 
@@ -146,7 +146,7 @@ class Practice:
     client_ids: list[int]
 
 
-def make_practice(open_session, *, assigned: list[tuple[int, int]]  # type: ignore[no-untyped-def]
+def make_practice(open_session, *, assigned: list[tuple[int, int]]
                   ) -> Practice:
     """RACERS providers available Mon-Fri 09:00-17:00 and RACERS clients; ``assigned`` lists
     (client index, provider index) pairs already in the provider's list, so races mix the
@@ -337,7 +337,7 @@ def test_writers_wait_for_a_booking_that_adds_a_client_to_a_provider(
 
 # --- PostgreSQL: the exclusion constraints themselves ------------------------------------
 
-def _insert(conn, *, client_id: int, provider_id: int, owner_id: int,  # type: ignore[no-untyped-def]
+def _insert(conn, *, client_id: int, provider_id: int, owner_id: int,
             start: dt.datetime, minutes: int = 50, status: str = "scheduled") -> None:
     conn.execute(text(
         "INSERT INTO appointment (client_id, provider_id, start_at, end_at, service_code, "
@@ -350,6 +350,7 @@ def _insert(conn, *, client_id: int, provider_id: int, owner_id: int,  # type: i
 def test_postgres_exclusion_constraint_enforces_no_overlap(backend, db_url, open_session):
     if not backend.is_postgres:
         pytest.skip("exclusion constraints exist on PostgreSQL only")
+    import psycopg
     from sqlalchemy.exc import IntegrityError
 
     from clinicctl.db import make_engine, session_scope
@@ -388,12 +389,14 @@ def test_postgres_exclusion_constraint_enforces_no_overlap(backend, db_url, open
         thread.join(timeout=10)
         assert not thread.is_alive()
         assert len(caught) == 1 and isinstance(caught[0], IntegrityError), caught
+        assert isinstance(caught[0].orig, psycopg.Error)
         assert caught[0].orig.diag.constraint_name == "ex_appointment_provider_id_overlap"
 
         # The same client with another provider at an overlapping time.
         with pytest.raises(IntegrityError) as client_clash, engine.begin() as conn:
             _insert(conn, client_id=c0, provider_id=p1, owner_id=owner_id,
                     start=ten + dt.timedelta(minutes=49))
+        assert isinstance(client_clash.value.orig, psycopg.Error)
         assert client_clash.value.orig.diag.constraint_name == "ex_appointment_client_id_overlap"
 
         with engine.begin() as conn:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import OWNER_EMAIL
+from tests.fixtures.cast import OWNER_EMAIL
 
 PROBE = """
 import json, sys
@@ -45,7 +45,7 @@ def probe(tmp_path: Path, *args: str) -> tuple[dict[str, object], subprocess.Com
 
 
 @pytest.mark.parametrize("flag", ["--help", "--version"])
-def test_help_and_version_load_no_database_code(tmp_path, flag):  # type: ignore[no-untyped-def]
+def test_help_and_version_load_no_database_code(tmp_path, flag):
     report, done = probe(tmp_path, flag)
     assert report["exit_code"] in (0, None), done.stderr
     assert report["after_import"] == []
@@ -57,13 +57,13 @@ def test_help_and_version_load_no_database_code(tmp_path, flag):  # type: ignore
                                   ("note", "list", "--help"), ("export", "--help"),
                                   ("import", "clients", "--help"),
                                   ("export", "calendar", "--help")], ids=" ".join)
-def test_command_help_loads_no_database_code(tmp_path, args):  # type: ignore[no-untyped-def]
+def test_command_help_loads_no_database_code(tmp_path, args):
     report, done = probe(tmp_path, *args)
     assert report["exit_code"] in (0, None), done.stderr
     assert report["after_run"] == []
 
 
-def test_data_command_does_not_load_alembic(tmp_path, db_url):  # type: ignore[no-untyped-def]
+def test_data_command_does_not_load_alembic(tmp_path, db_url):
     report, done = probe(tmp_path, "--as", OWNER_EMAIL, "client", "list", "-o", "json")
     assert report["exit_code"] in (0, None), done.stderr
     assert json.loads(done.stdout) == []
@@ -75,7 +75,7 @@ def test_data_command_does_not_load_alembic(tmp_path, db_url):  # type: ignore[n
     assert "rich.table" not in loaded  # JSON output needs no table
 
 
-def test_help_prints_brackets_as_written(cli):  # type: ignore[no-untyped-def]
+def test_help_prints_brackets_as_written(cli):
     result = cli("--help", actor=None)
     assert result.exit_code == 0, result.output
     text = " ".join(result.stdout.split())
@@ -83,7 +83,7 @@ def test_help_prints_brackets_as_written(cli):  # type: ignore[no-untyped-def]
         assert f"[env {variable}]" in text
 
 
-def test_exit_codes_are_documented_in_help(cli):  # type: ignore[no-untyped-def]
+def test_exit_codes_are_documented_in_help(cli):
     from clinicctl.errors import EXIT_CODE_HELP, ExitCode
 
     result = cli("--help", actor=None)
@@ -100,7 +100,7 @@ def test_exit_codes_are_documented_in_help(cli):  # type: ignore[no-untyped-def]
         assert fragment in text, fragment
 
 
-def test_version_is_answered_before_the_app_is_loaded():  # type: ignore[no-untyped-def]
+def test_version_is_answered_before_the_app_is_loaded():
     code = ("import sys; sys.argv = ['clinicctl', '--version']\n"
             "from clinicctl.console import main\n"
             "main()\n"
@@ -114,7 +114,7 @@ def test_version_is_answered_before_the_app_is_loaded():  # type: ignore[no-unty
     assert done.stdout.splitlines() == [f"clinicctl {__version__}", "[]"]
 
 
-def test_the_console_script_runs_the_app():  # type: ignore[no-untyped-def]
+def test_the_console_script_runs_the_app():
     done = subprocess.run([sys.executable, "-m", "clinicctl", "--help"], capture_output=True,
                           text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
@@ -143,14 +143,14 @@ print(sorted(m.rsplit(".", 1)[1] for m in sys.modules
     (["demo", "--help"], ["setup"]),
     (["clinet", "list"], ["setup"]),
 ], ids=" ".join)
-def test_a_command_line_loads_only_the_group_it_runs(args, loaded):  # type: ignore[no-untyped-def]
+def test_a_command_line_loads_only_the_group_it_runs(args, loaded):
     done = subprocess.run([sys.executable, "-c", LOADED_GROUPS, *args], capture_output=True,
                           text=True, timeout=60, check=False)
     assert "Traceback" not in done.stderr, done.stderr
     assert done.stdout.splitlines()[-1] == str(loaded)
 
 
-def test_root_help_lists_every_group_in_order(cli):  # type: ignore[no-untyped-def]
+def test_root_help_lists_every_group_in_order(cli):
     from clinicctl.cli import GROUPS
 
     result = cli("--help", actor=None)
@@ -161,7 +161,7 @@ def test_root_help_lists_every_group_in_order(cli):  # type: ignore[no-untyped-d
     assert listed[2:2 + len(GROUPS)] == list(GROUPS)
 
 
-def test_a_data_command_builds_only_its_own_group(tmp_path, db_url):  # type: ignore[no-untyped-def]
+def test_a_data_command_builds_only_its_own_group(tmp_path, db_url):
     code = ("import sys\n"
             "sys.argv = ['clinicctl', '--as', sys.argv[1], 'client', 'list', '-o', 'json']\n"
             "from clinicctl.console import main\n"

@@ -17,13 +17,13 @@ DAY = TODAY + dt.timedelta(days=30)  # appointments on DAY and the day after
 AFTER = DAY + dt.timedelta(days=1)
 
 
-def actions(result) -> list[str]:  # type: ignore[no-untyped-def]
+def actions(result) -> list[str]:
     assert result.exit_code == 0, result.output
     return [event["action"] for event in result.json()]
 
 
 @pytest.fixture
-def audited(cli, cast):  # type: ignore[no-untyped-def]
+def audited(cli, cast):
     """One `client.add` event today, of client Cy Audited (the id returned)."""
     added = cli("client", "add", "Cy", "Audited", "--dob", "1980-01-01", "-o", "json")
     assert added.exit_code == 0, added.output
@@ -73,7 +73,7 @@ def test_audit_list_help_shows_from_and_to_and_names_the_aliases(cli):
 
 
 @pytest.fixture
-def booked(cli, cast):  # type: ignore[no-untyped-def]
+def booked(cli, cast):
     """Sam's appointments late on DAY and first thing the day after (outside availability)."""
     ids = []
     for when in (f"{DAY} 23:00", f"{AFTER} 00:30"):

@@ -49,7 +49,7 @@ def alert(client_id: int, provider: str) -> str:
 
 
 @pytest.fixture
-def clinic(cast, open_session):  # type: ignore[no-untyped-def]
+def clinic(cast, open_session):
     """The cast, a Main office, and weekday hours 09:00-17:00 there for Sam, Ana and Lee."""
     from clinicctl.people.refs import resolve_staff
     from clinicctl.scheduling import availability, catalog
@@ -63,7 +63,7 @@ def clinic(cast, open_session):  # type: ignore[no-untyped-def]
     return cast
 
 
-def ids_of(open_session, cast) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def ids_of(open_session, cast) -> dict[str, int]:
     from clinicctl.people.refs import resolve_staff
 
     with open_session(write=False) as s:
@@ -71,7 +71,7 @@ def ids_of(open_session, cast) -> dict[str, int]:  # type: ignore[no-untyped-def
                 for key in ("provider_a", "provider_b", "provider_c")}
 
 
-def count_rows(open_session, model) -> int:  # type: ignore[no-untyped-def]
+def count_rows(open_session, model) -> int:
     from sqlalchemy import func, select
 
     with open_session(write=False) as s:
@@ -80,7 +80,7 @@ def count_rows(open_session, model) -> int:  # type: ignore[no-untyped-def]
 
 # --- availability add: identical is a no-op, overlapping exits 5 ----------------------------
 
-def add_block(cli, provider: str, *args: str):  # type: ignore[no-untyped-def]
+def add_block(cli, provider: str, *args: str):
     return cli("availability", "add", provider, *args, "-o", "json")
 
 

@@ -41,14 +41,14 @@ MON = TODAY + dt.timedelta(days=30 + (7 - (TODAY + dt.timedelta(days=30)).weekda
 
 
 def book(cli, cast, provider: str, at: str, *extra: str,
-         client: str | None = None) -> dict:  # type: ignore[no-untyped-def]
+         client: str | None = None) -> dict:
     result = cli("appointment", "book", "--client", client or cast.client, "--provider", provider,
                  "--at", at, "--outside-availability", *extra, "-o", "json")
     assert result.exit_code == 0, result.output
     return result.json()["appointments"][0]
 
 
-def calendar(cli, provider: str, tmp_path, *args: str) -> tuple[str, dict[str, dict]]:  # type: ignore[no-untyped-def]
+def calendar(cli, provider: str, tmp_path, *args: str) -> tuple[str, dict[str, dict]]:
     """The .ics text and its events by UID, read back with icalendar."""
     out = tmp_path / "calendar.ics"
     result = cli("export", "calendar", "--provider", provider, "--output", str(out), *args)
@@ -60,7 +60,7 @@ def calendar(cli, provider: str, tmp_path, *args: str) -> tuple[str, dict[str, d
         events[str(event["uid"])] = {
             "id": int(str(event["uid"]).split("@")[0].removeprefix("appointment-")),
             "start": start.astimezone(dt.UTC), "end": end.astimezone(dt.UTC),
-            "status": str(event["status"]), "sequence": int(event["sequence"])}
+            "status": str(event["status"]), "sequence": int(event.decoded("sequence"))}
     return text, events
 
 
@@ -240,7 +240,7 @@ def test_migration_0005_loses_nothing_and_goes_back(cli, cast, db_url, tmp_path)
     cli("appointment", "reschedule", str(appointment["id"]), "--at", f"{MON} 11:00",
         "--provider", cast.provider_b, "--outside-availability")
 
-    def rows(engine) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    def rows(engine) -> dict[str, list[str]]:
         with engine.connect() as conn:
             return {name: sorted(repr(tuple(r)) for r in conn.execute(
                 text(f'SELECT * FROM "{name}"')))
@@ -275,7 +275,7 @@ def test_migration_0005_loses_nothing_and_goes_back(cli, cast, db_url, tmp_path)
 @pytest.mark.skipif(not POSTGRES, reason="database logins and row-level security are "
                     "PostgreSQL's")
 def test_logins_record_moves_only_as_clinicctl_does(cli, cast, db_url, tmp_path):
-    from tests.pg_logins import logins_for, refused, run_as, sql, staff_id
+    from tests.fixtures.pg_logins import logins_for, refused, run_as, sql, staff_id
 
     appointment = book(cli, cast, cast.provider_a, f"{MON} 10:00")
     with logins_for(db_url) as logins:
