@@ -139,6 +139,9 @@ class TimeOffGroup(TyperGroup):
 
     default_command = "add"
 
+    def get_command(self, ctx: Any, name: str) -> Any:
+        return super().get_command(ctx, name.lower() if name.lower() in SUBCOMMANDS else name)
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if args and args[0] not in ctx.help_option_names:
             if args[0].lower() in SUBCOMMANDS:

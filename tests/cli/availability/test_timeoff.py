@@ -378,3 +378,22 @@ def test_only_the_owner_and_managers_import_time_off(cli, cast, tmp_path):
     assert refused.exit_code == 4, refused.output
     allowed = cli("import", "timeoff", str(path), actor=cast.manager)
     assert allowed.exit_code == 0, allowed.output
+
+
+def test_global_options_after_the_shorthand_and_the_subcommands(cli, cast, off):
+    """`-q` and `--as` may follow `availability timeoff PROVIDER ...` too (the shorthand
+    for `timeoff add`), and any of its subcommands."""
+    added = cli("availability", "timeoff", cast.provider_b, "--start", f"{NEXT} 09:00",
+                "--end", f"{NEXT} 10:00", "-q", "-o", "json")
+    assert added.exit_code == 0, added.output
+    assert added.stderr == ""
+    options_first = cli("availability", "timeoff", "--start", f"{NEXT} 10:00", "--end",
+                        f"{NEXT} 11:00", cast.provider_c, "--as", cast.provider_c,
+                        actor=None)
+    assert options_first.exit_code == 0, options_first.output
+    listed = cli("availability", "timeoff", "List", "--as", cast.provider_c, "-o", "json",
+                 actor=None)
+    assert listed.exit_code == 0, listed.output
+    assert {row["provider"] for row in listed.json()} == {"Lee Park"}
+    removed = cli("availability", "timeoff", "remove", str(off["training"]), "-q")
+    assert (removed.exit_code, removed.stderr) == (0, ""), removed.output
