@@ -313,13 +313,28 @@ def authorize_catalog_edit(actor: Staff, action: str) -> None:
     require_roles(actor, action, CATALOG_EDITORS, object_type="catalog")
 
 
+AVAILABILITY_EDITORS = (*SCHEDULE_EDITORS, "provider")
+
+
 def authorize_availability(actor: Staff, provider: Staff, action: str) -> None:
     """Availability and time off: owner, managers, schedulers for anyone; providers their own."""
     audit = {"object_type": "staff", "object_id": provider.id}
-    require_roles(actor, action, (*SCHEDULE_EDITORS, "provider"), **audit)
+    require_roles(actor, action, AVAILABILITY_EDITORS, **audit)
     if actor.has_role(*SCHEDULE_EDITORS) or actor.id == provider.id:
         return
     raise _deny(actor, action, "providers manage only their own availability", **audit)
+
+
+def authorize_time_off_listing(actor: Staff, provider: Staff | None) -> int | None:
+    """Listing time off, as adding it: anyone's for owner, managers and schedulers, their own
+    for a provider (who asks for nobody in particular gets their own). Returns the provider
+    id the listing is limited to (None: every provider)."""
+    action = Action.AVAILABILITY_TIMEOFF_LIST
+    if provider is not None:
+        authorize_availability(actor, provider, action)
+        return provider.id
+    require_roles(actor, action, AVAILABILITY_EDITORS, object_type="time_off")
+    return None if actor.has_role(*SCHEDULE_EDITORS) else actor.id
 
 
 def authorize_booking(
@@ -357,6 +372,7 @@ EXPORTERS = {
     "assignments": ("owner", "manager", CUSTODIAN),
     "shares": ("owner", "manager", CUSTODIAN),
     "availability": ("owner", "manager", CUSTODIAN),
+    "timeoff": ("owner", "manager", CUSTODIAN),
     "audit": ("owner", "manager", CUSTODIAN),
     "appointments": (*APPOINTMENT_EXCHANGERS, CUSTODIAN),
     "calendar": (*APPOINTMENT_EXCHANGERS, CUSTODIAN),
@@ -367,6 +383,7 @@ IMPORTERS = {
     "clients": ("owner", "manager"),
     "staff": ("owner", "manager"),
     "availability": ("owner", "manager"),
+    "timeoff": ("owner", "manager"),
     "assignments": ("owner", "manager"),
     # Each imported appointment is also checked as a booking, which billers may not make.
     "appointments": APPOINTMENT_EXCHANGERS,

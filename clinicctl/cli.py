@@ -113,11 +113,19 @@ def hoist_global_options(root_group: Any, ctx: Any, args: list[str]) -> list[str
     path_end = command_at
     command: Any = root_group
     while path_end < len(args) and hasattr(command, "get_command"):
+        sub = None if args[path_end].startswith("-") else command.get_command(ctx,
+                                                                              args[path_end])
+        # A group with a default command (`availability timeoff PROVIDER ...` is `... timeoff
+        # add PROVIDER ...`) passes what is not a subcommand's name on to that command.
+        default = getattr(command, "default_command", None)
+        if sub is None and default is not None:
+            command = command.get_command(ctx, default)
+            continue
         if args[path_end].startswith("-"):
             return args  # an option of a group, or --help: nothing to move
-        command = command.get_command(ctx, args[path_end])
-        if command is None:
+        if sub is None:
             return args  # click reports the unknown command
+        command = sub
         path_end += 1
     own = _options(command)
     moved: list[str] = []

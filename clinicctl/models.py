@@ -432,3 +432,28 @@ class Appointment(Base):
 
     provider: Mapped[Staff] = relationship(foreign_keys=[provider_id])
     location: Mapped[Location | None] = relationship()
+
+
+class AppointmentMove(Base):
+    """An appointment handed from one provider to another (``appointment reschedule
+    --provider``, ``staff reassign --appointments future``).
+
+    The former provider's calendar export keeps the event, cancelled, under the same UID, so a
+    calendar that imported an earlier file drops it instead of keeping a stale copy. Ids and
+    an instant only: nothing about the client beyond the appointment's id.
+    """
+
+    __tablename__ = "appointment_move"
+    __table_args__ = (
+        CheckConstraint("from_provider_id <> to_provider_id", name="other_provider"),
+        Index("ix_appointment_move_appointment_id", "appointment_id"),
+        Index("ix_appointment_move_from_provider_id", "from_provider_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(
+        ForeignKey("appointment.id", ondelete="CASCADE"))
+    from_provider_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    to_provider_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    moved_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    moved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

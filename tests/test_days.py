@@ -58,6 +58,10 @@ def test_audit_dates_are_days_of_the_practice(cli, open_session, zone_name):
     since = cli("audit", "list", "--since", today, "--action", "client.add", "-o", "json")
     assert since.exit_code == 0, since.output
     assert [e["action"] for e in json.loads(since.stdout)] == ["client.add"]
-    until = cli("audit", "list", "--until", today, "--action", "client.add", "-o", "json")
+    # --until is --to now: the day given is included.
+    yesterday = (dt.date.fromisoformat(today) - dt.timedelta(days=1)).isoformat()
+    until = cli("audit", "list", "--until", yesterday, "--action", "client.add", "-o", "json")
     assert until.exit_code == 0, until.output
     assert json.loads(until.stdout) == []
+    to = cli("audit", "list", "--to", today, "--action", "client.add", "-o", "json")
+    assert [e["action"] for e in json.loads(to.stdout)] == ["client.add"]

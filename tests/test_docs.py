@@ -192,6 +192,9 @@ def check(args: list[str], known: dict[tuple[str, ...], Any]) -> str | None:
     path: tuple[str, ...] = ()
     while args and hasattr(known[path], "list_commands") and (*path, args[0]) in known:
         path = (*path, args.pop(0))
+    default = getattr(known[path], "default_command", None)  # `availability timeoff PROVIDER`
+    if default and args and args[0] not in ("--help", "-h"):
+        path = (*path, default)
     command = known[path]
     if hasattr(command, "list_commands"):
         if args and args[0].startswith("$"):

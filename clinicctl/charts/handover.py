@@ -22,6 +22,7 @@ from clinicctl.days import practice_zone
 from clinicctl.errors import Conflict, InvalidChoice, InvalidInput
 from clinicctl.models import Appointment, Assignment, Client, Staff, utcnow
 from clinicctl.people.refs import resolve_provider
+from clinicctl.scheduling.appointments import record_move
 from clinicctl.scheduling.booking import check_occurrences, format_local
 
 ACTIVE_STATUSES = ("new", "active")
@@ -275,6 +276,7 @@ def _move(session: Session, actor: Staff, source: Staff, clients: dict[int, Clie
         # It passed the target's availability check above.
         appointment.outside_availability = False
         session.flush()
+        record_move(session, actor, appointment.id, source.id, target.id)
         trail.record(session, actor_id=actor.id, action=Action.APPOINTMENT_REASSIGN,
                      object_type="appointment", object_id=appointment.id,
                      client_id=appointment.client_id,

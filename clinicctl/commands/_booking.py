@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from clinicctl.commands._common import report_change
-from clinicctl.output import NAME, Layout, message, render_list, render_object
+from clinicctl.output import NAME, Layout, render_list, render_object, warning
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -92,11 +92,18 @@ def rows_for(db: Any, actor: Staff, appointments: list[Appointment]) -> list[dic
                             location=locations.get(a.location_id or 0)) for a in appointments]
 
 
-def booking_data(db: Any, actor: Staff, result: BookingResult) -> dict[str, Any]:
-    return {"appointments": rows_for(db, actor, result.appointments),
-            "series_id": result.series_id,
-            "new_provider": result.new_provider}
-
+def booking_data(db: Any, actor: Staff, result: BookingResult, *, dry_run: bool = False
+                 ) -> dict[str, Any]:
+    """The booking as JSON: ``new_provider`` (the client was added to the provider's list)
+    and ``reactivated_from`` (the status an inactive or discharged assignment had, else
+    null). A dry run writes nothing, so it hands out no ids: ``id`` and ``series_id`` are
+    null (the database would give them to the next real booking)."""
+    rows = rows_for(db, actor, result.appointments)
+    if dry_run:
+        for row in rows:
+            row["id"] = row["series_id"] = None
+    return {"appointments": rows, "series_id": None if dry_run else result.series_id,
+            "new_provider": result.new_provider, "reactivated_from": result.reactivated}
 
 
 def print_booking(data: dict[str, Any], lines: list[str], fmt: str, dry_run: bool) -> None:
@@ -106,8 +113,17 @@ def print_booking(data: dict[str, Any], lines: list[str], fmt: str, dry_run: boo
         render_list(data["appointments"], COLUMNS, fmt, table=TABLE)
     count = len(data["appointments"])
     first = data["appointments"][0]
-    what = (f"appointment #{first['id']}" if count == 1
-            else f"{count} appointments (series #{data['series_id']})")
-    report_change(f"Booked {what} with {first['provider']}.", dry_run=dry_run)
-    for line in lines:
-        message(line)
+    if dry_run:
+        when = f"{first['start']:%Y-%m-%d %H:%M %Z}"
+        if count > 1:
+            when = f"from {when} to {data['appointments'][-1]['start']:%Y-%m-%d %H:%M %Z}"
+        else:
+            when = f"on {when}"
+        report_change(f"would book {count} appointment{'s' if count != 1 else ''} with "
+                      f"{first['provider']} {when}.", dry_run=True)
+    else:
+        what = (f"appointment #{first['id']}" if count == 1
+                else f"{count} appointments (series #{data['series_id']})")
+        report_change(f"Booked {what} with {first['provider']}.", dry_run=False)
+    for line in lines:  # alerts: --quiet never hides them
+        warning(line)

@@ -29,6 +29,15 @@ FormatOption = Annotated[
 DryRunOption = Annotated[
     bool, typer.Option("--dry-run", help="Show what would change, then roll back.")
 ]
+ForceOption = Annotated[bool, typer.Option(
+    "--force", help="Go ahead despite the warning (exit 5 without it); the warning is still "
+    "printed.")]
+
+
+def created_id(value: int, *, dry_run: bool) -> int | None:
+    """The id of a row the command created, or None in a dry run: the row is rolled back,
+    and the database hands the same id to the next real one."""
+    return None if dry_run else value
 
 def command_group(help: str, **settings: Any) -> typer.Typer:
     """A group of commands. Its help is click's plain text, not rich panels: ``--help`` then

@@ -29,13 +29,14 @@ from clinicctl.commands._booking import (
 )
 from clinicctl.commands._common import (
     DryRunOption,
+    ForceOption,
     FormatOption,
     command_group,
     output_format,
     report_change,
     session,
 )
-from clinicctl.output import message, render_list, render_object
+from clinicctl.output import message, render_list, render_object, warning
 
 app = command_group(help="Appointments: book, list, show, cancel, complete, reschedule.")
 
@@ -66,11 +67,13 @@ def book(
     outside_availability: Annotated[bool, typer.Option(
         "--outside-availability", help="Book even outside the provider's availability.")
     ] = False,
+    force: ForceOption = False,
     dry_run: DryRunOption = False,
     fmt: FormatOption = None,
 ) -> None:
     """Book an appointment (or a series). A provider new to the client gets the client in
-    their list with demographics only, and the command says so.
+    their list with demographics only, and the command says so. A start in the past is
+    refused (exit 5) unless --force, which books it for the record and says so.
 
     Example: clinicctl appointment book --client "Maya Chen" --provider "Ana Ruiz"
     --at "2026-12-03 10:00" --repeat weekly --count 6
@@ -85,9 +88,9 @@ def book(
         result = booking.book(
             db, actor, client_ref=client, provider_ref=provider, at=at, duration=duration,
             service=service, pos=pos, location_ref=location, recurrence=rule,
-            outside_availability=outside_availability,
+            outside_availability=outside_availability, force=force,
         )
-        data = booking_data(db, actor, result)
+        data = booking_data(db, actor, result, dry_run=dry_run)
         lines = result.messages
     print_booking(data, lines, fmt_, dry_run)
 
@@ -196,11 +199,16 @@ def reschedule(
     appointment_id: Annotated[int, typer.Argument(metavar="ID")],
     at: Annotated[str, typer.Option("--at", metavar="DATETIME", help="New start time.")],
     provider: Annotated[str | None, typer.Option(help="Move to another provider.")] = None,
-    outside_availability: Annotated[bool, typer.Option("--outside-availability")] = False,
+    outside_availability: Annotated[bool, typer.Option(
+        "--outside-availability", help="Move it even outside the provider's availability.")
+    ] = False,
+    force: ForceOption = False,
     dry_run: DryRunOption = False,
     fmt: FormatOption = None,
 ) -> None:
-    """Move an appointment, with the same checks as booking.
+    """Move an appointment, with the same checks as booking (a time in the past only with
+    --force). Moved to another provider, it stays in the former provider's calendar export
+    as a cancelled event.
 
     Example: clinicctl appointment reschedule 42 --at "2026-12-04 15:00"
     """
@@ -210,7 +218,8 @@ def reschedule(
     with session(ctx, dry_run=dry_run) as (db, actor):
         result = appointments.reschedule(db, actor, appointment_id, at=at,
                                          provider_ref=provider,
-                                         outside_availability=outside_availability)
+                                         outside_availability=outside_availability,
+                                         force=force)
         row = rows_for(db, actor, result.appointments)[0]
         lines = result.messages
     render_object(row, COLUMNS, fmt_, table=FIELDS)
@@ -220,5 +229,5 @@ def reschedule(
         return
     report_change(f"Appointment #{row['id']} is now {row['start']:%Y-%m-%d %H:%M} with "
                   f"{row['provider']}.", dry_run=dry_run)
-    for line in lines:
-        message(line)
+    for line in lines:  # alerts: --quiet never hides them
+        warning(line)

@@ -38,25 +38,40 @@ def list_events(
     outcome: Annotated[str | None, typer.Option(help="ok or denied.",
                                                 autocompletion=completer(AUDIT_OUTCOMES))
                        ] = None,
-    since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")] = None,
-    until: Annotated[str | None, typer.Option(help="Before this date (YYYY-MM-DD).")] = None,
+    from_: Annotated[str | None, typer.Option(
+        "--from", help="From this day (YYYY-MM-DD).")] = None,
+    to: Annotated[str | None, typer.Option(
+        "--to", help="To this day, inclusive (YYYY-MM-DD).")] = None,
+    since: Annotated[str | None, typer.Option(hidden=True)] = None,
+    until: Annotated[str | None, typer.Option(hidden=True)] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the last N events.")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """List audit events (owner, manager, records custodian in scope).
 
-    Example: clinicctl audit list --client "Maya Chen" --outcome denied
+    --from and --to are days in the practice's time zone, both included, as everywhere;
+    the older --since and --until still work as their aliases (--until is now inclusive).
+    Example: clinicctl audit list --client "Maya Chen" --outcome denied --from 2026-12-01
     """
     from clinicctl.days import practice_zone
+    from clinicctl.errors import InvalidInput
     from clinicctl.oversight import audit_log
     from clinicctl.people.names import staff_names
 
+    for name, alias, given, aliased in (("from", "since", from_, since),
+                                        ("to", "until", to, until)):
+        if given is not None and aliased is not None:
+            raise InvalidInput(f"give either --{name} or --{alias} (its older name), not both")
+    # The days as typed, with the option's name, for the error of a malformed one.
+    first = (from_, "--from") if from_ is not None else (since, "--since")
+    last = (to, "--to") if to is not None else (until, "--until")
     searched = " ".join(f"{what} {value}" for what, value in (
         ("by", actor), ("about", client), ("for action", action), ("with outcome", outcome),
-        ("from", since), ("before", until)) if value)
+        ("from", first[0]), ("to", last[0])) if value)
     with session(ctx) as (db, me):
         events = audit_log.list_for(db, me, actor_ref=actor, client_ref=client, action=action,
-                                outcome=outcome, since=since, until=until, limit=limit)
+                                    outcome=outcome, first_day=first, last_day=last,
+                                    limit=limit)
         zone = practice_zone(db)
         actors = staff_names(db, me, (e.actor_id for e in events))
         rows = [{**audit_log.event_row(e, zone), "actor": actors.get(e.actor_id or 0)}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from clinicctl.choices import WEEKDAYS, completer
 from clinicctl.commands._booking import (
@@ -18,23 +19,26 @@ from clinicctl.commands._booking import (
 )
 from clinicctl.commands._common import (
     DryRunOption,
+    ForceOption,
     FormatOption,
     command_group,
+    created_id,
     output_format,
     report_change,
     session,
 )
-from clinicctl.output import NAME, Layout, render_list, render_object
-
-if TYPE_CHECKING:
-    from clinicctl.models import AvailabilityBlock
+from clinicctl.output import NAME, Layout, message, render_list, render_object, warning
 
 app = command_group(help="Availability: weekly blocks, time off, finding open slots.")
 
+# The table's columns; JSON and CSV have every field of the one shape (BLOCK_FIELDS).
 BLOCK_COLUMNS = [("id", "ID"), ("provider_id", "Provider ID"), ("provider", "Provider"),
-                 ("days", "Days"), ("start", "Start"), ("end", "End"),
-                 ("location", "Location"), ("session", "Session"), ("break", "Break"),
-                 ("from", "From"), ("until", "Until")]
+                 ("weekdays", "Days"), ("start_time", "Start"), ("end_time", "End"),
+                 ("location", "Location"), ("session_minutes", "Session"),
+                 ("break_minutes", "Break"), ("effective_from", "From"),
+                 ("effective_until", "Until")]
+TIME_OFF_COLUMNS = [("id", "ID"), ("provider_id", "Provider ID"), ("provider", "Provider"),
+                    ("start", "Start"), ("end", "End"), ("reason", "Reason")]
 SLOT_COLUMNS = [("n", "#"), ("provider_id", "Provider ID"), ("provider", "Therapist"),
                 ("start", "Start"), ("end", "End"), ("location", "Location")]
 BLOCK_TABLE = Layout(
@@ -44,11 +48,12 @@ BLOCK_TABLE = Layout(
     optional=["provider_id", "minutes"],
     wrap={"provider": NAME, "location": NAME, "applies": NAME},
     cells=lambda row: {
-        "days": ",".join(row["days"]),
-        "hours": f"{row['start']}-{row['end']}",
-        "minutes": f"{row['session']}+{row['break']}",
+        "days": ",".join(row["weekdays"]),
+        "hours": f"{row['start_time']}-{row['end_time']}",
+        "minutes": f"{row['session_minutes']}+{row['break_minutes']}",
         "applies": " ".join(f"{word} {day}" for word, day in
-                            (("from", row["from"]), ("until", row["until"])) if day)})
+                            (("from", row["effective_from"]),
+                             ("until", row["effective_until"])) if day)})
 SLOT_TABLE = Layout([("n", "#"), ("provider", "Therapist"), ("start", "Start"),
                      ("end_time", "End"), ("location", "Location"),
                      ("provider_id", "Provider ID")],
@@ -64,16 +69,9 @@ def _before_today(db: Any, day: str) -> bool:
     return parse_date(day, "--from date") < practice_today(db)
 
 
-def block_row(block: AvailabilityBlock) -> dict[str, Any]:
-    from clinicctl.scheduling.timeutil import weekday_names
-
-    return {"id": block.id, "provider_id": block.provider_id, "provider": block.provider.name,
-            "days": weekday_names(block.weekdays),
-            "start": block.start_time.strftime("%H:%M"),
-            "end": block.end_time.strftime("%H:%M"),
-            "location": block.location.name if block.location else None,
-            "session": block.session_minutes, "break": block.break_minutes,
-            "from": block.effective_from, "until": block.effective_until}
+def _columns(table: list[tuple[str, str]], fields: tuple[str, ...], fmt: str
+             ) -> list[tuple[str, str]]:
+    return table if fmt == "table" else [(name, name) for name in fields]
 
 
 @app.command()
@@ -95,19 +93,31 @@ def add(
 ) -> None:
     """Add a weekly availability block for a provider.
 
+    The same block again is a no-op; a block that overlaps another of the provider's (a
+    weekday, hours and days in common) exits 5 and names it.
     Example: clinicctl availability add "Ana Ruiz" --days mon,wed --start 09:00 --end 17:00
     --location "Main office"
     """
     from clinicctl.scheduling import availability
 
+    fmt_ = output_format(ctx, fmt)
     with session(ctx, dry_run=dry_run) as (db, actor):
-        row = block_row(availability.add_block(
+        block, added = availability.ensure_block(
             db, actor, provider, days=days, start=start, end=end, location_ref=location,
             session_minutes=session_minutes, break_minutes=break_minutes,
-            effective_from=from_, effective_until=until))
-    render_object(row, BLOCK_COLUMNS, output_format(ctx, fmt))
-    report_change(f"Added availability block #{row['id']} for {row['provider']}.",
-                  dry_run=dry_run)
+            effective_from=from_, effective_until=until)
+        row = availability.block_record(block)
+        if added:
+            row["id"] = created_id(row["id"], dry_run=dry_run)
+    render_object(row, _columns(BLOCK_COLUMNS, availability.BLOCK_FIELDS, fmt_), fmt_)
+    if not added:
+        message(f"{row['provider']} already has this availability block (#{row['id']}); "
+                "nothing changed.")
+    elif dry_run:
+        report_change(f"would add an availability block for {row['provider']}.", dry_run=True)
+    else:
+        report_change(f"Added availability block #{row['id']} for {row['provider']}.",
+                      dry_run=False)
 
 
 @app.command("list")
@@ -116,15 +126,18 @@ def list_blocks(
     provider: Annotated[str | None, typer.Argument(help="Only this provider.")] = None,
     fmt: FormatOption = None,
 ) -> None:
-    """List availability blocks.
+    """List availability blocks (the columns of `export availability`).
 
     Example: clinicctl availability list "Ana Ruiz"
     """
     from clinicctl.scheduling import availability
 
+    fmt_ = output_format(ctx, fmt)
     with session(ctx, write=False) as (db, actor):
-        rows = [block_row(b) for b in availability.list_blocks(db, actor, provider)]
-    render_list(rows, BLOCK_COLUMNS, output_format(ctx, fmt), table=BLOCK_TABLE,
+        rows = [availability.block_record(b)
+                for b in availability.list_blocks(db, actor, provider)]
+    render_list(rows, _columns(BLOCK_COLUMNS, availability.BLOCK_FIELDS, fmt_), fmt_,
+                table=BLOCK_TABLE,
                 empty=f"No availability blocks for {provider.strip()}." if provider
                 else "No availability blocks yet.")
 
@@ -138,41 +151,148 @@ def remove(ctx: typer.Context, block_id: Annotated[int, typer.Argument(metavar="
     """
     from clinicctl.scheduling import availability
 
+    fmt_ = output_format(ctx, fmt)
     with session(ctx, dry_run=dry_run) as (db, actor):
-        row = block_row(availability.remove_block(db, actor, block_id))
-    render_object(row, BLOCK_COLUMNS, output_format(ctx, fmt))
+        row = availability.block_record(availability.remove_block(db, actor, block_id))
+    render_object(row, _columns(BLOCK_COLUMNS, availability.BLOCK_FIELDS, fmt_), fmt_)
     report_change(f"Removed availability block #{row['id']}.", dry_run=dry_run)
 
 
-@app.command()
-def timeoff(
+# --- time off -------------------------------------------------------------------------------
+
+SUBCOMMANDS = ("add", "list", "remove")
+
+
+class TimeOffGroup(TyperGroup):
+    """``availability timeoff PROVIDER --start ... --end ...`` adds time off, as it always
+    has: anything but a subcommand's name (``add``, ``list``, ``remove``, in any case) in
+    first place is the provider. Those words are therefore never a staff reference here: a
+    provider named "List" is given by email or ``#ID``."""
+
+    default_command = "add"
+
+    def get_command(self, ctx: Any, name: str) -> Any:
+        return super().get_command(ctx, name.lower() if name.lower() in SUBCOMMANDS else name)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in ctx.help_option_names:
+            if args[0].lower() in SUBCOMMANDS:
+                args = [args[0].lower(), *args[1:]]
+            else:
+                args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+
+timeoff_app = command_group(
+    help="Time off: add it (`availability timeoff PROVIDER --start ... --end ...`, the same "
+    "as `availability timeoff add ...`), list it, remove it. No slot is offered and no "
+    "booking accepted during time off.", cls=TimeOffGroup)
+app.add_typer(timeoff_app, name="timeoff")
+
+
+def _time_off_row(change: Any, zone: Any, *, dry_run: bool) -> dict[str, Any]:
+    from clinicctl.scheduling.time_off import time_off_record
+
+    row = time_off_record(change.time_off, change.provider, zone)
+    if change.created:
+        row["id"] = created_id(row["id"], dry_run=dry_run)
+    row["booked_appointments"] = [a.id for a in change.booked]
+    return row
+
+
+@timeoff_app.command("add")
+def timeoff_add(
     ctx: typer.Context,
     provider: Annotated[str, typer.Argument(help="Email, #ID or full name.")],
     start: Annotated[str, typer.Option(help="'YYYY-MM-DD HH:MM', or a date for the whole day.")],
     end: Annotated[str, typer.Option(help="'YYYY-MM-DD HH:MM', or a date (inclusive).")],
     reason: Annotated[str | None, typer.Option(help="e.g. vacation (no clinical detail).")
                       ] = None,
+    force: ForceOption = False,
     dry_run: DryRunOption = False,
     fmt: FormatOption = None,
 ) -> None:
     """Record time off: no slots are offered and no bookings accepted then.
 
+    Time off over the provider's booked appointments exits 5 and lists them; with --force it
+    is recorded anyway, the appointments stay booked, and the command lists them. The same
+    time off again is a no-op. `availability timeoff PROVIDER ...` is short for this.
     Example: clinicctl availability timeoff "Ana Ruiz" --start 2026-12-24 --end 2026-12-26
     --reason holiday
     """
     from clinicctl.days import practice_zone
-    from clinicctl.scheduling import availability
+    from clinicctl.scheduling import time_off
+    from clinicctl.scheduling.time_off import TIME_OFF_FIELDS, appointment_lines
 
+    fmt_ = output_format(ctx, fmt)
     with session(ctx, dry_run=dry_run) as (db, actor):
-        time_off = availability.add_time_off(db, actor, provider, start=start, end=end,
-                                             reason=reason)
+        change = time_off.add_time_off(db, actor, provider, start=start, end=end,
+                                       reason=reason, force=force)
         zone = practice_zone(db)
-        row = {"id": time_off.id, "provider_id": time_off.provider_id,
-               "start": time_off.start_at.astimezone(zone),
-               "end": time_off.end_at.astimezone(zone), "reason": time_off.reason}
-    render_object(row, [("id", "ID"), ("provider_id", "Provider ID"), ("start", "Start"),
-                        ("end", "End"), ("reason", "Reason")], output_format(ctx, fmt))
-    report_change(f"Recorded time off #{row['id']}.", dry_run=dry_run)
+        row = _time_off_row(change, zone, dry_run=dry_run)
+        affected = appointment_lines(change.booked, zone)
+    render_object(row, _columns(TIME_OFF_COLUMNS, (*TIME_OFF_FIELDS, "booked_appointments"),
+                                fmt_), fmt_)
+    if not change.created:
+        message(f"{row['provider']} already has this time off (#{row['id']}); nothing "
+                "changed.")
+        return
+    if dry_run:
+        report_change(f"would record time off for {row['provider']}.", dry_run=True)
+    else:
+        report_change(f"Recorded time off #{row['id']} for {row['provider']}.", dry_run=False)
+    if affected:
+        count = len(change.booked)
+        warning(f"Warning: {row['provider']} has {count} booked appointment"
+                f"{'' if count == 1 else 's'} during this time off, still booked (cancel or "
+                f"reschedule {'it' if count == 1 else 'them'}): {'; '.join(affected)}.")
+
+
+@timeoff_app.command("list")
+def timeoff_list(
+    ctx: typer.Context,
+    provider: Annotated[str | None, typer.Argument(help="Only this provider.")] = None,
+    from_: Annotated[str | None, typer.Option(
+        "--from", help="Time off on or after this day (YYYY-MM-DD).")] = None,
+    to: Annotated[str | None, typer.Option(
+        "--to", help="Time off on or before this day, inclusive.")] = None,
+    fmt: FormatOption = None,
+) -> None:
+    """List time off, earliest first, with the ids `timeoff remove` takes (the columns of
+    `export timeoff`). A provider sees their own.
+
+    Example: clinicctl availability timeoff list "Ana Ruiz" --from 2026-12-01 -o json
+    """
+    from clinicctl.days import practice_zone
+    from clinicctl.scheduling import time_off
+
+    fmt_ = output_format(ctx, fmt)
+    with session(ctx, write=False) as (db, actor):
+        zone = practice_zone(db)
+        rows = [time_off.time_off_record(entry, staff, zone) for entry, staff in
+                time_off.list_time_off(db, actor, provider, first_day=from_, last_day=to)]
+    render_list(rows, _columns(TIME_OFF_COLUMNS, time_off.TIME_OFF_FIELDS, fmt_), fmt_,
+                empty=f"No time off for {provider.strip()}." if provider
+                else "No time off recorded.")
+
+
+@timeoff_app.command("remove")
+def timeoff_remove(ctx: typer.Context,
+                   time_off_id: Annotated[int, typer.Argument(metavar="ID")],
+                   dry_run: DryRunOption = False, fmt: FormatOption = None) -> None:
+    """Remove time off (audited). An id that is not there (removed already) exits 3.
+
+    Example: clinicctl availability timeoff remove 7
+    """
+    from clinicctl.days import practice_zone
+    from clinicctl.scheduling import time_off
+
+    fmt_ = output_format(ctx, fmt)
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        entry, staff = time_off.remove_time_off(db, actor, time_off_id)
+        row = time_off.time_off_record(entry, staff, practice_zone(db))
+    render_object(row, _columns(TIME_OFF_COLUMNS, time_off.TIME_OFF_FIELDS, fmt_), fmt_)
+    report_change(f"Removed time off #{row['id']} of {row['provider']}.", dry_run=dry_run)
 
 
 @app.command()
@@ -242,6 +362,6 @@ def find(
             at=slot.start, duration=int(slot.end.timestamp() - slot.start.timestamp()) // 60,
             service=service, pos=pos,
             location_ref=f"#{slot.location_id}" if slot.location_id else None)
-        data = booking_data(db, actor, result)
+        data = booking_data(db, actor, result, dry_run=dry_run)
         lines = result.messages
     print_booking(data, lines, fmt_, dry_run)

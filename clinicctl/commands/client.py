@@ -19,6 +19,7 @@ from clinicctl.commands._common import (
     DryRunOption,
     FormatOption,
     command_group,
+    created_id,
     open_csv,
     output_format,
     report_change,
@@ -113,11 +114,15 @@ def add(
             preferred_name=preferred_name, provider_ref=provider, diagnosis=diagnosis or [],
         )
         row = client_row(result.client)
+        if result.created:
+            row["id"] = created_id(row["id"], dry_run=dry_run)
     render_object(row, LIST_COLUMNS, output_format(ctx, fmt))
     if not result.created:
         message(f"Client #{row['id']} already exists; nothing changed.")
+    elif dry_run:
+        report_change(f"would add client {row['name']}.", dry_run=True)
     else:
-        report_change(f"Added client #{row['id']}.", dry_run=dry_run)
+        report_change(f"Added client #{row['id']}.", dry_run=False)
 
 
 @app.command("list")

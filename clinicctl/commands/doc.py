@@ -11,6 +11,7 @@ from clinicctl.commands._common import (
     DryRunOption,
     FormatOption,
     command_group,
+    created_id,
     output_format,
     report_change,
     session,
@@ -61,8 +62,13 @@ def add(
     with session(ctx, dry_run=dry_run) as (db, actor):
         row = document_row(records.add_document(db, actor, client, title=title,
                                                 content=content, clinical=clinical))
+        row["id"] = created_id(row["id"], dry_run=dry_run)
     render_object(row, COLUMNS, output_format(ctx, fmt))
-    report_change(f"Added document #{row['id']}.", dry_run=dry_run)
+    if dry_run:
+        report_change(f"would add a {'clinical' if clinical else 'non-clinical'} document.",
+                      dry_run=True)
+    else:
+        report_change(f"Added document #{row['id']}.", dry_run=False)
 
 
 @app.command("list")

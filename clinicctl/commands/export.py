@@ -139,11 +139,23 @@ def export_assignments(ctx: typer.Context, provider: ProviderFilter = None,
 @app.command("availability")
 def export_availability(ctx: typer.Context, provider: ProviderFilter = None,
                         fmt: ExportFormatOption = None, output: OutputOption = None) -> None:
-    """Providers' weekly availability blocks.
+    """Providers' weekly availability blocks (the columns of `availability list`).
 
     Example: clinicctl export availability --output availability.csv
     """
     _export(ctx, "availability", fmt, output, provider=provider)
+
+
+@app.command("timeoff")
+def export_time_off(ctx: typer.Context, provider: ProviderFilter = None,
+                    from_: FromFilter = None, to: ToFilter = None,
+                    fmt: ExportFormatOption = None, output: OutputOption = None) -> None:
+    """Providers' time off (the columns of `availability timeoff list`), earliest first;
+    --from/--to keep the time off that touches those days.
+
+    Example: clinicctl export timeoff --from 2026-12-01 --output timeoff.csv
+    """
+    _export(ctx, "timeoff", fmt, output, provider=provider, first_day=from_, last_day=to)
 
 
 @app.command("appointments")

@@ -9,6 +9,7 @@ import typer
 
 from clinicctl.commands._common import (
     DryRunOption,
+    ForceOption,
     FormatOption,
     command_group,
     open_csv,
@@ -19,9 +20,9 @@ from clinicctl.commands._common import (
 from clinicctl.output import OutputFormat, render_object, warning
 
 app = command_group(
-    help="Import staff, locations, services, clients, availability, assignments and "
-    "appointments from CSV (in that order for a whole practice), all or nothing. The columns "
-    "are those of the matching export; re-importing a file changes nothing.")
+    help="Import staff, locations, services, clients, availability, assignments, "
+    "appointments and time off from CSV (in that order for a whole practice), all or nothing. "
+    "The columns are those of the matching export; re-importing a file changes nothing.")
 
 FileArg = Annotated[Path, typer.Argument(
     metavar="FILE", allow_dash=True, help="CSV file, UTF-8 with or without a BOM ('-' for "
@@ -31,7 +32,7 @@ FileArg = Annotated[Path, typer.Argument(
 # --- import -------------------------------------------------------------------------------
 
 def _import(ctx: typer.Context, kind: str, path: Path, dry_run: bool,
-            fmt: OutputFormat | None) -> None:
+            fmt: OutputFormat | None, *, force: bool = False) -> None:
     from clinicctl.exchange import imports
     from clinicctl.exchange.csvio import read_rows
     from clinicctl.progress import progress
@@ -40,13 +41,14 @@ def _import(ctx: typer.Context, kind: str, path: Path, dry_run: bool,
           progress(f"Importing {kind}") as advance):
         rows = read_rows(handle, required=imports.REQUIRED[kind],
                          optional=imports.OPTIONAL[kind])
-        summary = imports.import_rows(db, actor, kind, rows, advance=advance)
-    render_object(summary.as_dict(), [("created", "Created"), ("updated", "Updated"),
-                                      ("unchanged", "Unchanged")], output_format(ctx, fmt))
+        summary = imports.import_rows(db, actor, kind, rows, advance=advance, force=force)
+    counts = summary.as_dict()
+    render_object(counts, [(key, key.replace("_", " ").capitalize()) for key in counts],
+                  output_format(ctx, fmt))
     report_change(f"Imported {kind}: {summary.created} created, {summary.updated} updated, "
                   f"{summary.unchanged} unchanged.", dry_run=dry_run)
-    for alert in summary.alerts:
-        warning(f"Alert: {alert}.")
+    for alert in summary.alerts:  # --quiet never hides them
+        warning(alert)
 
 
 @app.command("staff")
@@ -95,11 +97,12 @@ def import_clients(ctx: typer.Context, file: FileArg, dry_run: DryRunOption = Fa
 @app.command("availability")
 def import_availability(ctx: typer.Context, file: FileArg, dry_run: DryRunOption = False,
                         fmt: FormatOption = None) -> None:
-    """Weekly availability: provider, weekdays (mon,wed), start_time, end_time; location,
-    session_minutes, break_minutes, effective_from, effective_until optional.
+    """Weekly availability: provider_email (or provider), weekdays (mon;wed or mon,wed),
+    start_time, end_time; location, session_minutes, break_minutes, effective_from,
+    effective_until optional (the columns of `export availability`).
 
-    Matched on provider, weekdays, hours and effective_from.
-    Example: clinicctl import availability availability.csv
+    Matched on provider, weekdays, hours and effective_from; a block that overlaps another
+    of the provider's is refused. Example: clinicctl import availability availability.csv
     """
     _import(ctx, "availability", file, dry_run, fmt)
 
@@ -116,6 +119,19 @@ def import_assignments(ctx: typer.Context, file: FileArg, dry_run: DryRunOption 
     _import(ctx, "assignments", file, dry_run, fmt)
 
 
+@app.command("timeoff")
+def import_time_off(ctx: typer.Context, file: FileArg, force: ForceOption = False,
+                    dry_run: DryRunOption = False, fmt: FormatOption = None) -> None:
+    """Time off: provider_email (or provider), start, end; reason optional. The columns of
+    `export timeoff`; a date alone is the whole day (end included).
+
+    Matched on provider and start. Time off over booked appointments is refused (exit 5)
+    unless --force, which imports it and names each appointment on stderr.
+    Example: clinicctl import timeoff timeoff.csv
+    """
+    _import(ctx, "timeoff", file, dry_run, fmt, force=force)
+
+
 @app.command("appointments")
 def import_appointments(ctx: typer.Context, file: FileArg, dry_run: DryRunOption = False,
                         fmt: FormatOption = None) -> None:
@@ -124,7 +140,9 @@ def import_appointments(ctx: typer.Context, file: FileArg, dry_run: DryRunOption
 
     Matched on provider and start. A future scheduled appointment gets every check a
     booking gets (no overlap, time off, availability unless outside_availability=true);
-    past ones must not overlap. Example: clinicctl import appointments appointments.csv
+    past ones must not overlap. A client new to a provider, or reactivated in their list,
+    gets the alert `appointment book` prints, and the summary counts them (new_to_provider,
+    reactivated). Example: clinicctl import appointments appointments.csv
     """
     _import(ctx, "appointments", file, dry_run, fmt)
 

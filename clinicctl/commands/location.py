@@ -11,6 +11,7 @@ from clinicctl.commands._common import (
     DryRunOption,
     FormatOption,
     command_group,
+    created_id,
     output_format,
     report_change,
     session,
@@ -39,10 +40,13 @@ def add(
 
     with session(ctx, dry_run=dry_run) as (db, actor):
         location, created = catalog.add_location(db, actor, name, pos)
-        row = {"id": location.id, "name": location.name, "pos": location.pos_code}
+        row = {"id": created_id(location.id, dry_run=dry_run) if created else location.id,
+               "name": location.name, "pos": location.pos_code}
     render_object(row, LOCATION_COLUMNS, output_format(ctx, fmt))
-    if created:
-        report_change(f"Added location #{row['id']}.", dry_run=dry_run)
+    if created and dry_run:
+        report_change(f"would add location {row['name']!r}.", dry_run=True)
+    elif created:
+        report_change(f"Added location #{row['id']}.", dry_run=False)
     else:
         message(f"Location {row['name']!r} already exists; nothing changed.")
 

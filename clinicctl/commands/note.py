@@ -12,6 +12,7 @@ from clinicctl.commands._common import (
     DryRunOption,
     FormatOption,
     command_group,
+    created_id,
     output_format,
     report_change,
     session,
@@ -74,8 +75,12 @@ def add(
         note = records.add_note(db, actor, client, body=text, kind=kind, date_of_service=date,
                                 addendum_to=addendum_to)
         row = note_rows(db, actor, [note])[0]
+        row["id"] = created_id(row["id"], dry_run=dry_run)
     render_object(row, COLUMNS, output_format(ctx, fmt), table=FIELDS)
-    report_change(f"Added note #{row['id']}.", dry_run=dry_run)
+    if dry_run:
+        report_change(f"would add a {row['kind']} note.", dry_run=True)
+    else:
+        report_change(f"Added note #{row['id']}.", dry_run=False)
 
 
 def _read_text(path: Path) -> str:

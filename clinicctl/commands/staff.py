@@ -9,8 +9,10 @@ import typer
 from clinicctl.choices import APPOINTMENT_SCOPES, RECORDS_OWNERS, ROLES, completer
 from clinicctl.commands._common import (
     DryRunOption,
+    ForceOption,
     FormatOption,
     command_group,
+    created_id,
     output_format,
     report_change,
     session,
@@ -65,9 +67,12 @@ def add(
             db, name=name, email=email, roles=role, credentials=credentials,
             records_owner=records_owner, created_by=actor,
         )
-        row = staff_row(member)
+        row = staff_row(member, id=created_id(member.id, dry_run=dry_run))
     render_object(row, COLUMNS, output_format(ctx, fmt))
-    report_change(f"Added {row['name']} as #{row['id']}.", dry_run=dry_run)
+    if dry_run:
+        report_change(f"would add {row['name']}.", dry_run=True)
+    else:
+        report_change(f"Added {row['name']} as #{row['id']}.", dry_run=False)
 
 
 @app.command("list")
@@ -144,17 +149,21 @@ def roles(
 def deactivate(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(help="Email, #ID or full name.")],
+    force: ForceOption = False,
     dry_run: DryRunOption = False,
     fmt: FormatOption = None,
 ) -> None:
     """Deactivate a staff member: they can no longer act or receive clients.
 
+    A provider with future appointments is refused (exit 5, listing them): move them with
+    `staff reassign ... --appointments future` first, or cancel them; --force deactivates
+    anyway and lists the appointments left booked.
     Example: clinicctl staff deactivate sam@riverside.example
     """
     from clinicctl.people import staff as staff_service
 
     with session(ctx, dry_run=dry_run) as (db, actor):
-        result = staff_service.deactivate(db, actor, ref)
+        result = staff_service.deactivate(db, actor, ref, force=force)
         row = staff_row(result.staff)
         ended = _ended_shares(result.ended_shares)
     render_object(row, COLUMNS, output_format(ctx, fmt))
@@ -162,6 +171,13 @@ def deactivate(
         report_change(f"Deactivated {row['name']}.", dry_run=dry_run)
     else:
         message(f"{row['name']} is already inactive.")
+    if result.future_count:
+        one = result.future_count == 1
+        warning(f"Warning: {_count(result.future_count, 'future appointment')} of "
+                f"{row['name']} {'stays' if one else 'stay'} booked with a deactivated "
+                f"provider (move {'it' if one else 'them'} with `clinicctl staff reassign "
+                f"{row['email']} --to COLLEAGUE --appointments future`): "
+                f"{'; '.join(result.future_appointments)}.")
     _warn_ended(ended, row["name"], "deactivated", dry_run=dry_run)
 
 

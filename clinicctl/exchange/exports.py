@@ -1,5 +1,5 @@
-"""Export: staff, locations, service codes, clients, assignments, availability, appointments,
-chart shares and the audit trail.
+"""Export: staff, locations, service codes, clients, assignments, availability, time off,
+appointments, chart shares and the audit trail.
 
 The columns of each export are the columns its import reads, so an export imported into an
 empty database gives the same practice back. Rows are streamed from the database (never
@@ -35,9 +35,12 @@ from clinicctl.models import (
     ServiceCode,
     Staff,
     StaffRole,
+    TimeOff,
 )
 from clinicctl.oversight import audit_log
 from clinicctl.people.refs import parse_date, resolve_provider
+from clinicctl.scheduling.availability import BLOCK_FIELDS
+from clinicctl.scheduling.time_off import TIME_OFF_FIELDS
 from clinicctl.scheduling.timeutil import weekday_names
 
 STREAM_CHUNK = 1000
@@ -53,8 +56,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                 "sex", "email", "phone", "address"),
     "assignments": ("client_id", *CLIENT_KEY, "provider", "status", "diagnosis", "origin",
                     "created_at"),
-    "availability": ("id", "provider", "weekdays", "start_time", "end_time", "location",
-                     "session_minutes", "break_minutes", "effective_from", "effective_until"),
+    # `availability list` and `availability timeoff list` print the same shape.
+    "availability": BLOCK_FIELDS,
+    "timeoff": TIME_OFF_FIELDS,
     "appointments": ("id", "client_id", *CLIENT_KEY, "provider", "start", "end", "status",
                      "service", "pos", "location", "series_id", "series_rule",
                      "cancellation_reason", "outside_availability"),
@@ -70,6 +74,7 @@ FILTERS: dict[str, tuple[str, ...]] = {  # the --provider / --from / --to each o
     "clients": ("provider",),
     "assignments": ("provider",),
     "availability": ("provider",),
+    "timeoff": ("provider", "from", "to"),
     "appointments": ("provider", "from", "to"),
     "shares": ("provider",),
     "audit": ("from", "to"),
@@ -214,22 +219,46 @@ def _assignments(session: Session, actor: Staff, window: _Window, scope: set[int
 
 def _availability(session: Session, actor: Staff, window: _Window, scope: set[int] | None
                   ) -> Iterator[dict[str, Any]]:
-    query = (select(AvailabilityBlock.id, Staff.email.label("provider"),
+    query = (select(AvailabilityBlock.id, AvailabilityBlock.provider_id,
+                    Staff.name.label("provider"), Staff.email.label("provider_email"),
                     AvailabilityBlock.weekdays, AvailabilityBlock.start_time,
                     AvailabilityBlock.end_time, Location.name.label("location"),
                     AvailabilityBlock.session_minutes, AvailabilityBlock.break_minutes,
                     AvailabilityBlock.effective_from, AvailabilityBlock.effective_until)
              .join(Staff, Staff.id == AvailabilityBlock.provider_id)
              .outerjoin(Location, Location.id == AvailabilityBlock.location_id)
-             .order_by(AvailabilityBlock.id))
+             .order_by(AvailabilityBlock.provider_id, AvailabilityBlock.id))  # as listed
     if scope is not None:
         query = query.where(AvailabilityBlock.provider_id.in_(scope))
     if window.provider is not None:
         query = query.where(AvailabilityBlock.provider_id == window.provider.id)
     for row in _stream(session, query):
-        yield {**row, "weekdays": ",".join(weekday_names(row["weekdays"])),
+        yield {**row, "weekdays": weekday_names(row["weekdays"]),
                "start_time": row["start_time"].strftime("%H:%M"),
                "end_time": row["end_time"].strftime("%H:%M")}
+
+
+def _time_off(session: Session, actor: Staff, window: _Window, scope: set[int] | None
+              ) -> Iterator[dict[str, Any]]:
+    """Time off that touches the window's days, earliest first."""
+    query = (select(TimeOff.id, TimeOff.provider_id, Staff.name.label("provider"),
+                    Staff.email.label("provider_email"), TimeOff.start_at, TimeOff.end_at,
+                    TimeOff.reason)
+             .join(Staff, Staff.id == TimeOff.provider_id)
+             .order_by(TimeOff.start_at, TimeOff.id))
+    if scope is not None:
+        query = query.where(TimeOff.provider_id.in_(scope))
+    if window.provider is not None:
+        query = query.where(TimeOff.provider_id == window.provider.id)
+    if window.start is not None:
+        query = query.where(TimeOff.end_at > window.start.astimezone(dt.UTC))
+    if window.end is not None:
+        query = query.where(TimeOff.start_at < window.end.astimezone(dt.UTC))
+    for row in _stream(session, query):
+        out = dict(row)
+        out["start"] = out.pop("start_at").astimezone(window.zone)
+        out["end"] = out.pop("end_at").astimezone(window.zone)
+        yield out
 
 
 def _appointments(session: Session, actor: Staff, window: _Window, scope: set[int] | None
@@ -320,6 +349,7 @@ _PRODUCERS = {
     "clients": _clients,
     "assignments": _assignments,
     "availability": _availability,
+    "timeoff": _time_off,
     "appointments": _appointments,
     "shares": _shares,
     "audit": _audit,

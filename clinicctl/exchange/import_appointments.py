@@ -90,8 +90,14 @@ def appointment_row(context: RowContext, cells: Cells) -> str:
         wanted["outside_availability"] = fitted[0] is None
     elif status not in CANCELLED_STATUSES:
         _refuse_overlap(context, client, provider, start, end, None)
-    ensure_in_list(session, actor, BookingResult(client, provider, [], None, False),
-                   Action.APPOINTMENT_IMPORT)
+    booking = BookingResult(client, provider, [], None, False)
+    ensure_in_list(session, actor, booking, Action.APPOINTMENT_IMPORT)
+    # As `appointment book` says it: the client new to the provider, or reactivated.
+    context.alerts.extend(booking.messages)
+    if booking.new_provider:
+        context.count("new_to_provider")
+    if booking.reactivated:
+        context.count("reactivated")
     series_ref = cells.get("series_id")
     series_id = None
     if series_ref is not None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from clinicctl import access, trail
 from clinicctl.actions import Action
 from clinicctl.days import practice_zone
-from clinicctl.errors import InvalidInput, NotFound
+from clinicctl.errors import Conflict, InvalidInput, NotFound
 from clinicctl.exchange.cells import Cells
 from clinicctl.models import (
     ASSIGNMENT_ORIGINS,
@@ -21,10 +21,11 @@ from clinicctl.models import (
     Client,
     ServiceCode,
     Staff,
+    TimeOff,
 )
 from clinicctl.people import clients, staff
 from clinicctl.people.refs import name_key, parse_date, resolve_provider, search_key
-from clinicctl.scheduling import availability
+from clinicctl.scheduling import availability, time_off
 from clinicctl.scheduling.catalog import (
     add_location,
     add_service,
@@ -37,12 +38,19 @@ from clinicctl.scheduling.timeutil import parse_time, parse_weekdays
 
 
 class RowContext:
-    def __init__(self, session: Session, actor: Staff, alerts: list[str]) -> None:
+    def __init__(self, session: Session, actor: Staff, alerts: list[str], *,
+                 force: bool = False, counts: dict[str, int] | None = None) -> None:
         self.session = session
         self.actor = actor
+        # Lines for stderr, printed as they are even with --quiet.
         self.alerts = alerts
+        self.force = force  # `import timeoff --force`: time off over booked appointments
+        self.counts = counts if counts is not None else {}  # the summary's extra counts
         self.zone = practice_zone(session)
         self.series: dict[str, int] = {}  # the file's series ids -> the new series
+
+    def count(self, key: str) -> None:
+        self.counts[key] = self.counts.get(key, 0) + 1
 
 
 def _changed(context: RowContext, action: str, object_type: str, object_id: int,
@@ -121,8 +129,8 @@ def _staff_row(context: RowContext, cells: Cells) -> str:
 def _ended_shares_alert(context: RowContext, member: Staff, ended: list[Any], why: str) -> None:
     if ended:
         context.alerts.append(
-            f"{member.name} {why}: ended chart shares "
-            + ", ".join(f"#{s.id} (client #{s.client_id})" for s in ended))
+            f"Alert: {member.name} {why}: ended chart shares "
+            + ", ".join(f"#{s.id} (client #{s.client_id})" for s in ended) + ".")
 
 
 def _location_row(context: RowContext, cells: Cells) -> str:
@@ -151,10 +159,21 @@ def _service_row(context: RowContext, cells: Cells) -> str:
     return "updated" if changes else "unchanged"
 
 
+def row_provider(context: RowContext, cells: Cells) -> Staff:
+    """The provider of a row: ``provider_email`` when the file has it (the exports write
+    it), else ``provider`` (an email, #ID or full name, as older exports wrote it)."""
+    if cells.get("provider_email") is not None:
+        return resolve_provider(context.session, cells.text("provider_email"))
+    if cells.get("provider") is None:
+        raise InvalidInput("provider is empty: give provider_email (or provider)")
+    return resolve_provider(context.session, cells.text("provider"))
+
+
 def _availability_row(context: RowContext, cells: Cells) -> str:
     session, actor = context.session, context.actor
-    provider = resolve_provider(session, cells.text("provider"))
-    days = cells.text("weekdays")
+    provider = row_provider(context, cells)
+    # `mon,wed` as older exports wrote it, `mon;wed` as list cells are written now.
+    days = ",".join(cells.items("weekdays"))
     mask = parse_weekdays(days)
     start = cells.text("start_time")
     start_time = parse_time(start, "start time")
@@ -190,11 +209,61 @@ def _availability_row(context: RowContext, cells: Cells) -> str:
     changes = {k: v for k, v in wanted.items() if getattr(existing, k) != v}
     if not changes:
         return "unchanged"
+    if "effective_until" in changes:
+        overlapping = availability.overlapping_blocks(
+            session, provider.id, mask, start_time, end_time, first_day,
+            changes["effective_until"], exclude_id=existing.id)
+        if overlapping:
+            raise availability.overlap_conflict(provider, overlapping)
     for key, value in changes.items():
         setattr(existing, key, value)
     session.flush()
     return _changed(context, Action.AVAILABILITY_UPDATE, "availability_block", existing.id, changes,
                     provider_id=provider.id)
+
+
+def _time_off_row(context: RowContext, cells: Cells) -> str:
+    """Matched on provider and start. Over booked appointments only with --force, and then
+    each is named on stderr."""
+    session, actor, zone = context.session, context.actor, context.zone
+    provider = row_provider(context, cells)
+    start_at = time_off.instant(cells.text("start"), zone, "start", end_of_day=False)
+    end_at = time_off.instant(cells.text("end"), zone, "end", end_of_day=True)
+    reason = cells.get("reason")
+    cells.done()
+    if end_at <= start_at:
+        raise InvalidInput("end is not after start")
+    access.authorize_availability(actor, provider, Action.AVAILABILITY_TIMEOFF)
+    existing = session.scalar(select(TimeOff).where(
+        TimeOff.provider_id == provider.id, TimeOff.start_at == start_at)
+        .order_by(TimeOff.id).limit(1))
+    changes: dict[str, Any] = {}
+    if existing is not None:
+        asked = _present(cells, {"end": ("end_at", end_at), "reason": ("reason", reason)})
+        changes = {k: v for k, v in asked.items() if getattr(existing, k) != v}
+        if not changes:
+            return "unchanged"
+    booked = (time_off.booked_during(session, provider.id, start_at, end_at)
+              if existing is None or "end_at" in changes else [])
+    if booked and not context.force:
+        shown = ", ".join(f"#{a.id}" for a in booked[:time_off.SHOWN])
+        more = ", ..." if len(booked) > time_off.SHOWN else ""
+        noun = "appointment" if len(booked) == 1 else "appointments"
+        raise Conflict(f"{provider.name} has {len(booked)} booked {noun} during this time off "
+                       f"({shown}{more}); import with --force to record it anyway")
+    if booked:
+        begins = f"{start_at.astimezone(zone):%Y-%m-%d %H:%M %Z}"
+        context.alerts.append(
+            f"Warning: time off of {provider.name} from {begins} covers booked appointments, "
+            "still booked: " + "; ".join(time_off.appointment_lines(booked, zone)) + ".")
+    if existing is None:
+        time_off.record_time_off(session, actor, provider, start_at, end_at, reason, booked)
+        return "created"
+    for key, value in changes.items():
+        setattr(existing, key, value)
+    session.flush()
+    return _changed(context, Action.AVAILABILITY_TIMEOFF_UPDATE, "time_off", existing.id,
+                    changes, provider_id=provider.id)
 
 
 def _find_client(context: RowContext, cells: Cells) -> Client:

@@ -23,16 +23,25 @@ class ImportSummary:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    # What the rows changed beyond themselves (chart shares ended by a deactivation, ...),
-    # one line each, for stderr even with --quiet.
+    # What the rows changed beyond themselves (chart shares ended by a deactivation, a client
+    # new to a provider, ...), one line each, for stderr even with --quiet.
     alerts: list[str] = field(default_factory=list)
+    # Counts of those changes, for the summary: see EXTRA_COUNTS.
+    counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
         return self.created + self.updated + self.unchanged
 
     def as_dict(self) -> dict[str, int]:
-        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+        extra = {key: self.counts.get(key, 0) for key in EXTRA_COUNTS.get(self.kind, ())}
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                **extra}
+
+
+# Imported appointments add clients to providers' lists as bookings do: how many clients were
+# new to a provider, and how many inactive or discharged assignments were reactivated.
+EXTRA_COUNTS = {"appointments": ("new_to_provider", "reactivated")}
 
 
 

@@ -34,6 +34,7 @@ from clinicctl.exchange.import_rows import (
     _location_row,
     _service_row,
     _staff_row,
+    _time_off_row,
 )
 from clinicctl.exchange.import_summary import Advance, Failures, ImportSummary, Row
 from clinicctl.models import (
@@ -41,25 +42,30 @@ from clinicctl.models import (
 )
 
 # In the order a whole practice is imported: each kind refers only to kinds before it.
+# Time off comes after the appointments: booked appointments are checked against it, and an
+# old practice may have recorded time off over some (import timeoff --force).
 KINDS = ("staff", "locations", "services", "clients", "availability", "assignments",
-         "appointments")
+         "appointments", "timeoff")
 REQUIRED: dict[str, tuple[str, ...]] = {
     "staff": ("email",),
     "locations": ("name", "pos"),
     "services": ("code", "name", "minutes"),
     "clients": ("first_name", "last_name", "dob"),
-    "availability": ("provider", "weekdays", "start_time", "end_time"),
+    # and the provider: provider_email (as exported) or provider
+    "availability": ("weekdays", "start_time", "end_time"),
     "assignments": ("provider",),
     "appointments": ("provider", "start"),
+    "timeoff": ("start", "end"),
 }
 # Columns an import reads besides the required ones: the rest of its export's columns.
 OPTIONAL = {kind: tuple(c for c in COLUMNS[kind] if c not in REQUIRED[kind]) for kind in KINDS}
 
 
 def import_rows(session: Session, actor: Staff, kind: str, rows: Iterable[Row], *,
-                advance: Advance | None = None) -> ImportSummary:
+                advance: Advance | None = None, force: bool = False) -> ImportSummary:
     """Import one kind of data; raise one error naming every bad row, having written nothing
-    that stays (the caller's transaction rolls back)."""
+    that stays (the caller's transaction rolls back). ``force``: time off over booked
+    appointments is imported (and each one named in the alerts)."""
     if kind not in KINDS:
         raise InvalidInput(f"unknown import {kind!r}; expected {', '.join(KINDS)}")
     access.authorize_import(actor, kind)
@@ -67,7 +73,7 @@ def import_rows(session: Session, actor: Staff, kind: str, rows: Iterable[Row], 
     if kind == "clients":
         summary = import_clients(session, actor, rows, tick)
     else:
-        summary = import_each(session, actor, kind, rows, tick)
+        summary = import_each(session, actor, kind, rows, tick, force=force)
     if not summary.rows:
         raise InvalidInput("the CSV file has no data rows")
     trail.record(session, actor_id=actor.id, action=Action(f"import.{kind}"), object_type="import",
@@ -85,11 +91,11 @@ def import_rows(session: Session, actor: Staff, kind: str, rows: Iterable[Row], 
 
 
 def import_each(session: Session, actor: Staff, kind: str, rows: Iterable[Row],
-                 tick: Advance) -> ImportSummary:
+                tick: Advance, *, force: bool = False) -> ImportSummary:
     summary = ImportSummary(kind)
     failures = Failures()
     handler = ROW_HANDLERS[kind]
-    context = RowContext(session, actor, summary.alerts)
+    context = RowContext(session, actor, summary.alerts, force=force, counts=summary.counts)
     total = 0
     for number, row in rows:
         total += 1
@@ -118,4 +124,5 @@ ROW_HANDLERS: dict[str, Callable[[RowContext, Cells], str]] = {
     "availability": _availability_row,
     "assignments": _assignment_row,
     "appointments": appointment_row,
+    "timeoff": _time_off_row,
 }

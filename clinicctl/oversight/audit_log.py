@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from clinicctl import access, relations
 from clinicctl.actions import Action
-from clinicctl.days import day_start, practice_zone
-from clinicctl.errors import Conflict, InvalidChoice
+from clinicctl.days import day_window, practice_zone
+from clinicctl.errors import Conflict, InvalidChoice, InvalidInput
 from clinicctl.models import AUDIT_OUTCOMES, Assignment, AuditEvent, Staff
 from clinicctl.oversight.logins import reads_through_functions
 from clinicctl.people.refs import parse_date, resolve_client, resolve_staff
@@ -105,21 +105,24 @@ def list_for(
     client_ref: str | None = None,
     action: str | None = None,
     outcome: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
+    first_day: tuple[str | None, str] = (None, "--from"),
+    last_day: tuple[str | None, str] = (None, "--to"),
     limit: int | None = None,
 ) -> list[AuditEvent]:
     """Audit events the actor may read: all for owner and managers; for a records custodian,
-    the events about clients in their scope."""
+    the events about clients in their scope. ``first_day`` and ``last_day`` are (the day as
+    typed, the option's name): days of the practice, both included."""
     if outcome is not None and outcome not in AUDIT_OUTCOMES:
         raise InvalidChoice(f"invalid outcome {outcome!r}; expected ok or denied",
                             value=outcome, choices=AUDIT_OUTCOMES)
     flt = AuditFilter(action=action, outcome=outcome, limit=limit)
     zone = practice_zone(session)  # the days asked for are the practice's
-    if since:
-        flt.since = day_start(parse_date(since, "--since date"), zone)
-    if until:
-        flt.until = day_start(parse_date(until, "--until date"), zone)
+    (first_text, first_name), (last_text, last_name) = first_day, last_day
+    first = parse_date(first_text, f"{first_name} date") if first_text else None
+    last = parse_date(last_text, f"{last_name} date") if last_text else None
+    if first and last and last < first:
+        raise InvalidInput(f"{last_name} {last} is before {first_name} {first}")
+    flt.since, flt.until = day_window(first, last, zone)
     if actor_ref:
         flt.actor_id = resolve_staff(session, actor_ref).id
     if client_ref:

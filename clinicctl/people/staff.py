@@ -12,7 +12,16 @@ from sqlalchemy.orm import Session
 from clinicctl import access, days, relations, trail
 from clinicctl.actions import Action
 from clinicctl.errors import Conflict, InvalidChoice, InvalidInput
-from clinicctl.models import RECORDS_OWNERS, ROLES, ChartShare, CustodianGrant, Staff, StaffRole
+from clinicctl.models import (
+    RECORDS_OWNERS,
+    ROLES,
+    Appointment,
+    ChartShare,
+    CustodianGrant,
+    Staff,
+    StaffRole,
+    utcnow,
+)
 from clinicctl.people.refs import name_key, resolve_staff, search_key
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -190,11 +199,28 @@ class Deactivation:
     changed: bool
     # Chart shares from or to them, ended with the deactivation.
     ended_shares: list[ChartShare] = field(default_factory=list)
+    # Their future scheduled appointments, left booked (with force): the lines to print.
+    future_appointments: list[str] = field(default_factory=list)
+    future_count: int = 0
 
 
-def deactivate(session: Session, actor: Staff, ref: str) -> Deactivation:
+def future_appointments(session: Session, provider_id: int) -> list[Appointment]:
+    return list(session.scalars(select(Appointment).where(
+        Appointment.provider_id == provider_id, Appointment.status == "scheduled",
+        Appointment.start_at > utcnow()).order_by(Appointment.start_at, Appointment.id)))
+
+
+def deactivate(session: Session, actor: Staff, ref: str, *, force: bool = False
+               ) -> Deactivation:
     """Deactivate a staff member and end every chart share from or to them: coming back
-    (``staff roles``, ``import staff``) restores no access to anyone's notes."""
+    (``staff roles``, ``import staff``) restores no access to anyone's notes.
+
+    A provider with future scheduled appointments is refused (exit 5, listing them, pointing
+    to ``staff reassign``) unless ``force``: the appointments would stay booked with someone
+    who can no longer see anyone."""
+    from clinicctl.days import practice_zone
+    from clinicctl.scheduling.time_off import appointment_lines
+
     access.authorize_staff_admin(actor, Action.STAFF_DEACTIVATE)
     staff = resolve_staff(session, ref)
     if staff.has_role("owner"):
@@ -203,6 +229,15 @@ def deactivate(session: Session, actor: Staff, ref: str) -> Deactivation:
         raise Conflict("you cannot deactivate yourself")
     if not staff.active:
         return Deactivation(staff, False)
+    upcoming = future_appointments(session, staff.id)
+    lines = appointment_lines(upcoming, practice_zone(session), shown=5)
+    if upcoming and not force:
+        count = len(upcoming)
+        noun = "future appointment" if count == 1 else "future appointments"
+        them = "it" if count == 1 else "them"
+        raise Conflict(f"{staff.name} has {count} {noun}; move {them} first (clinicctl staff "
+                       f"reassign {staff.email} --to COLLEAGUE --appointments future) or "
+                       f"cancel {them}, or add --force to deactivate anyway", details=lines)
     staff.active = False
     session.flush()
     trail.record(session, actor_id=actor.id, action=Action.STAFF_DEACTIVATE, object_type="staff",
@@ -210,7 +245,7 @@ def deactivate(session: Session, actor: Staff, ref: str) -> Deactivation:
     from clinicctl.charts.sharing import end_chart_shares_of
 
     ended = end_chart_shares_of(session, actor, staff, reason="deactivated")
-    return Deactivation(staff, True, ended)
+    return Deactivation(staff, True, ended, lines, len(upcoming))
 
 
 @dataclass

@@ -17,13 +17,19 @@ from clinicctl.errors import Conflict, InvalidChoice, InvalidInput, NotFound
 from clinicctl.models import (
     APPOINTMENT_STATUSES,
     Appointment,
+    AppointmentMove,
     Client,
     Location,
     Staff,
     utcnow,
 )
 from clinicctl.people.refs import parse_date, resolve_client, resolve_provider
-from clinicctl.scheduling.booking import BookingResult, check_occurrences, ensure_in_list
+from clinicctl.scheduling.booking import (
+    BookingResult,
+    check_occurrences,
+    ensure_in_list,
+    refuse_past,
+)
 from clinicctl.scheduling.timeutil import (
     parse_local_datetime,
 )
@@ -194,9 +200,10 @@ def complete(session: Session, actor: Staff, appointment_id: int
 
 
 def reschedule(session: Session, actor: Staff, appointment_id: int, *, at: str,
-               provider_ref: str | None = None, outside_availability: bool = False
-               ) -> BookingResult:
-    """Move a scheduled appointment (optionally to another provider) with booking's checks."""
+               provider_ref: str | None = None, outside_availability: bool = False,
+               force: bool = False) -> BookingResult:
+    """Move a scheduled appointment (optionally to another provider) with booking's checks;
+    to a time in the past only with ``force``, as booking."""
     zone = practice_zone(session)
     start = parse_local_datetime(at, zone, "--at")
     appointment = get_appointment(session, appointment_id)
@@ -214,13 +221,16 @@ def reschedule(session: Session, actor: Staff, appointment_id: int, *, at: str,
     if begin == appointment.start_at and provider.id == appointment.provider_id:
         return BookingResult(client, provider, [appointment], appointment.series_id, False,
                              changed=False)
+    past = refuse_past([(begin, begin + length)], zone, force=force)
     fitted = check_occurrences(session, client=client, provider=provider,
                                spans=[(begin, begin + length)], zone=zone,
                                outside_availability=outside_availability,
                                exclude_appointment_id=appointment.id)
-    result = BookingResult(client, provider, [appointment], appointment.series_id, False)
+    result = BookingResult(client, provider, [appointment], appointment.series_id, False,
+                           past=past)
     ensure_in_list(session, actor, result, Action.APPOINTMENT_RESCHEDULE)
     old = {"start": appointment.start_at.isoformat(), "provider_id": appointment.provider_id}
+    former_provider_id = appointment.provider_id
     appointment.start_at = begin
     appointment.end_at = begin + length
     appointment.provider_id = provider.id
@@ -231,6 +241,8 @@ def reschedule(session: Session, actor: Staff, appointment_id: int, *, at: str,
         appointment.pos_code = fitted[0].location.pos_code
     session.flush()
     session.refresh(appointment)
+    if provider.id != former_provider_id:
+        record_move(session, actor, appointment.id, former_provider_id, provider.id)
     result.outside_availability = fitted[0] is None
     trail.record(session, actor_id=actor.id, action=Action.APPOINTMENT_RESCHEDULE,
                  object_type="appointment", object_id=appointment.id, client_id=client.id,
@@ -238,6 +250,16 @@ def reschedule(session: Session, actor: Staff, appointment_id: int, *, at: str,
                           "new_provider": result.new_provider,
                           "outside_availability": result.outside_availability})
     return result
+
+
+def record_move(session: Session, actor: Staff, appointment_id: int, from_provider_id: int,
+                to_provider_id: int) -> None:
+    """Remember the former provider of a moved appointment: their calendar export keeps the
+    event, cancelled, so calendars that imported it drop it (``scheduling/calendar.py``)."""
+    session.add(AppointmentMove(appointment_id=appointment_id,
+                                from_provider_id=from_provider_id,
+                                to_provider_id=to_provider_id, moved_by_id=actor.id))
+    session.flush()
 
 
 def upcoming_with(session: Session, client_id: int, provider_id: int) -> Appointment | None:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from clinicctl import access, trail
 from clinicctl.actions import Action
 from clinicctl.days import day_start, practice_zone, today_in
-from clinicctl.errors import InvalidInput, NotFound
+from clinicctl.errors import Conflict, InvalidInput, NotFound
 from clinicctl.models import (
     CANCELLED_STATUSES,
     Appointment,
@@ -33,18 +33,88 @@ from clinicctl.models import (
 )
 from clinicctl.people.refs import parse_date, resolve_client, resolve_provider
 from clinicctl.scheduling.catalog import resolve_location
+from clinicctl.scheduling.time_off import add_time_off  # noqa: F401 (kept here for callers)
 from clinicctl.scheduling.timeutil import (
     exists_locally,
     minutes,
-    parse_local_datetime,
     parse_time,
     parse_weekdays,
+    weekday_names,
 )
 
 MAX_FIND_DAYS = 366
 
 
-def add_block(
+# One shape for `availability list` / `add` / `remove`, `export availability` and what
+# `import availability` reads.
+BLOCK_FIELDS = ("id", "provider_id", "provider", "provider_email", "weekdays", "start_time",
+                "end_time", "location", "session_minutes", "break_minutes", "effective_from",
+                "effective_until")
+
+
+def block_record(block: AvailabilityBlock) -> dict[str, Any]:
+    return {"id": block.id, "provider_id": block.provider_id, "provider": block.provider.name,
+            "provider_email": block.provider.email, "weekdays": weekday_names(block.weekdays),
+            "start_time": block.start_time.strftime("%H:%M"),
+            "end_time": block.end_time.strftime("%H:%M"),
+            "location": block.location.name if block.location else None,
+            "session_minutes": block.session_minutes, "break_minutes": block.break_minutes,
+            "effective_from": block.effective_from, "effective_until": block.effective_until}
+
+
+def describe_block(block: AvailabilityBlock) -> str:
+    """``#3 (mon,wed 09:00-12:00 at Main office, from 2026-12-01)``, for messages."""
+    text = (f"#{block.id} ({','.join(weekday_names(block.weekdays))} "
+            f"{block.start_time:%H:%M}-{block.end_time:%H:%M}")
+    if block.location is not None:
+        text += f" at {block.location.name}"
+    if block.effective_from is not None:
+        text += f", from {block.effective_from.isoformat()}"
+    if block.effective_until is not None:
+        text += f", until {block.effective_until.isoformat()}"
+    return text + ")"
+
+
+def overlapping_blocks(session: Session, provider_id: int, weekdays: int, start: dt.time,
+                       end: dt.time, first: dt.date | None, last: dt.date | None, *,
+                       exclude_id: int | None = None) -> list[AvailabilityBlock]:
+    """The provider's blocks that share a weekday, some of the hours (half-open: 09:00-12:00
+    and 12:00-15:00 may follow each other) and some days of the effective range."""
+    query = select(AvailabilityBlock).where(
+        AvailabilityBlock.provider_id == provider_id,
+        AvailabilityBlock.start_time < end, AvailabilityBlock.end_time > start,
+    ).order_by(AvailabilityBlock.id)
+    if exclude_id is not None:
+        query = query.where(AvailabilityBlock.id != exclude_id)
+    found = []
+    for block in session.scalars(query):
+        if not block.weekdays & weekdays:
+            continue
+        if last is not None and block.effective_from is not None and block.effective_from > last:
+            continue
+        if first is not None and block.effective_until is not None \
+                and block.effective_until < first:
+            continue
+        found.append(block)
+    return found
+
+
+def overlap_conflict(provider: Staff, blocks: list[AvailabilityBlock]) -> Conflict:
+    named = ", ".join(describe_block(b) for b in blocks)
+    one = len(blocks) == 1
+    return Conflict(f"the block overlaps {provider.name}'s availability "
+                    f"{'block' if one else 'blocks'} {named}; choose other days or hours, or "
+                    f"remove {'that block' if one else 'those blocks'} first (clinicctl "
+                    f"availability remove {blocks[0].id if one else 'ID'})")
+
+
+def add_block(session: Session, actor: Staff, provider_ref: str, **options: Any
+              ) -> AvailabilityBlock:
+    """``ensure_block`` for callers that only need the block."""
+    return ensure_block(session, actor, provider_ref, **options)[0]
+
+
+def ensure_block(
     session: Session,
     actor: Staff,
     provider_ref: str,
@@ -57,7 +127,11 @@ def add_block(
     break_minutes: int = 10,
     effective_from: str | None = None,
     effective_until: str | None = None,
-) -> AvailabilityBlock:
+) -> tuple[AvailabilityBlock, bool]:
+    """Add a weekly block; (the block, whether it was added). The same block again is a
+    no-op; one that overlaps another block of the provider is refused (exit 5, naming it),
+    so no time is offered twice. The writer lock of every writing command (BEGIN IMMEDIATE,
+    PostgreSQL's advisory lock) makes the check and the insert one step for concurrent adds."""
     mask = parse_weekdays(days)
     start_time = parse_time(start, "start time")
     end_time = parse_time(end, "end time")
@@ -72,18 +146,24 @@ def add_block(
     provider = resolve_provider(session, provider_ref)
     access.authorize_availability(actor, provider, Action.AVAILABILITY_ADD)
     location = resolve_location(session, location_ref) if location_ref else None
-    block = AvailabilityBlock(
-        provider_id=provider.id, weekdays=mask, start_time=start_time, end_time=end_time,
-        location_id=location.id if location else None, session_minutes=session_minutes,
-        break_minutes=break_minutes, effective_from=first, effective_until=last,
-        created_by_id=actor.id,
-    )
+    wanted = {"weekdays": mask, "start_time": start_time, "end_time": end_time,
+              "location_id": location.id if location else None,
+              "session_minutes": session_minutes, "break_minutes": break_minutes,
+              "effective_from": first, "effective_until": last}
+    overlapping = overlapping_blocks(session, provider.id, mask, start_time, end_time,
+                                     first, last)
+    for block in overlapping:
+        if all(getattr(block, key) == value for key, value in wanted.items()):
+            return block, False
+    if overlapping:
+        raise overlap_conflict(provider, overlapping)
+    block = AvailabilityBlock(provider_id=provider.id, created_by_id=actor.id, **wanted)
     session.add(block)
     session.flush()
     trail.record(session, actor_id=actor.id, action=Action.AVAILABILITY_ADD,
                  object_type="availability_block", object_id=block.id,
                  details={"provider_id": provider.id})
-    return block
+    return block, True
 
 
 def list_blocks(session: Session, actor: Staff, provider_ref: str | None = None
@@ -108,36 +188,6 @@ def remove_block(session: Session, actor: Staff, block_id: int) -> AvailabilityB
                  object_type="availability_block", object_id=block_id,
                  details={"provider_id": block.provider_id})
     return block
-
-
-def add_time_off(session: Session, actor: Staff, provider_ref: str, *, start: str, end: str,
-                 reason: str | None = None) -> TimeOff:
-    zone = practice_zone(session)
-    start_at = _instant(start, zone, "--start", end_of_day=False)
-    end_at = _instant(end, zone, "--end", end_of_day=True)
-    if end_at <= start_at:
-        raise InvalidInput(f"--end {end} is not after --start {start}")
-    provider = resolve_provider(session, provider_ref)
-    access.authorize_availability(actor, provider, Action.AVAILABILITY_TIMEOFF)
-    time_off = TimeOff(provider_id=provider.id, start_at=start_at, end_at=end_at,
-                       reason=(reason or "").strip() or None, created_by_id=actor.id)
-    session.add(time_off)
-    session.flush()
-    trail.record(session, actor_id=actor.id, action=Action.AVAILABILITY_TIMEOFF,
-                 object_type="time_off", object_id=time_off.id,
-                 details={"provider_id": provider.id})
-    return time_off
-
-
-def _instant(value: str, zone: ZoneInfo, what: str, *, end_of_day: bool) -> dt.datetime:
-    """A date means the whole day: its start for --start, the next midnight for --end."""
-    text = value.strip()
-    if len(text) == 10:
-        day = parse_date(text, f"{what} date")
-        if end_of_day:
-            day += dt.timedelta(days=1)
-        return day_start(day, zone)
-    return parse_local_datetime(text, zone, what)
 
 
 # --- open slots ------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ a series is checked; if any fails, none is booked and every failure is listed.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -51,13 +51,19 @@ class BookingResult:
     reactivated: str | None = None  # the previous status when an assignment was reactivated
     outside_availability: bool = False
     changed: bool = True  # False when a reschedule asks for the time it already has
+    # Starts already past when booked (with force, for the record), in the practice's zone.
+    past: list[str] = field(default_factory=list)
 
     @property
     def messages(self) -> list[str]:
         """The alerts a scheduler needs: the client is new to this provider and what that
-        shares, a reactivated assignment, a booking outside the provider's availability."""
+        shares, a reactivated assignment, a booking outside the provider's availability or
+        in the past. Printed even with --quiet."""
         lines = []
         client, provider = self.client, self.provider
+        if self.past:
+            lines.append(f"Warning: {_in_the_past(self.past)} (booked with --force, for the "
+                         "record).")
         if self.new_provider:
             lines.append(
                 f"Alert: client #{client.id} is new to {provider.name}: added to their list "
@@ -75,6 +81,26 @@ class BookingResult:
 
 def format_local(value: dt.datetime, zone: ZoneInfo) -> str:
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _in_the_past(starts: list[str]) -> str:
+    shown = ", ".join(starts[:5]) + (f" and {len(starts) - 5} more" if len(starts) > 5 else "")
+    return f"{shown} {'is' if len(starts) == 1 else 'are'} in the past"
+
+
+def refuse_past(spans: list[tuple[dt.datetime, dt.datetime]], zone: ZoneInfo, *,
+                force: bool, what: str = "booked") -> list[str]:
+    """The starts that are already past; without ``force`` a Conflict listing them (a
+    booking in the past is record keeping, and a mistyped date must not pass for one)."""
+    now = utcnow()
+    past = [format_local(start, zone) for start, _ in spans if start < now]
+    if past and not force:
+        total = len(spans)
+        if total == 1:
+            raise Conflict(f"{past[0]} is in the past; add --force to record it anyway")
+        raise Conflict(f"{len(past)} of {total} occurrences are in the past; nothing was "
+                       f"{what} (add --force to record them anyway)", details=past)
+    return past
 
 
 
@@ -174,9 +200,11 @@ def book(
     location_ref: str | None = None,
     recurrence: Recurrence | None = None,
     outside_availability: bool = False,
+    force: bool = False,
 ) -> BookingResult:
     """Book one appointment or a series. A provider new to the client gets the client in
-    their list with demographics only (origin ``appointment``)."""
+    their list with demographics only (origin ``appointment``). An occurrence that starts in
+    the past is refused unless ``force`` (record keeping; more than a year back never)."""
     zone = practice_zone(session)
     start = at if isinstance(at, dt.datetime) else parse_local_datetime(at, zone, "--at")
     service_code = get_service(session, service)
@@ -195,12 +223,17 @@ def book(
         begin = localize(local, zone)
         spans.append((begin.astimezone(dt.UTC),
                       (begin.astimezone(dt.UTC) + dt.timedelta(minutes=length))))
+    # The first occurrence is the instant asked for: a start given with its UTC offset may be
+    # the second pass of the fall-back hour, which the wall-clock time alone cannot say.
+    first = start.astimezone(dt.UTC)
+    spans[0] = (first, first + dt.timedelta(minutes=length))
     if spans[0][0] <= utcnow() - dt.timedelta(days=366):
         raise InvalidInput("the appointment is more than a year in the past")
+    past = refuse_past(spans, zone, force=force)
     fitted = check_occurrences(session, client=client, provider=provider, spans=spans,
                                zone=zone, outside_availability=outside_availability)
 
-    result = BookingResult(client, provider, [], None, False)
+    result = BookingResult(client, provider, [], None, False, past=past)
     ensure_in_list(session, actor, result, Action.APPOINTMENT_BOOK)
 
     series = None
@@ -231,5 +264,6 @@ def book(
                  details={"provider_id": provider.id,
                           "appointment_ids": [a.id for a in result.appointments],
                           "series_id": result.series_id, "new_provider": result.new_provider,
-                          "outside_availability": outside})
+                          "outside_availability": outside,
+                          **({"in_past": len(past)} if past else {})})
     return result

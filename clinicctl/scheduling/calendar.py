@@ -24,6 +24,7 @@ from clinicctl.errors import InvalidInput
 from clinicctl.models import (
     CANCELLED_STATUSES,
     Appointment,
+    AppointmentMove,
     AuditEvent,
     Location,
     Practice,
@@ -96,10 +97,35 @@ def _timezone_range(appointments: list[Appointment], zone: ZoneInfo
     return dt.date(first, 1, 1), dt.date(last + 1, 1, 1)
 
 
+def _moves(session: Session, appointment_ids: list[int]) -> dict[int, int]:
+    """How often each appointment changed provider (``appointment_move``)."""
+    if not appointment_ids:
+        return {}
+    rows = session.execute(
+        select(AppointmentMove.appointment_id, func.count())
+        .where(AppointmentMove.appointment_id.in_(appointment_ids))
+        .group_by(AppointmentMove.appointment_id)).all()
+    return {int(appointment_id): int(count) for appointment_id, count in rows}
+
+
+def ical_instant(value: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """An instant as the practice's wall-clock time (written with its TZID), except the
+    second pass of the fall-back hour, written in UTC: RFC 5545 reads a local time that
+    occurs twice as its first occurrence, so the repeated 01:30 written with a TZID would
+    come back an hour early, and an event ending in it would end before it starts."""
+    local = value.astimezone(zone)
+    if local.fold and local.replace(fold=0).utcoffset() != local.utcoffset():
+        return value.astimezone(dt.UTC)
+    return local
+
+
 def export_calendar(session: Session, actor: Staff, provider_ref: str, *,
                     start: str | None = None, end: str | None = None) -> CalendarExport:
     """The provider's appointments (every status) starting between ``start`` and ``end``,
-    inclusive days in the practice's time zone, as an .ics file; the export is audited."""
+    inclusive days in the practice's time zone, as an .ics file; the export is audited.
+
+    Appointments moved from this provider to a colleague stay in it as cancelled events with
+    the same UID, so a calendar that imported an earlier file drops them."""
     first, last = _window(start, end)
     # Roles first: a refused actor learns nothing about which staff exist, and the refusal
     # is audited whatever provider they typed. The provider scope is checked once resolved.
@@ -116,10 +142,23 @@ def export_calendar(session: Session, actor: Staff, provider_ref: str, *,
     if window_end:
         query = query.where(Appointment.start_at < window_end)
     appointments = list(session.scalars(query))
+    moved_away = (select(Appointment).where(
+        Appointment.provider_id != provider.id,
+        Appointment.id.in_(select(AppointmentMove.appointment_id)
+                           .where(AppointmentMove.from_provider_id == provider.id))))
+    if window_start:
+        moved_away = moved_away.where(Appointment.start_at >= window_start)
+    if window_end:
+        moved_away = moved_away.where(Appointment.start_at < window_end)
+    elsewhere = list(session.scalars(moved_away))
+    gone = {a.id for a in elsewhere}
+    appointments = sorted([*appointments, *elsewhere], key=lambda a: (a.start_at, a.id))
     locations = {loc.id: loc.name for loc in session.scalars(
         select(Location).where(Location.id.in_(
             {a.location_id for a in appointments if a.location_id is not None})))}
-    moves = _reschedules(session, [a.id for a in appointments])
+    ids = [a.id for a in appointments]
+    reschedules = _reschedules(session, ids)
+    handed_over = _moves(session, ids)
 
     cal = icalendar.Calendar()
     cal.add("prodid", f"-//clinicctl//clinicctl {__version__}//EN")
@@ -131,19 +170,22 @@ def export_calendar(session: Session, actor: Staff, provider_ref: str, *,
     domain = uid_domain(get_practice(session))
     stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
     for appointment in appointments:
-        cancelled = appointment.status in CANCELLED_STATUSES
+        # Moved to a colleague: gone from this provider's calendar.
+        cancelled = appointment.status in CANCELLED_STATUSES or appointment.id in gone
         event = icalendar.Event()
         event.add("uid", f"appointment-{appointment.id}@{domain}")
         event.add("dtstamp", stamp)
         event.add("created", appointment.created_at.astimezone(dt.UTC).replace(microsecond=0))
-        event.add("dtstart", appointment.start_at.astimezone(zone))
-        event.add("dtend", appointment.end_at.astimezone(zone))
+        event.add("dtstart", ical_instant(appointment.start_at, zone))
+        event.add("dtend", ical_instant(appointment.end_at, zone))
         event.add("summary", SUMMARY)
         location = locations.get(appointment.location_id or 0)
         if location:
             event.add("location", location)
         event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-        event.add("sequence", moves.get(appointment.id, 0) + (1 if cancelled else 0))
+        # Up with every change a calendar must take as an update of the event it has.
+        event.add("sequence", reschedules.get(appointment.id, 0)
+                  + handed_over.get(appointment.id, 0) + (1 if cancelled else 0))
         # Shared calendars show a private event as "busy" only.
         event.add("class", "PRIVATE")
         event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")

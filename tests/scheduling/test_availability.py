@@ -12,11 +12,13 @@ def test_availability_list_add_remove_timeoff(cli, practice):
     assert listed.exit_code == 0, listed.output
     assert listed.json() == [
         {"id": ids["ana_mon"], "provider_id": ids["ana"], "provider": "Ana Ruiz",
-         "days": ["mon"], "start": "09:00", "end": "12:00", "location": "Main office",
-         "session": 50, "break": 10, "from": None, "until": None},
+         "provider_email": ANA, "weekdays": ["mon"], "start_time": "09:00",
+         "end_time": "12:00", "location": "Main office", "session_minutes": 50,
+         "break_minutes": 10, "effective_from": None, "effective_until": None},
         {"id": ids["ana_wed"], "provider_id": ids["ana"], "provider": "Ana Ruiz",
-         "days": ["wed"], "start": "09:00", "end": "12:00", "location": "Telehealth",
-         "session": 50, "break": 10, "from": None, "until": None}]
+         "provider_email": ANA, "weekdays": ["wed"], "start_time": "09:00",
+         "end_time": "12:00", "location": "Telehealth", "session_minutes": 50,
+         "break_minutes": 10, "effective_from": None, "effective_until": None}]
     everyone = cli("availability", "list", "-o", "json")
     assert [b["id"] for b in everyone.json()] == sorted(
         [ids["ana_mon"], ids["ana_wed"], ids["lee_mon"], ids["sam_week"]],
@@ -29,9 +31,10 @@ def test_availability_list_add_remove_timeoff(cli, practice):
     assert added.exit_code == 0, added.output
     block = added.json()
     assert {k: v for k, v in block.items() if k != "id"} == {
-        "provider_id": ids["ana"], "provider": "Ana Ruiz", "days": ["tue", "thu"],
-        "start": "13:00", "end": "16:00", "location": None, "session": 45, "break": 0,
-        "from": str(TUE), "until": str(THU + days(7))}
+        "provider_id": ids["ana"], "provider": "Ana Ruiz", "provider_email": ANA,
+        "weekdays": ["tue", "thu"], "start_time": "13:00", "end_time": "16:00",
+        "location": None, "session_minutes": 45, "break_minutes": 0,
+        "effective_from": str(TUE), "effective_until": str(THU + days(7))}
     assert added.stderr == f"Added availability block #{block['id']} for Ana Ruiz.\n"
     slots = cli("availability", "find", "--client", MAYA, "--therapist", ANA, "--from",
                 str(TUE), "--days", "1", "-o", "json")
@@ -41,8 +44,9 @@ def test_availability_list_add_remove_timeoff(cli, practice):
               "--reason", "holiday", "-o", "json")
     assert off.exit_code == 0, off.output
     assert {k: v for k, v in off.json().items() if k != "id"} == {
-        "provider_id": ids["ana"], "start": iso(TUE, "00:00"), "end": iso(WED, "00:00"),
-        "reason": "holiday"}
+        "provider_id": ids["ana"], "provider": "Ana Ruiz", "provider_email": ANA,
+        "start": iso(TUE, "00:00"), "end": iso(WED, "00:00"), "reason": "holiday",
+        "booked_appointments": []}
     slots = cli("availability", "find", "--client", MAYA, "--therapist", ANA, "--from",
                 str(TUE), "--days", "1", "-o", "json")
     assert slots.json() == []

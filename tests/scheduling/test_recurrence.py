@@ -121,7 +121,7 @@ def test_series_json_shares_one_series_id(cli, practice):
             location="Telehealth"),
         row(practice, booked[2]["id"], "maya", ANA, MON + days(7), "09:00", "09:50",
             series_id=series_id),
-    ], "series_id": series_id, "new_provider": True}
+    ], "series_id": series_id, "new_provider": True, "reactivated_from": None}
     assert result.stderr == (f"Booked 3 appointments (series #{series_id}) with Ana Ruiz.\n"
                              f"{alert(practice.ids['maya'], 'Ana Ruiz')}\n")
 

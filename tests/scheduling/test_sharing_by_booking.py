@@ -65,7 +65,7 @@ def test_booking_with_a_new_provider_shares_demographics_only(
     assert result.json() == {
         "appointments": [row(practice, booked["id"], "maya", ANA, path.day, path.start,
                              path.end, location=path.location)],
-        "series_id": None, "new_provider": True}
+        "series_id": None, "new_provider": True, "reactivated_from": None}
     assert result.stderr == (f"Booked appointment #{booked['id']} with Ana Ruiz.\n"
                              f"{alert(maya, 'Ana Ruiz')}\n")
     assert practice.assignment(maya, ana) == ("new", "appointment")
@@ -121,7 +121,7 @@ def test_booking_with_the_clients_own_provider_says_nothing_new(
     [booked] = practice.appointments()
     assert result.json() == {
         "appointments": [row(practice, booked["id"], "maya", SAM, TUE, "14:00", "14:50")],
-        "series_id": None, "new_provider": False}
+        "series_id": None, "new_provider": False, "reactivated_from": None}
     assert result.stderr == f"Booked appointment #{booked['id']} with Sam Okafor.\n"
     assert practice.assignment(practice.ids["maya"], practice.ids["sam"]) == (
         "new", "intake")

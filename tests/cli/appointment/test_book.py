@@ -177,8 +177,10 @@ def test_dry_run_says_what_would_happen(cli, agenda):
     assert result.exit_code == 0, result.output
     [would] = result.json()["appointments"]
     assert result.json()["new_provider"] is True
-    assert result.stderr == (f"Dry run (nothing written): Booked appointment #{would['id']} "
-                             f"with Lee Park.\n{alert(agenda.ids['maya'], 'Lee Park')}\n")
+    assert (would["id"], result.json()["series_id"]) == (None, None)
+    assert result.stderr == ("Dry run (nothing written): would book 1 appointment with Lee Park "
+                             f"on {when(MON, '09:30')}.\n"
+                             f"{alert(agenda.ids['maya'], 'Lee Park')}\n")
     assert agenda.assignment(agenda.ids["maya"], agenda.ids["lee"]) is None
 
 

@@ -34,7 +34,8 @@ def test_cancel_with_a_reason_then_again_is_a_no_op(cli, practice):
 
 def test_cancel_late_and_no_show(cli, practice):
     [future] = practice.book(MAYA, SAM, at(MON, "10:00"))
-    [past] = practice.book(MAYA, SAM, at(TODAY - days(1), "10:00"), outside_availability=True)
+    [past] = practice.book(MAYA, SAM, at(TODAY - days(1), "10:00"), outside_availability=True,
+                           force=True)
     late = cli("appointment", "cancel", str(future), "--late", "--reason", "an hour before")
     assert late.exit_code == 0, late.output
     assert late.stderr == "1 appointment(s) now late-cancelled.\n"

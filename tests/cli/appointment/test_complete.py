@@ -11,7 +11,8 @@ from tests.fixtures.schedule_db import MAYA, MON, SAM, TODAY, at, days
 
 def test_complete(cli, practice):
     [future] = practice.book(MAYA, SAM, at(MON, "10:00"))
-    [past] = practice.book(MAYA, SAM, at(TODAY - days(1), "10:00"), outside_availability=True)
+    [past] = practice.book(MAYA, SAM, at(TODAY - days(1), "10:00"), outside_availability=True,
+                           force=True)
     early = cli("appointment", "complete", str(future))
     assert early.exit_code == 5, early.output
     assert early.stderr == f"Error: appointment #{future} has not started yet\n"

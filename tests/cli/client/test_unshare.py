@@ -72,7 +72,8 @@ def test_unshare_remove_waits_for_upcoming_appointments(cli, practice):
     from clinicctl.scheduling.recurrence import make_recurrence
 
     maya, ana = practice.ids["maya"], practice.ids["ana"]
-    practice.book(MAYA, ANA, at(TODAY - days(1), "10:00"), outside_availability=True)
+    practice.book(MAYA, ANA, at(TODAY - days(1), "10:00"), outside_availability=True,
+                  force=True)
     [first, _] = practice.book(MAYA, ANA, at(MON, "10:00"),
                                recurrence=make_recurrence(repeat="weekly", count=2))
     before = snapshot(practice.url)

@@ -32,7 +32,8 @@ def test_future_appointments_respect_availability_unless_marked(cli, exchange_pr
     result = cli("import", "appointments", appointment_file(tmp_path, outside + "true"),
                  "-o", "json")
     assert result.exit_code == 0, result.output
-    assert result.json() == {"created": 1, "updated": 0, "unchanged": 0}
+    assert result.json() == {"created": 1, "updated": 0, "unchanged": 0, "new_to_provider": 1,
+                             "reactivated": 0}
     # Lee is new to Omar: he is in Lee's list with demographics only, as a booking does.
     listed = cli("client", "list", "--provider", LEE, "-o", "json").json()
     assert "Omar" in [c["first_name"] for c in listed]
@@ -52,7 +53,8 @@ def test_changing_an_appointments_status_by_import_updates_it(cli, exchange_prac
     result = cli("import", "appointments", write(tmp_path, "u.csv", out.getvalue()),
                  "-o", "json")
     assert result.exit_code == 0, result.output
-    assert result.json() == {"created": 0, "updated": 1, "unchanged": 0}
+    assert result.json() == {"created": 0, "updated": 1, "unchanged": 0, "new_to_provider": 0,
+                             "reactivated": 0}
     shown = cli("appointment", "show", row["id"], "-o", "json").json()
     assert shown["status"] == "no-show"
 

@@ -279,7 +279,7 @@ def test_future_appointments_move_and_the_rest_stay(cli, practice):
     [cancelled] = practice.book(MAYA, SAM, at(TUE, "10:00"))
     cancel(practice, cancelled)
     [past] = practice.book(MAYA, SAM, at(TODAY - dt.timedelta(days=2), "10:00"),
-                           outside_availability=True)
+                           outside_availability=True, force=True)
     # Rex's appointment stays: he is not in Sam's active caseload.
     [rex] = practice.book("Rex Moss", SAM, at(THU, "10:00"))
     set_status(practice, "Rex Moss", SAM, "inactive")
