@@ -150,6 +150,7 @@ WALKTHROUGH: list[Callable[[Demo], None]] = [
 
 def conclude(demo: Demo) -> None:
     from clinicctl.charts import sharing
+    from clinicctl.charts.access_report import staff_access
     from clinicctl.oversight import audit_log
 
     out = demo.out
@@ -157,7 +158,7 @@ def conclude(demo: Demo) -> None:
         denied = audit_log.list_for(session, manager, client_ref=WALK.name, outcome="denied")
         verified = audit_log.verify_for(session, manager)
         _, section = sharing.sharing_section(session, manager, WALK.name)
-        _, report = sharing.access_report(session, manager, WALK.name)
+        _, report = staff_access(session, manager, WALK.name)
     check(verified.ok, "the audit chain verifies")
     check(len(denied) == demo.refusals, "the refused attempts are in the audit trail")
     providers = [p.provider for p in section]

@@ -141,13 +141,14 @@ def end_chart_share(demo: Demo) -> None:
 def sharing_and_access(demo: Demo) -> None:
     """The chart-sharing section and the access report: who can see what, and why."""
     from clinicctl.charts import sharing
+    from clinicctl.charts.access_report import staff_access
 
     out = demo.out
     demo.step(f"The chart-sharing section and the access report for {WALK.name}")
     demo.command(MANAGER, "client", "sharing", WALK.name)
     with demo.acting_as(MANAGER) as (session, manager):
         _, section = sharing.sharing_section(session, manager, WALK.name)
-        _, report = sharing.access_report(session, manager, WALK.name)
+        _, report = staff_access(session, manager, WALK.name)
     check(all(not p.shares_to for p in section), "no chart share is active at the end")
     names = {p.provider_id: p.provider for p in section}
     out.table(["Provider", "Status", "Diagnosis", "Chart shared to"],
