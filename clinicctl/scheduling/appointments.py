@@ -255,7 +255,16 @@ def reschedule(session: Session, actor: Staff, appointment_id: int, *, at: str,
 def record_move(session: Session, actor: Staff, appointment_id: int, from_provider_id: int,
                 to_provider_id: int) -> None:
     """Remember the former provider of a moved appointment: their calendar export keeps the
-    event, cancelled, so calendars that imported it drop it (``scheduling/calendar.py``)."""
+    event, cancelled, so calendars that imported it drop it (``scheduling/calendar.py``).
+
+    Call it after the provider change is flushed. For a staff login on PostgreSQL the
+    database has already recorded the move itself (migration 0006's trigger: the login may
+    not write the table); on SQLite and for the administrator, who acts ``--as`` a staff
+    member the database does not know, clinicctl writes the row."""
+    from clinicctl.oversight.logins import reads_through_functions
+
+    if reads_through_functions(session):  # a staff login: the trigger wrote it
+        return
     session.add(AppointmentMove(appointment_id=appointment_id,
                                 from_provider_id=from_provider_id,
                                 to_provider_id=to_provider_id, moved_by_id=actor.id))

@@ -101,6 +101,13 @@ def _moves(session: Session, appointment_ids: list[int]) -> dict[int, int]:
     """How often each appointment changed provider (``appointment_move``)."""
     if not appointment_ids:
         return {}
+    from clinicctl.oversight.logins import reads_through_functions
+
+    if reads_through_functions(session):  # a staff login reads only the moves it may see
+        found = session.execute(text("SELECT appointment_id, moves FROM "
+                                     "clinicctl_move_counts(CAST(:ids AS integer[]))"),
+                                {"ids": appointment_ids}).all()
+        return {int(row[0]): int(row[1]) for row in found}
     rows = session.execute(
         select(AppointmentMove.appointment_id, func.count())
         .where(AppointmentMove.appointment_id.in_(appointment_ids))

@@ -264,6 +264,16 @@ def test_migration_0006_loses_nothing_and_goes_back(cli, cast, db_url, tmp_path)
                     "SELECT relrowsecurity FROM pg_class WHERE relname = 'appointment_move'"
                 )).scalar()
             assert secured is True
+            # Downgraded, the database no longer records moves into a table that is gone.
+            command.downgrade(migrate.alembic_config(engine), "0005")
+            with engine.connect() as conn:
+                left = conn.execute(text(
+                    "SELECT (SELECT count(*) FROM pg_trigger "
+                    "WHERE tgname = 'appointment_move_record'), (SELECT count(*) FROM pg_proc "
+                    "WHERE proname IN ('clinicctl_record_move', 'clinicctl_move_counts'))"
+                )).one()
+            assert tuple(left) == (0, 0)
+            migrate.upgrade(engine)
     finally:
         engine.dispose()
     verified = cli("audit", "verify", "-o", "json")
@@ -290,20 +300,116 @@ def test_logins_record_moves_only_as_clinicctl_does(cli, cast, db_url, tmp_path)
                           cast.provider_a, "--output", str(out))
         assert exported.exit_code == 0, exported.output
         assert "STATUS:CANCELLED" in out.read_text()
-        # Everyone active reads the moves, as they read the schedule.
-        lee = logins.url_of(cast.provider_c)
-        assert sql(lee, "SELECT count(*) FROM appointment_move") == [(1,)]
+        # One row, written by the database: moved by the scheduler's login, just now.
+        [(moved_by, moved_at, count)] = sql(
+            db_url, "SELECT moved_by_id, moved_at, count(*) OVER () FROM appointment_move")
+        assert count == 1
+        assert moved_by == staff_id(db_url, cast.scheduler)
+        assert abs(dt.datetime.now(dt.UTC) - moved_at) < dt.timedelta(seconds=60)
         sam, ana, lee_id = (staff_id(db_url, e) for e in (cast.provider_a, cast.provider_b,
                                                            cast.provider_c))
-        # A made-up move: the appointment is not Lee's, and Lee is not the one moving it.
-        error = refused(lee, "INSERT INTO appointment_move (appointment_id, from_provider_id, "
-                        "to_provider_id, moved_by_id, moved_at) VALUES (%s, %s, %s, %s, now())",
-                        (appointment["id"], ana, lee_id, lee_id))
-        assert "row-level security" in error
-        error = refused(lee, "INSERT INTO appointment_move (appointment_id, from_provider_id, "
-                        "to_provider_id, moved_by_id, moved_at) VALUES (%s, %s, %s, %s, now())",
-                        (appointment["id"], sam, ana, sam))
-        assert "row-level security" in error
-        assert "permission denied" in refused(lee, "DELETE FROM appointment_move")
-        assert "permission denied" in refused(lee, "UPDATE appointment_move SET "
-                                              "from_provider_id = to_provider_id")
+        # The two providers involved read it; a bystander provider does not.
+        sam_url = logins.url_of(cast.provider_a)
+        assert sql(sam_url, "SELECT from_provider_id, to_provider_id FROM appointment_move"
+                   ) == [(sam, ana)]
+        lee = logins.url_of(cast.provider_c)
+        assert sql(lee, "SELECT count(*) FROM appointment_move") == [(0,)]
+        # No login writes a move, however plausible: not the bystander, not the former
+        # provider naming themselves, not through the id sequence.
+        for url, row in ((lee, (appointment["id"], ana, lee_id, lee_id)),
+                         (sam_url, (appointment["id"], sam, ana, sam))):
+            error = refused(url, "INSERT INTO appointment_move (appointment_id, "
+                            "from_provider_id, to_provider_id, moved_by_id, moved_at) "
+                            "VALUES (%s, %s, %s, %s, '2020-01-01')", row)
+            assert "permission denied" in error
+        assert "permission denied" in refused(
+            sam_url, "SELECT nextval(pg_get_serial_sequence('appointment_move', 'id'))")
+        for url in (lee, sam_url):
+            assert "permission denied" in refused(url, "DELETE FROM appointment_move")
+            assert "permission denied" in refused(url, "UPDATE appointment_move SET "
+                                                  "from_provider_id = to_provider_id")
+        assert sql(db_url, "SELECT count(*) FROM appointment_move") == [(1,)]
+
+
+def test_each_move_is_recorded_once_naming_who_moved_it(cli, cast, open_session):
+    from sqlalchemy import select
+
+    from clinicctl.models import AppointmentMove
+
+    appointment = book(cli, cast, cast.provider_a, f"{MON} 10:00")
+    moved = cli("appointment", "reschedule", str(appointment["id"]), "--at", f"{MON} 11:00",
+                "--provider", cast.provider_b, "--outside-availability", actor=cast.scheduler)
+    assert moved.exit_code == 0, moved.output
+    with open_session(write=False) as s:
+        [move] = s.scalars(select(AppointmentMove)).all()
+        assert move.moved_by_id == cast.id_of(open_session, cast.scheduler)
+        assert (move.from_provider_id, move.to_provider_id) == (
+            cast.id_of(open_session, cast.provider_a), cast.id_of(open_session, cast.provider_b))
+        assert abs(dt.datetime.now(dt.UTC) - move.moved_at) < dt.timedelta(seconds=60)
+
+
+@pytest.mark.skipif(not POSTGRES, reason="database logins and row-level security are "
+                    "PostgreSQL's")
+def test_a_reassign_through_a_login_is_recorded_once_by_the_database(cli, cast, db_url,
+                                                                     open_session):
+    from clinicctl.people.refs import resolve_staff
+    from clinicctl.scheduling import availability
+    from tests.fixtures.pg_logins import logins_for, run_as, sql, staff_id
+
+    with open_session() as s:
+        availability.add_block(s, resolve_staff(s, cast.owner), cast.provider_b,
+                               days="mon", start="09:00", end="12:00")
+    appointment = book(cli, cast, cast.provider_a, f"{MON} 10:00")
+    with logins_for(db_url) as logins:
+        logins.bind(cast.manager)
+        handed = run_as(logins.url_of(cast.manager), "staff", "reassign", cast.provider_a,
+                        "--to", cast.provider_b, "--appointments", "future")
+        assert handed.exit_code == 0, handed.output
+    assert sql(db_url, "SELECT appointment_id, from_provider_id, to_provider_id, moved_by_id "
+               "FROM appointment_move") == [
+        (appointment["id"], staff_id(db_url, cast.provider_a),
+         staff_id(db_url, cast.provider_b), staff_id(db_url, cast.manager))]
+
+
+@pytest.mark.skipif(not POSTGRES, reason="database logins and row-level security are "
+                    "PostgreSQL's")
+def test_calendar_exporters_logins_export_moves_as_the_administrator_does(cli, cast, db_url,
+                                                                           tmp_path):
+    from tests.fixtures.pg_logins import logins_for, run_as, sql
+
+    # Sam -> Ana -> Lee; the scoped custodian covers Lee only.
+    appointment = book(cli, cast, cast.provider_a, f"{MON} 10:00")
+    for provider, hour in ((cast.provider_b, 11), (cast.provider_c, 12)):
+        moved = cli("appointment", "reschedule", str(appointment["id"]), "--at",
+                    f"{MON} {hour}:00", "--provider", provider, "--outside-availability")
+        assert moved.exit_code == 0, moved.output
+    _, admin_sam = calendar(cli, cast.provider_a, tmp_path)
+    _, admin_lee = calendar(cli, cast.provider_c, tmp_path)
+    with logins_for(db_url) as logins:
+        for email in (cast.biller, cast.scoped_custodian):
+            logins.bind(email)
+
+        def export(email: str, provider: str) -> dict[str, dict]:
+            out = tmp_path / "login.ics"
+            result = run_as(logins.url_of(email), "export", "calendar", "--provider",
+                            provider, "--output", str(out))
+            assert result.exit_code == 0, result.output
+            return {str(e["uid"]): {"status": str(e["status"]),
+                                    "sequence": int(e.decoded("sequence"))}
+                    for e in icalendar.Calendar.from_ical(out.read_text()).walk("VEVENT")}
+
+        pick = ("status", "sequence")
+        as_admin = {uid: {k: e[k] for k in pick} for uid, e in admin_sam.items()}
+        assert [e["status"] for e in as_admin.values()] == ["CANCELLED"]
+        assert export(cast.biller, cast.provider_a) == as_admin
+        # The custodian reads only the move into Lee's calendar, yet numbers it the same.
+        custodian = logins.url_of(cast.scoped_custodian)
+        assert sql(custodian, "SELECT count(*) FROM appointment_move") == [(1,)]
+        assert export(cast.scoped_custodian, cast.provider_c) == {
+            uid: {k: e[k] for k in pick} for uid, e in admin_lee.items()}
+        # Counts are for calendar exporters only.
+        logins.bind(cast.provider_c)
+        assert sql(logins.url_of(cast.provider_c), "SELECT count(*) FROM "
+                   "clinicctl_move_counts(ARRAY[%s])", (appointment["id"],)) == [(0,)]
+        assert sql(logins.url_of(cast.biller), "SELECT moves FROM "
+                   "clinicctl_move_counts(ARRAY[%s])", (appointment["id"],)) == [(2,)]
