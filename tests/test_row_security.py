@@ -470,3 +470,66 @@ def test_cli_and_raw_sql_show_the_same_audit_events(matrix, viewer):
     assert seen_cli == seen_sql
     if viewer in ("owner", "custodian", "custodian_scoped"):
         assert seen_sql, viewer
+
+
+# --- the name keys are the names' (migration 0005) -------------------------------------------
+
+def test_a_login_cannot_give_a_client_another_name_s_keys(practice, db_url):
+    """The keys are what a typed name resolves by: a login that may edit a client cannot make
+    "Chloe Martin" name Maya Chen's chart, by search_key or name_key, nor insert a client
+    whose keys name someone else; the keys of its own edits still go through."""
+    cast, logins = practice
+    logins.bind(cast.scheduler)
+    maya = cast.client_id
+    for email in (cast.scheduler, cast.manager, OWNER_EMAIL, cast.provider_a):
+        url = logins.url_of(email)
+        for column in ("search_key", "name_key"):
+            error = refused(url, f"UPDATE client SET {column} = 'chloe martin' WHERE id = %s",
+                            (maya,))
+            assert f"client.{column} must be the key of the name" in error, (email, error)
+        # Renaming without the keys is refused too; renaming with them goes through.
+        assert "client.name_key" in refused(
+            url, "UPDATE client SET first_name = 'Chloé', last_name = 'Martin' WHERE id = %s",
+            (maya,))
+    assert sql(db_url, "SELECT name_key, search_key FROM client WHERE id = %s", (maya,)) == [
+        ("maya chen", "maya chen")]
+    sql(logins.url_of(cast.scheduler), "UPDATE client SET first_name = 'Máya', "
+        "name_key = 'máya chen', search_key = 'maya chen' WHERE id = %s", (maya,))
+    assert sql(db_url, "SELECT first_name FROM client WHERE id = %s", (maya,)) == [("Máya",)]
+
+    insert = ("INSERT INTO client (first_name, last_name, name_key, search_key, dob, created_at)"
+              " VALUES ('Eve', 'Intruder', %s, %s, '1990-01-01', now())")
+    url = logins.url_of(cast.scheduler)
+    assert "client.search_key" in refused(url, insert, ("eve intruder", "chloe martin"))
+    assert "client.name_key" in refused(url, insert, ("chloe martin", "eve intruder"))
+    sql(url, insert, ("eve intruder", "eve intruder"))
+    assert sql(db_url, "SELECT count(*) FROM client WHERE name_key = 'eve intruder'") == [(1,)]
+    assert run_as(url, "client", "show", "Chloe Martin").exit_code == 3
+
+
+def test_a_manager_cannot_rename_a_records_custodian_by_key(practice, db_url, tmp_path):
+    """Only the owner changes a records custodian; the keys follow the name, so a manager
+    cannot give a custodian's row the owner's keys either (or any other staff row)."""
+    cast, logins = practice
+    rae, ana = staff_id(db_url, cast.custodian), staff_id(db_url, cast.provider_b)
+    manager = logins.url_of(cast.manager)
+    for column in ("search_key", "name_key"):
+        for target in (rae, ana):
+            error = refused(manager, f"UPDATE staff SET {column} = 'dana reyes' WHERE id = %s",
+                            (target,))
+            assert f"staff.{column} must be the key of the name" in error or (
+                target == rae and "only the owner changes a records custodian" in error), error
+    assert "only the owner changes a records custodian" in refused(
+        manager, "UPDATE staff SET name = 'Dana Reyes', name_key = 'dana reyes', "
+        "search_key = 'dana reyes' WHERE id = %s", (rae,))
+    assert sql(db_url, "SELECT name, name_key, search_key FROM staff WHERE id = %s", (rae,)
+               ) == [("Rae Quinn", "rae quinn", "rae quinn")]
+    # Through clinicctl (import staff) the manager renames a provider, the owner a custodian.
+    for actor, email, name in ((cast.manager, cast.provider_b, "Ána Ruiz"),
+                               (OWNER_EMAIL, cast.custodian, "Raé Quinn")):
+        path = tmp_path / "staff.csv"
+        path.write_text(f"email,name\n{email},{name}\n", encoding="utf-8")
+        renamed = run_as(logins.url_of(actor), "import", "staff", str(path))
+        assert renamed.exit_code == 0, renamed.output
+    assert dict(sql(db_url, "SELECT id, search_key FROM staff WHERE id IN (%s, %s)",
+                    (ana, rae))) == {ana: "ana ruiz", rae: "rae quinn"}

@@ -271,3 +271,57 @@ def test_a_staff_login_changes_a_name_and_its_key(db_url, open_session, tmp_path
         shown = run_as(url, "staff", "show", "anna ruiz", "-o", "json")
         assert shown.exit_code == 0, shown.output
         assert shown.json()["name"] == "Ánna Ruíz"
+
+
+# --- the database computes the keys the code does (PostgreSQL) ---------------------------------
+
+NAMES = SAMPLES + [
+    "Chloé Martin", "chloe martin", "CHLOÉ  MARTIN", "Chlo\u0065\u0301 Martin", "Zoë", "Noël",
+    "François Ça", "Đặng Văn Lâm", "Trần Hưng Đạo", "Phạm Thị Hồng Nhung", "Ngô Bảo Châu",
+    "ǅemal Ǉubić", "Dvořák", "Łódź Wałęsa", "Øystein Ærø", "Þórður Guðmundsdóttir",
+    "Œuvre Cœur", "Straße ẞ", "ﬀolk ﬃ ﬆ", "Ĳsbrand", "Ħal Ġarġ", "İzmir ıĞ", "Ångström",
+    "Ῥόδος ᾼ ᾳ ΐ", "Σίσυφος ΣΟΦΟΣ", "Ἀθηνᾶ", "Дми́трий Ёлкин", "ЙОГУРТ", "Ґанна Їжак",
+    "שָׁלוֹם כהן", "مُحَمَّد عَلِيّ", "김민준 한", "山田 太郎", "ｔａｎａｋａ　ﾀﾛｳ", "李 小龍",
+    "😀 Smile", "👩\u200d⚕️ Doc", "x\u0301\u0323\u0302y", "a\u0345b", "\u0345",
+    "tab\tname", "new\nline", "nbsp\u00a0name", "\u2003em\u2002en\u3000ideo\u205f",
+    "\u1680ogham\u180e", "zero\u200bwidth", " \u00a0 lead trail \u2029 ", "x\u00a8y \u00b4",
+    "ǰ ŉ ẖ", "ᏸ ꭰ Ᏸ", "ǈ ǋ ǲ", "ℌ ℍ K Å ™ ½ ²", "𝔄𝔟𝔠 𝐀", "𐐀𐐨", "\u1e9e\u00df", "x" * 450,
+    "é" * 450, "ﬃ" * 150, "",
+]
+
+
+@pytest.fixture
+def pg_url(db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    return db_url
+
+
+def test_the_database_computes_the_name_keys_the_code_does(pg_url):
+    """`clinicctl_name_key` and `clinicctl_search_key` (0005) give `refs.name_key` and
+    `refs.search_key` for names in many scripts and spacings."""
+    from clinicctl.people.refs import name_key, search_key
+    from tests.fixtures.pg_logins import sql
+
+    rows = sql(pg_url, "SELECT n, clinicctl_name_key(n), clinicctl_search_key(n) "
+                       "FROM unnest(%s::text[]) AS n", (NAMES,))
+    assert [(n, name_key(n), search_key(n)) for n in NAMES] == rows
+    assert {n: k for n, _, k in rows}["Straße ẞ"] == "strasse ss"
+
+
+def test_the_database_keys_every_character_as_the_code_does(pg_url):
+    """The keys are built letter by letter (whitespace aside), so agreeing on every assigned
+    character, alone and inside a name, is agreeing on every name."""
+    import unicodedata
+
+    from clinicctl.people.refs import name_key, search_key
+    from tests.fixtures.pg_logins import sql
+
+    characters = [chr(code) for code in range(1, 0x110000)
+                  if unicodedata.category(chr(code)) not in ("Cn", "Cs", "Co")]
+    texts = characters + [f"A{c}b" for c in characters[::7]]
+    rows = sql(pg_url, "SELECT clinicctl_name_key(n), clinicctl_search_key(n) "
+                       "FROM unnest(%s::text[]) AS n", (texts,))
+    wrong = [(t, row) for t, row in zip(texts, rows, strict=True)
+             if row != (name_key(t), search_key(t))]
+    assert wrong == []
