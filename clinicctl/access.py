@@ -376,6 +376,8 @@ EXPORTERS = {
     "audit": ("owner", "manager", CUSTODIAN),
     "appointments": (*APPOINTMENT_EXCHANGERS, CUSTODIAN),
     "calendar": (*APPOINTMENT_EXCHANGERS, CUSTODIAN),
+    # Clients, care teams and chart shares as well as appointments: as `export clients`.
+    "fhir": ("owner", "manager", CUSTODIAN),
 }
 IMPORTERS = {
     "locations": ("owner", "manager"),

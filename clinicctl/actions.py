@@ -82,6 +82,7 @@ class Action(StrEnum):
     EXPORT_AUDIT = "export.audit"
     EXPORT_APPOINTMENTS = "export.appointments"
     EXPORT_CALENDAR = "export.calendar"
+    EXPORT_FHIR = "export.fhir"
     IMPORT_LOCATIONS = "import.locations"
     IMPORT_SERVICES = "import.services"
     IMPORT_CLIENTS = "import.clients"

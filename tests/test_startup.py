@@ -1,6 +1,6 @@
 """Startup cost: ``--help`` and ``--version`` load neither SQLAlchemy nor Alembic nor the models
-nor rich tables, and data commands never load Alembic. Each check runs in a fresh interpreter,
-because this test process has long since imported everything."""
+nor rich tables nor the FHIR models, and data commands never load Alembic or FHIR. Each check
+runs in a fresh interpreter, because this test process has long since imported everything."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from clinicctl.cli import app
 
 def loaded():
     return sorted(m for m in sys.modules
-                  if m.split(".")[0] in ("sqlalchemy", "alembic")
+                  if m.split(".")[0] in ("sqlalchemy", "alembic", "fhir", "fhir_core")
                   or m in ("clinicctl.models", "clinicctl.migrate", "clinicctl.db",
                            "rich.table", "rich.progress", "icalendar", "dateutil"))
 
@@ -56,7 +56,8 @@ def test_help_and_version_load_no_database_code(tmp_path, flag):
 @pytest.mark.parametrize("args", [("client", "--help"), ("client", "share", "--help"),
                                   ("note", "list", "--help"), ("export", "--help"),
                                   ("import", "clients", "--help"),
-                                  ("export", "calendar", "--help")], ids=" ".join)
+                                  ("export", "calendar", "--help"), ("export", "fhir", "--help")],
+                         ids=" ".join)
 def test_command_help_loads_no_database_code(tmp_path, args):
     report, done = probe(tmp_path, *args)
     assert report["exit_code"] in (0, None), done.stderr
@@ -73,6 +74,7 @@ def test_data_command_does_not_load_alembic(tmp_path, db_url):
     assert not [m for m in loaded if m.split(".")[0] == "alembic"]
     assert "clinicctl.migrate" not in loaded
     assert "rich.table" not in loaded  # JSON output needs no table
+    assert not [m for m in loaded if m.split(".")[0] in ("fhir", "fhir_core")]
 
 
 def test_help_prints_brackets_as_written(cli):

@@ -18,8 +18,8 @@ from clinicctl.commands._common import (
 from clinicctl.output import message
 
 app = command_group(
-    help="Export data as CSV or JSON (never chart notes or documents), and a provider's "
-    "calendar as iCalendar.")
+    help="Export data as CSV or JSON (never chart notes or documents), a provider's "
+    "calendar as iCalendar, and the practice as a FHIR R4 bundle.")
 
 
 class ExportFormat(StrEnum):
@@ -187,3 +187,29 @@ def export_audit(ctx: typer.Context, from_: FromFilter = None, to: ToFilter = No
     Example: clinicctl export audit --from 2026-11-01 --output audit.csv
     """
     _export(ctx, "audit", fmt, output, first_day=from_, last_day=to)
+
+
+@app.command("fhir")
+def export_fhir(ctx: typer.Context, provider: ProviderFilter = None,
+                from_: Annotated[str | None, typer.Option(
+                    "--from", help="Appointments from this day (YYYY-MM-DD).")] = None,
+                to: Annotated[str | None, typer.Option(
+                    "--to", help="Appointments to this day, inclusive.")] = None,
+                output: OutputOption = None) -> None:
+    """The practice as a FHIR R4 Bundle (JSON): Organization, Practitioner and
+    PractitionerRole per provider, Patient and CareTeam per client, Consent per active
+    chart share, Appointment per appointment starting in --from/--to.
+
+    Never chart notes or documents. Resource ids are stable across exports (patient-12).
+
+    Example: clinicctl export fhir --from 2026-12-01 --to 2026-12-31 --output practice.json
+    """
+    from clinicctl.exchange.fhir_bundle import export_fhir as build
+
+    with output_file(output) as out:
+        with session(ctx) as (db, actor):
+            result = build(db, actor, provider_ref=provider, first_day=from_, last_day=to)
+        out.write(result.json)
+    if output is not None and str(output) != "-":
+        total = sum(result.counts.values())
+        message(f"Exported {total} FHIR resource{'s' if total != 1 else ''} to {output}.")
