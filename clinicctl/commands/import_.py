@@ -26,8 +26,8 @@ app = command_group(
     "The columns are those of the matching export; re-importing a file changes nothing.")
 
 FileArg = Annotated[Path, typer.Argument(
-    metavar="FILE", allow_dash=True, help="CSV file, UTF-8 with or without a BOM ('-' for "
-    "stdin).", show_default=False)]
+    metavar="FILE", allow_dash=True, help="CSV file, UTF-8 with or without a BOM unless "
+    "--encoding says otherwise ('-' for stdin).", show_default=False)]
 
 
 MapOption = Annotated[list[str] | None, typer.Option(

@@ -202,3 +202,36 @@ def test_stdin_in_cp1252(cli, db_url):
     # characters each, which shows the encoding was applied.
     assert result.exit_code == 0, result.output
     assert any(c["first_name"] == "JosÃ©" for c in cli("client", "list", "-o", "json").json())
+
+
+def test_a_comma_file_with_semicolons_in_cells_stays_comma_separated(cli, db_url, tmp_path):
+    path = write(tmp_path, "c.csv", "first_name,last_name,dob,address\n"
+                 "Ida,Wells,1962-07-16,Flat 2; 3 Elm St\n"
+                 "Ned,Kelly,1955-01-02,\"4 Oak; Rear, Unit 1\"\n")
+    result = cli("import", "clients", path, "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert result.json()["created"] == 2
+
+
+def test_latin_1_and_cp1252_only_characters(cli, db_url, tmp_path):
+    latin = write_bytes(tmp_path, "l.csv", "first_name,last_name,dob,external_id\n"
+                        "Åsa,Øster,1970-01-01,L-1\n".encode("latin-1"))
+    assert cli("import", "clients", latin, "--encoding", "latin-1").exit_code == 0
+    assert client(cli, "L-1")["last_name"] == "Øster"
+    # A byte cp1252 does not define is named, with the next thing to try.
+    odd = write_bytes(tmp_path, "o.csv", b"first_name,last_name,dob\nA\x81,B,1970-01-01\n")
+    result = cli("import", "clients", odd, "--encoding", "cp1252")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"Error: {odd} is not cp1252 text; try --encoding latin-1\n"
+
+
+def test_duplicate_rows_are_merged_in_the_other_kinds_too(cli, db_url, tmp_path):
+    path = write(tmp_path, "s.csv", "Email,Name,Roles\n"
+                 "new@riverside.example,New Person,scheduler\n"
+                 "new@riverside.example,New Person,scheduler\n")
+    result = cli("import", "staff", path, "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert result.json() == {"created": 1, "updated": 0, "unchanged": 0,
+                             "duplicates_merged": 1}
+    assert result.stderr == ("Imported staff: 1 created, 0 updated, 0 unchanged. "
+                             "1 duplicate rows merged.\n")
