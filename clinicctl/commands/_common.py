@@ -105,11 +105,13 @@ def report_change(text: str, *, dry_run: bool) -> None:
 
 
 @contextmanager
-def open_csv(path: Path, encoding: str = "utf-8") -> Iterator[TextIO]:
-    """The file (or stdin for '-') as text in ``encoding``; UTF-8 with or without a BOM."""
+def open_csv(path: Path, encoding: str | None = None) -> Iterator[TextIO]:
+    """The file (or stdin for '-') as text in ``encoding``, by default UTF-8 with or without
+    a BOM. A command with ``--encoding`` passes it: a decoding error then says what to try."""
+    hint = ("" if encoding is None else "; if it came from Windows or Excel, try --encoding "
+            "cp1252" if encoding == "utf-8" else "; try --encoding latin-1")
+    encoding = encoding or "utf-8"
     codec = "utf-8-sig" if encoding == "utf-8" else encoding
-    hint = ("; if it came from Windows or Excel, try --encoding cp1252"
-            if encoding == "utf-8" else "; try --encoding latin-1")
     if str(path) == "-":
         stdin = sys.stdin
         if hasattr(stdin, "reconfigure"):

@@ -61,8 +61,13 @@ def write_json_stream(rows: Iterable[Mapping[str, Any]], columns: Sequence[str],
 
 def read_rows(handle: IO[str], *, required: tuple[str, ...], optional: tuple[str, ...],
               file_format: FileFormat | None = None) -> CsvRows:
-    """Rows of a header-driven CSV as (row number, cells); row 1 is the header."""
-    return CsvRows(handle, required, optional, file_format or FileFormat())
+    """Rows of a header-driven CSV as (row number, cells); row 1 is the header.
+
+    An import gives the ``file_format`` of its options: then a row that repeats an earlier
+    one exactly is merged, and a missing column's error points to ``--map``. Without one
+    (the sharing batch) every row is its own."""
+    return CsvRows(handle, required, optional, file_format or FileFormat(),
+                   importing=file_format is not None)
 
 
 class CsvRows:
@@ -72,8 +77,9 @@ class CsvRows:
     counted in ``duplicates``."""
 
     def __init__(self, handle: IO[str], required: tuple[str, ...], optional: tuple[str, ...],
-                 file_format: FileFormat) -> None:
+                 file_format: FileFormat, *, importing: bool = True) -> None:
         self.handle = handle
+        self.importing = importing
         self.required = required
         self.optional = optional
         self.format = file_format
@@ -112,9 +118,9 @@ class CsvRows:
             raise InvalidInput(f"row 1: column {repeated[0]!r} appears more than once{also}")
         missing = [name for name in self.required if name not in columns]
         if missing:
+            hint = "; map another name with --map 'Header=column'" if self.importing else ""
             raise InvalidInput(f"row 1: missing column {missing[0]!r} "
-                               f"(expected {','.join(expected)}; map another name with "
-                               "--map 'Header=column')")
+                               f"(expected {','.join(expected)}{hint})")
         unknown = [name for name, column in zip(header, columns, strict=True)
                    if column not in expected]
         if unknown:
@@ -138,7 +144,7 @@ class CsvRows:
                                        f"found {len(stripped)}")
                 digest = hashlib.blake2b("\x1f".join(stripped).encode(), digest_size=16
                                          ).digest()
-                if digest in seen:
+                if self.importing and digest in seen:
                     self.duplicates += 1
                     continue
                 seen.add(digest)
