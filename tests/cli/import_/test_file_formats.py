@@ -10,7 +10,7 @@ import pytest
 
 from tests.fixtures.exchange_db import write
 from tests.fixtures.practice_db import snapshot
-from tests.fixtures.schedule_db import SAM
+from tests.fixtures.schedule_db import ANA, SAM
 
 
 def write_bytes(tmp_path: Path, name: str, data: bytes) -> str:
@@ -235,3 +235,16 @@ def test_duplicate_rows_are_merged_in_the_other_kinds_too(cli, db_url, tmp_path)
                              "duplicates_merged": 1}
     assert result.stderr == ("Imported staff: 1 created, 0 updated, 0 unchanged. "
                              "1 duplicate rows merged.\n")
+
+
+def test_the_client_s_date_of_birth_in_assignments_follows_the_date_format(cli, practice,
+                                                                          tmp_path):
+    path = write(tmp_path, "a.csv", "Client First Name,Client Last Name,Client DOB,Provider\n"
+                 f"Maya,Chen,04/12/1990,{ANA}\n")
+    result = cli("import", "assignments", path, "--date-format", "%m/%d/%Y", "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert result.json()["created"] == 1
+    bad = cli("import", "assignments", path)
+    assert bad.exit_code == 2, bad.output
+    assert bad.stderr.startswith("Error: row 2, column client_dob: invalid client date of "
+                                 "birth '04/12/1990': expected YYYY-MM-DD; for another format")
