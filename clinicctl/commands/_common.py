@@ -105,27 +105,33 @@ def report_change(text: str, *, dry_run: bool) -> None:
 
 
 @contextmanager
-def open_csv(path: Path) -> Iterator[TextIO]:
-    """The file (or stdin for '-') as UTF-8 text, with or without a BOM."""
+def open_csv(path: Path, encoding: str | None = None) -> Iterator[TextIO]:
+    """The file (or stdin for '-') as text in ``encoding``, by default UTF-8 with or without
+    a BOM. A command with ``--encoding`` passes it: a decoding error then says what to try."""
+    hint = ("" if encoding is None else "; if it came from Windows or Excel, try --encoding "
+            "cp1252" if encoding == "utf-8" else "; try --encoding latin-1")
+    encoding = encoding or "utf-8"
+    codec = "utf-8-sig" if encoding == "utf-8" else encoding
     if str(path) == "-":
         stdin = sys.stdin
         if hasattr(stdin, "reconfigure"):
             # Spreadsheets put a BOM in front of UTF-8 CSV; read it the same way as a file.
-            stdin.reconfigure(encoding="utf-8-sig", newline="")
+            stdin.reconfigure(encoding=codec, newline="")
         try:
             yield stdin
         except UnicodeDecodeError:
-            raise InvalidInput("standard input is not UTF-8 text") from None
+            raise InvalidInput(f"standard input is not {encoding} text{hint}") from None
         return
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
+        handle = path.open(encoding=codec, newline="")
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
     with handle:
         try:
             yield handle
         except UnicodeDecodeError:
-            raise InvalidInput(f"{path} is not UTF-8 text") from None
+            raise InvalidInput(f"{path} is not {encoding.replace('utf-8', 'UTF-8')} text"
+                               f"{hint}") from None
 
 
 @contextmanager

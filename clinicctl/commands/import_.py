@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -25,78 +26,139 @@ app = command_group(
     "The columns are those of the matching export; re-importing a file changes nothing.")
 
 FileArg = Annotated[Path, typer.Argument(
-    metavar="FILE", allow_dash=True, help="CSV file, UTF-8 with or without a BOM ('-' for "
-    "stdin).", show_default=False)]
+    metavar="FILE", allow_dash=True, help="CSV file, UTF-8 with or without a BOM unless "
+    "--encoding says otherwise ('-' for stdin).", show_default=False)]
+
+
+MapOption = Annotated[list[str] | None, typer.Option(
+    "--map", metavar="'HEADER=column'", help="The column a header of the file stands for "
+    "(repeatable); headers already match ignoring case, spaces and punctuation.",
+    show_default=False)]
+MappingOption = Annotated[Path | None, typer.Option(
+    "--mapping", metavar="FILE.toml", help="A [columns] table of header = column, and "
+    "optional date_format, encoding and delimiter keys; options given beside it win.",
+    show_default=False)]
+EncodingOption = Annotated[str | None, typer.Option(
+    "--encoding", metavar="utf-8|cp1252|latin-1", help="The file's text encoding "
+    "(default utf-8).", show_default=False)]
+DelimiterOption = Annotated[str | None, typer.Option(
+    "--delimiter", metavar="CHAR", help="The cell separator: , ; | or tab (default: found "
+    "from the file).", show_default=False)]
+DateFormatOption = Annotated[str | None, typer.Option(
+    "--date-format", metavar="FORMAT", help="The strptime format of the date columns, e.g. "
+    "'%m/%d/%Y' or '%d.%m.%Y' (default YYYY-MM-DD).", show_default=False)]
+
+
+@dataclass
+class FileOptions:
+    """How the file is laid out, as the options say."""
+
+    maps: list[str] | None = None
+    mapping: Path | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    date_format: str | None = None
 
 
 # --- import -------------------------------------------------------------------------------
 
 def _import(ctx: typer.Context, kind: str, path: Path, dry_run: bool,
-            fmt: OutputFormat | None, *, force: bool = False) -> None:
-    from clinicctl.exchange import imports
+            fmt: OutputFormat | None, options: FileOptions, *, force: bool = False) -> None:
+    from clinicctl.exchange import file_format, imports
     from clinicctl.exchange.csvio import read_rows
     from clinicctl.progress import progress
 
-    with (open_csv(path) as handle, session(ctx, dry_run=dry_run) as (db, actor),
+    layout = (file_format.load_mapping(options.mapping) if options.mapping
+              else file_format.FileFormat())
+    layout = layout.with_options(
+        encoding=file_format.check_encoding(options.encoding) if options.encoding else None,
+        delimiter=file_format.check_delimiter(options.delimiter) if options.delimiter else None,
+        date_format=(file_format.check_date_format(options.date_format)
+                     if options.date_format else None),
+        columns=file_format.parse_maps(options.maps or []))
+    with (open_csv(path, layout.encoding) as handle,
+          session(ctx, dry_run=dry_run) as (db, actor),
           progress(f"Importing {kind}") as advance):
         rows = read_rows(handle, required=imports.REQUIRED[kind],
-                         optional=imports.OPTIONAL[kind])
-        summary = imports.import_rows(db, actor, kind, rows, advance=advance, force=force)
+                         optional=imports.OPTIONAL[kind], file_format=layout)
+        summary = imports.import_rows(db, actor, kind, rows, advance=advance, force=force,
+                                      date_format=layout.date_format)
     counts = summary.as_dict()
     render_object(counts, [(key, key.replace("_", " ").capitalize()) for key in counts],
                   output_format(ctx, fmt))
+    merged = (f" {summary.duplicates_merged} duplicate rows merged."
+              if summary.duplicates_merged else "")
     report_change(f"Imported {kind}: {summary.created} created, {summary.updated} updated, "
-                  f"{summary.unchanged} unchanged.", dry_run=dry_run)
+                  f"{summary.unchanged} unchanged.{merged}", dry_run=dry_run)
     for alert in summary.alerts:  # --quiet never hides them
         warning(alert)
 
 
 @app.command("staff")
 def import_staff(ctx: typer.Context, file: FileArg, dry_run: DryRunOption = False,
-                 fmt: FormatOption = None) -> None:
+                 fmt: FormatOption = None, maps: MapOption = None,
+                 mapping: MappingOption = None, encoding: EncodingOption = None,
+                 delimiter: DelimiterOption = None, date_format: DateFormatOption = None
+                 ) -> None:
     """Staff: email, name, credentials, roles (separated by ';'), records_owner, active.
 
     Matched on email. A listed role set replaces the member's roles; active=false
     deactivates. Example: clinicctl import staff staff.csv --dry-run
     """
-    _import(ctx, "staff", file, dry_run, fmt)
+    _import(ctx, "staff", file, dry_run, fmt,
+            FileOptions(maps, mapping, encoding, delimiter, date_format))
 
 
 @app.command("locations")
 def import_locations(ctx: typer.Context, file: FileArg, dry_run: DryRunOption = False,
-                     fmt: FormatOption = None) -> None:
+                     fmt: FormatOption = None, maps: MapOption = None,
+                     mapping: MappingOption = None, encoding: EncodingOption = None,
+                     delimiter: DelimiterOption = None, date_format: DateFormatOption = None
+                     ) -> None:
     """Locations: name, pos (the default place-of-service code). Matched on name.
 
     Another pos updates the location, as `location edit --pos` does.
     Example: clinicctl import locations locations.csv
     """
-    _import(ctx, "locations", file, dry_run, fmt)
+    _import(ctx, "locations", file, dry_run, fmt,
+            FileOptions(maps, mapping, encoding, delimiter, date_format))
 
 
 @app.command("services")
 def import_services(ctx: typer.Context, file: FileArg, dry_run: DryRunOption = False,
-                    fmt: FormatOption = None) -> None:
+                    fmt: FormatOption = None, maps: MapOption = None,
+                    mapping: MappingOption = None, encoding: EncodingOption = None,
+                    delimiter: DelimiterOption = None, date_format: DateFormatOption = None
+                    ) -> None:
     """Service codes: code, name, minutes. Matched on code; another name or length
     updates the code, as `service edit` does. Example: clinicctl import services services.csv
     """
-    _import(ctx, "services", file, dry_run, fmt)
+    _import(ctx, "services", file, dry_run, fmt,
+            FileOptions(maps, mapping, encoding, delimiter, date_format))
 
 
 @app.command("clients")
 def import_clients(ctx: typer.Context, file: FileArg, dry_run: DryRunOption = False,
-                   fmt: FormatOption = None) -> None:
+                   fmt: FormatOption = None, maps: MapOption = None,
+                   mapping: MappingOption = None, encoding: EncodingOption = None,
+                   delimiter: DelimiterOption = None, date_format: DateFormatOption = None
+                   ) -> None:
     """Clients: first_name, last_name, dob required; external_id, preferred_name, sex,
     email, phone, address optional.
 
     Matched on external_id, else on name and date of birth. An empty cell clears that
     detail; an external id is never cleared. Example: clinicctl import clients clients.csv
     """
-    _import(ctx, "clients", file, dry_run, fmt)
+    _import(ctx, "clients", file, dry_run, fmt,
+            FileOptions(maps, mapping, encoding, delimiter, date_format))
 
 
 @app.command("availability")
 def import_availability(ctx: typer.Context, file: FileArg, dry_run: DryRunOption = False,
-                        fmt: FormatOption = None) -> None:
+                        fmt: FormatOption = None, maps: MapOption = None,
+                        mapping: MappingOption = None, encoding: EncodingOption = None,
+                        delimiter: DelimiterOption = None, date_format: DateFormatOption = None
+                        ) -> None:
     """Weekly availability: provider_email (or provider), weekdays (mon;wed or mon,wed),
     start_time, end_time; location, session_minutes, break_minutes, effective_from,
     effective_until optional (the columns of `export availability`).
@@ -104,24 +166,32 @@ def import_availability(ctx: typer.Context, file: FileArg, dry_run: DryRunOption
     Matched on provider, weekdays, hours and effective_from; a block that overlaps another
     of the provider's is refused. Example: clinicctl import availability availability.csv
     """
-    _import(ctx, "availability", file, dry_run, fmt)
+    _import(ctx, "availability", file, dry_run, fmt,
+            FileOptions(maps, mapping, encoding, delimiter, date_format))
 
 
 @app.command("assignments")
 def import_assignments(ctx: typer.Context, file: FileArg, dry_run: DryRunOption = False,
-                       fmt: FormatOption = None) -> None:
+                       fmt: FormatOption = None, maps: MapOption = None,
+                       mapping: MappingOption = None, encoding: EncodingOption = None,
+                       delimiter: DelimiterOption = None, date_format: DateFormatOption = None
+                       ) -> None:
     """Clients in providers' lists: the client (client_external_id, or client_first_name,
     client_last_name and client_dob), provider; status, diagnosis, origin optional.
 
     Gives demographics only, never a chart share. Matched on client and provider.
     Example: clinicctl import assignments assignments.csv
     """
-    _import(ctx, "assignments", file, dry_run, fmt)
+    _import(ctx, "assignments", file, dry_run, fmt,
+            FileOptions(maps, mapping, encoding, delimiter, date_format))
 
 
 @app.command("timeoff")
 def import_time_off(ctx: typer.Context, file: FileArg, force: ForceOption = False,
-                    dry_run: DryRunOption = False, fmt: FormatOption = None) -> None:
+                    dry_run: DryRunOption = False, fmt: FormatOption = None,
+                    maps: MapOption = None, mapping: MappingOption = None,
+                    encoding: EncodingOption = None, delimiter: DelimiterOption = None,
+                    date_format: DateFormatOption = None) -> None:
     """Time off: provider_email (or provider), start, end; reason optional. The columns of
     `export timeoff`; a date alone is the whole day (end included).
 
@@ -129,12 +199,16 @@ def import_time_off(ctx: typer.Context, file: FileArg, force: ForceOption = Fals
     unless --force, which imports it and names each appointment on stderr.
     Example: clinicctl import timeoff timeoff.csv
     """
-    _import(ctx, "timeoff", file, dry_run, fmt, force=force)
+    _import(ctx, "timeoff", file, dry_run, fmt,
+            FileOptions(maps, mapping, encoding, delimiter, date_format), force=force)
 
 
 @app.command("appointments")
 def import_appointments(ctx: typer.Context, file: FileArg, dry_run: DryRunOption = False,
-                        fmt: FormatOption = None) -> None:
+                        fmt: FormatOption = None, maps: MapOption = None,
+                        mapping: MappingOption = None, encoding: EncodingOption = None,
+                        delimiter: DelimiterOption = None, date_format: DateFormatOption = None
+                        ) -> None:
     """Appointments: the client (as for assignments), provider, start; end, status, service,
     pos, location, series_id, cancellation_reason, outside_availability optional.
 
@@ -144,6 +218,7 @@ def import_appointments(ctx: typer.Context, file: FileArg, dry_run: DryRunOption
     gets the alert `appointment book` prints, and the summary counts them (new_to_provider,
     reactivated). Example: clinicctl import appointments appointments.csv
     """
-    _import(ctx, "appointments", file, dry_run, fmt)
+    _import(ctx, "appointments", file, dry_run, fmt,
+            FileOptions(maps, mapping, encoding, delimiter, date_format))
 
 

@@ -6,10 +6,12 @@ and column. Values written spreadsheet-safe by an export (a leading ``'``) are r
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from clinicctl.errors import InvalidInput
 from clinicctl.exchange.csvio import restore
+from clinicctl.exchange.file_format import read_date
 
 TRUE, FALSE = ("true", "yes", "1", "y"), ("false", "no", "0", "n")
 
@@ -17,9 +19,10 @@ TRUE, FALSE = ("true", "yes", "1", "y"), ("false", "no", "0", "n")
 class Cells:
     """One row's cells; remembers the column being read, for the row's error message."""
 
-    def __init__(self, row: dict[str, str]) -> None:
+    def __init__(self, row: dict[str, str], date_format: str | None = None) -> None:
         self.row = row
         self.column: str | None = None
+        self.date_format = date_format
 
     def __contains__(self, column: str) -> bool:
         return column in self.row
@@ -52,6 +55,11 @@ class Cells:
         if not value.isdigit():
             raise InvalidInput(f"invalid {column} {value!r}: expected a whole number of minutes")
         return int(value)
+
+    def date(self, column: str, what: str) -> dt.date | None:
+        """A date cell, in the file's date format (``--date-format``) or YYYY-MM-DD."""
+        value = self.get(column)
+        return None if value is None else read_date(value, what, self.date_format)
 
     def items(self, column: str) -> list[str]:
         """A list cell: values separated by commas, semicolons or spaces."""

@@ -10,15 +10,24 @@ back gives the original value.
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import islice
+from itertools import chain, islice
 from typing import IO, Any, TextIO
 
 from clinicctl.errors import ClinicError, InvalidInput
+from clinicctl.exchange.file_format import (
+    FileFormat,
+    one_column_hint,
+    resolve_header,
+    sniff_delimiter,
+)
 from clinicctl.output import FORMULA_STARTS, jsonable, write_csv
 from clinicctl.output import neutralise as neutralise  # what restore() undoes
 
+SAMPLE = 64 * 1024  # characters read to find the delimiter
 MAX_REPORTED = 50  # bad rows a batch names in its error; the count covers them all
 
 
@@ -50,47 +59,98 @@ def write_json_stream(rows: Iterable[Mapping[str, Any]], columns: Sequence[str],
     return count
 
 
-def read_rows(handle: IO[str], *, required: tuple[str, ...], optional: tuple[str, ...]
-              ) -> Iterator[tuple[int, dict[str, str]]]:
-    """Rows of a header-driven CSV as (row number, cells); row 1 is the header."""
-    reader = csv.reader(handle)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InvalidInput("the CSV file is empty: expected a header row "
-                           f"{','.join(required)}") from None
-    except csv.Error as exc:
-        raise InvalidInput(f"row 1: malformed CSV: {exc}") from None
-    if any("\x00" in name for name in header):
-        raise InvalidInput("row 1: the header contains a NUL byte")
-    columns = [name.strip().lstrip("\ufeff").lower() for name in header]
-    repeated = sorted({name for name in columns if columns.count(name) > 1})
-    if repeated:
-        raise InvalidInput(f"row 1: column {repeated[0]!r} appears more than once")
-    missing = [name for name in required if name not in columns]
-    if missing:
-        raise InvalidInput(f"row 1: missing column {missing[0]!r} "
-                           f"(expected {','.join(required + optional)})")
-    unknown = [name for name in columns if name not in required + optional]
-    if unknown:
-        raise InvalidInput(f"row 1: unknown column {unknown[0]!r} "
-                           f"(expected {','.join(required + optional)})")
-    number = 1
-    try:
-        width = len(columns)
-        for number, cells in enumerate(reader, start=2):
-            stripped = [cell.strip() for cell in cells]
-            if not any(stripped):
-                continue
-            if any("\x00" in cell for cell in stripped):
-                # SQLite would store it and PostgreSQL refuse it: refuse it on both.
-                raise InvalidInput(f"row {number}: a cell contains a NUL byte")
-            if len(stripped) != width:
-                raise InvalidInput(f"row {number}: expected {width} cells, "
-                                   f"found {len(stripped)}")
-            yield number, dict(zip(columns, stripped, strict=True))
-    except csv.Error as exc:
-        raise InvalidInput(f"row {number + 1}: malformed CSV: {exc}") from None
+def read_rows(handle: IO[str], *, required: tuple[str, ...], optional: tuple[str, ...],
+              file_format: FileFormat | None = None) -> CsvRows:
+    """Rows of a header-driven CSV as (row number, cells); row 1 is the header.
+
+    An import gives the ``file_format`` of its options: then a row that repeats an earlier
+    one exactly is merged, and a missing column's error points to ``--map``. Without one
+    (the sharing batch) every row is its own."""
+    return CsvRows(handle, required, optional, file_format or FileFormat(),
+                   importing=file_format is not None)
+
+
+class CsvRows:
+    """The rows of one file, read as they are iterated. Header names are matched to the
+    columns (``file_format.resolve_header``); empty header columns at the end are dropped
+    with their empty cells; a row that repeats an earlier one exactly is merged into it and
+    counted in ``duplicates``."""
+
+    def __init__(self, handle: IO[str], required: tuple[str, ...], optional: tuple[str, ...],
+                 file_format: FileFormat, *, importing: bool = True) -> None:
+        self.handle = handle
+        self.importing = importing
+        self.required = required
+        self.optional = optional
+        self.format = file_format
+        self.duplicates = 0
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
+        expected = self.required + self.optional
+        sample = self.handle.read(SAMPLE) + self.handle.readline()
+        delimiter = self.format.delimiter or sniff_delimiter(sample.lstrip("\ufeff"))
+        lines = chain(io.StringIO(sample, newline=""), self.handle)
+        reader = csv.reader(lines, delimiter=delimiter)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise InvalidInput("the CSV file is empty: expected a header row "
+                               f"{','.join(self.required)}") from None
+        except csv.Error as exc:
+            raise InvalidInput(f"row 1: malformed CSV: {exc}") from None
+        if any("\x00" in name for name in header):
+            raise InvalidInput("row 1: the header contains a NUL byte")
+        header = [name.strip().lstrip("\ufeff").strip() for name in header]
+        full_width = len(header)
+        while header and not header[-1]:
+            header.pop()
+        if "" in header:
+            raise InvalidInput(f"row 1: column {header.index('') + 1} has no name")
+        hint = one_column_hint(header, delimiter)
+        if hint:
+            raise InvalidInput(f"row 1: {hint}")
+        columns = resolve_header(header, expected, self.format.columns)
+        repeated = sorted({name for name in columns if columns.count(name) > 1})
+        if repeated:
+            sources = [h for h, c in zip(header, columns, strict=True) if c == repeated[0]]
+            also = (f" ({' and '.join(repr(s) for s in sources)})"
+                    if len(set(sources)) > 1 else "")
+            raise InvalidInput(f"row 1: column {repeated[0]!r} appears more than once{also}")
+        missing = [name for name in self.required if name not in columns]
+        if missing:
+            hint = "; map another name with --map 'Header=column'" if self.importing else ""
+            raise InvalidInput(f"row 1: missing column {missing[0]!r} "
+                               f"(expected {','.join(expected)}{hint})")
+        unknown = [name for name, column in zip(header, columns, strict=True)
+                   if column not in expected]
+        if unknown:
+            raise InvalidInput(f"row 1: unknown column {unknown[0]!r} "
+                               f"(expected {','.join(expected)})")
+        seen: set[bytes] = set()
+        number = 1
+        try:
+            width = len(columns)
+            for number, cells in enumerate(reader, start=2):
+                stripped = [cell.strip() for cell in cells]
+                if not any(stripped):
+                    continue
+                if any("\x00" in cell for cell in stripped):
+                    # SQLite would store it and PostgreSQL refuse it: refuse it on both.
+                    raise InvalidInput(f"row {number}: a cell contains a NUL byte")
+                if width < len(stripped) <= full_width and not any(stripped[width:]):
+                    del stripped[width:]  # the empty cells of empty header columns
+                if len(stripped) != width:
+                    raise InvalidInput(f"row {number}: expected {width} cells, "
+                                       f"found {len(stripped)}")
+                digest = hashlib.blake2b("\x1f".join(stripped).encode(), digest_size=16
+                                         ).digest()
+                if self.importing and digest in seen:
+                    self.duplicates += 1
+                    continue
+                seen.add(digest)
+                yield number, dict(zip(columns, stripped, strict=True))
+        except csv.Error as exc:
+            raise InvalidInput(f"row {number + 1}: malformed CSV: {exc}") from None
 
 
 class RowError(Exception):

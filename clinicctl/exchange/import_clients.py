@@ -16,6 +16,7 @@ from clinicctl.actions import Action
 from clinicctl.db import insert_many, one_of
 from clinicctl.errors import ClinicError, InvalidInput
 from clinicctl.exchange.csvio import RowError, chunks, restore
+from clinicctl.exchange.file_format import read_date
 from clinicctl.exchange.import_summary import Advance, Failures, ImportSummary, Row
 from clinicctl.models import (
     Client,
@@ -54,10 +55,12 @@ class _ClientReader:
     is the inner loop of a 100,000-row import, so it avoids work per cell.
     """
 
-    def __init__(self, columns: Iterable[str], today: dt.date) -> None:
+    def __init__(self, columns: Iterable[str], today: dt.date,
+                 date_format: str | None = None) -> None:
         present = set(columns)
         self.fields = [f for f in CLIENT_FIELDS if f in present]
         self.today = today
+        self.date_format = date_format
         self.limits = clients.length_limits()
 
     def __call__(self, number: int, row: dict[str, str]) -> _ClientRecord:
@@ -76,7 +79,8 @@ class _ClientReader:
                 elif column == "dob":
                     if not value:
                         raise InvalidInput("date of birth is empty")
-                    values[column] = clients.validate_dob(value, today=self.today)
+                    values[column] = clients.validate_dob(
+                        read_date(value, "date of birth", self.date_format), today=self.today)
                 elif column == "external_id":
                     if value:
                         values[column] = value  # never cleared by an import: the match key
@@ -93,8 +97,8 @@ class _ClientReader:
 
 
 
-def import_clients(session: Session, actor: Staff, rows: Iterable[Row], tick: Advance
-                    ) -> ImportSummary:
+def import_clients(session: Session, actor: Staff, rows: Iterable[Row], tick: Advance,
+                   date_format: str | None = None) -> ImportSummary:
     summary = ImportSummary("clients")
     failures = Failures()
     total = 0
@@ -112,7 +116,7 @@ def import_clients(session: Session, actor: Staff, rows: Iterable[Row], tick: Ad
     for chunk in chunks(rows, CHUNK):
         total += len(chunk)
         records: list[_ClientRecord] = []
-        read = read or _ClientReader(chunk[0][1], days.practice_today(session))
+        read = read or _ClientReader(chunk[0][1], days.practice_today(session), date_format)
         for number, row in chunk:
             try:
                 records.append(read(number, row))

@@ -13,6 +13,7 @@ from clinicctl.actions import Action
 from clinicctl.days import practice_zone
 from clinicctl.errors import Conflict, InvalidInput, NotFound
 from clinicctl.exchange.cells import Cells
+from clinicctl.exchange.file_format import read_date
 from clinicctl.models import (
     ASSIGNMENT_ORIGINS,
     ASSIGNMENT_STATUSES,
@@ -24,7 +25,7 @@ from clinicctl.models import (
     TimeOff,
 )
 from clinicctl.people import clients, staff
-from clinicctl.people.refs import name_key, parse_date, resolve_provider, search_key
+from clinicctl.people.refs import name_key, resolve_provider, search_key
 from clinicctl.scheduling import availability, time_off
 from clinicctl.scheduling.catalog import (
     add_location,
@@ -183,9 +184,11 @@ def _availability_row(context: RowContext, cells: Cells) -> str:
     location = resolve_location(session, location_name) if location_name else None
     session_minutes = cells.count("session_minutes", 50)
     break_minutes = cells.count("break_minutes", 10)
-    first = cells.get("effective_from")
-    last = cells.get("effective_until")
-    first_day = parse_date(first, "effective_from date") if first else None
+    first_day = cells.date("effective_from", "effective_from date")
+    last_day = cells.date("effective_until", "effective_until date")
+    # The service reads the dates as YYYY-MM-DD, whatever the file's format.
+    first = first_day.isoformat() if first_day else None
+    last = last_day.isoformat() if last_day else None
     cells.done()
     existing = session.scalar(select(AvailabilityBlock).where(
         AvailabilityBlock.provider_id == provider.id, AvailabilityBlock.weekdays == mask,
@@ -199,7 +202,6 @@ def _availability_row(context: RowContext, cells: Cells) -> str:
                                effective_from=first, effective_until=last)
         return "created"
     access.authorize_availability(actor, provider, Action.AVAILABILITY_UPDATE)
-    last_day = parse_date(last, "effective_until date") if last else None
     if last_day is not None and first_day is not None and last_day < first_day:
         raise InvalidInput(f"effective_until {last_day} is before effective_from {first_day}")
     wanted = _present(cells, {"location": ("location_id", location.id if location else None),
@@ -277,7 +279,7 @@ def _find_client(context: RowContext, cells: Cells) -> Client:
         return found
     first = clients.clean_name(cells.text("client_first_name"), "client first name")
     last = clients.clean_name(cells.text("client_last_name"), "client last name")
-    dob = parse_date(cells.text("client_dob"), "client date of birth")
+    dob = read_date(cells.text("client_dob"), "client date of birth", cells.date_format)
     cells.done()
     matches = session.scalars(select(Client).where(
         Client.name_key == name_key(first, last), Client.dob == dob).limit(2)).all()

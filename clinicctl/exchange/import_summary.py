@@ -23,6 +23,8 @@ class ImportSummary:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Rows that repeated an earlier row of the file exactly, merged into it.
+    duplicates_merged: int = 0
     # What the rows changed beyond themselves (chart shares ended by a deactivation, a client
     # new to a provider, ...), one line each, for stderr even with --quiet.
     alerts: list[str] = field(default_factory=list)
@@ -35,8 +37,9 @@ class ImportSummary:
 
     def as_dict(self) -> dict[str, int]:
         extra = {key: self.counts.get(key, 0) for key in EXTRA_COUNTS.get(self.kind, ())}
+        merged = {"duplicates_merged": self.duplicates_merged} if self.duplicates_merged else {}
         return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                **extra}
+                **extra, **merged}
 
 
 # Imported appointments add clients to providers' lists as bookings do: how many clients were

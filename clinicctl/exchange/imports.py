@@ -62,18 +62,22 @@ OPTIONAL = {kind: tuple(c for c in COLUMNS[kind] if c not in REQUIRED[kind]) for
 
 
 def import_rows(session: Session, actor: Staff, kind: str, rows: Iterable[Row], *,
-                advance: Advance | None = None, force: bool = False) -> ImportSummary:
+                advance: Advance | None = None, force: bool = False,
+                date_format: str | None = None) -> ImportSummary:
     """Import one kind of data; raise one error naming every bad row, having written nothing
     that stays (the caller's transaction rolls back). ``force``: time off over booked
-    appointments is imported (and each one named in the alerts)."""
+    appointments is imported (and each one named in the alerts). ``date_format``: the
+    strptime format of the date columns (``file_format.DATE_COLUMNS``), else YYYY-MM-DD."""
     if kind not in KINDS:
         raise InvalidInput(f"unknown import {kind!r}; expected {', '.join(KINDS)}")
     access.authorize_import(actor, kind)
     tick = advance or (lambda n: None)
     if kind == "clients":
-        summary = import_clients(session, actor, rows, tick)
+        summary = import_clients(session, actor, rows, tick, date_format)
     else:
-        summary = import_each(session, actor, kind, rows, tick, force=force)
+        summary = import_each(session, actor, kind, rows, tick, force=force,
+                              date_format=date_format)
+    summary.duplicates_merged = getattr(rows, "duplicates", 0)
     if not summary.rows:
         raise InvalidInput("the CSV file has no data rows")
     trail.record(session, actor_id=actor.id, action=Action(f"import.{kind}"), object_type="import",
@@ -91,7 +95,8 @@ def import_rows(session: Session, actor: Staff, kind: str, rows: Iterable[Row], 
 
 
 def import_each(session: Session, actor: Staff, kind: str, rows: Iterable[Row],
-                tick: Advance, *, force: bool = False) -> ImportSummary:
+                tick: Advance, *, force: bool = False, date_format: str | None = None
+                ) -> ImportSummary:
     summary = ImportSummary(kind)
     failures = Failures()
     handler = ROW_HANDLERS[kind]
@@ -99,7 +104,7 @@ def import_each(session: Session, actor: Staff, kind: str, rows: Iterable[Row],
     total = 0
     for number, row in rows:
         total += 1
-        cells = Cells(row)
+        cells = Cells(row, date_format)
         savepoint = session.begin_nested()
         try:
             outcome = handler(context, cells)
