@@ -93,11 +93,16 @@ def add(
         help="First provider: puts the client in their list.")] = None,
     diagnosis: Annotated[list[str] | None, typer.Option(
         help="ICD-10 code for that provider (repeat).")] = None,
+    new_person: Annotated[bool, typer.Option(
+        "--new", help="A different person who shares a name and date of birth with a client "
+        "already there.")] = False,
     dry_run: DryRunOption = False,
     fmt: FormatOption = None,
 ) -> None:
     """Add a client to the practice, optionally into a first provider's list.
 
+    The same person again (name and date of birth, or external id) changes nothing; --new adds
+    a different person who shares a name and date of birth (refer to each by #ID then).
     Example: clinicctl client add Maya Chen --dob 1990-04-12 --provider "Sam Okafor"
     --diagnosis F41.1
     """
@@ -108,6 +113,7 @@ def add(
             db, actor, first_name=first_name, last_name=last_name, dob=dob, sex=sex,
             email=email, phone=phone, address=address, external_id=external_id,
             preferred_name=preferred_name, provider_ref=provider, diagnosis=diagnosis or [],
+            new_person=new_person,
         )
         row = client_row(result.client)
         if result.created:

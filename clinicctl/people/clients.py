@@ -113,11 +113,13 @@ def add_client(
     preferred_name: str | None = None,
     provider_ref: str | None = None,
     diagnosis: list[str] | None = None,
+    new_person: bool = False,
 ) -> AddResult:
     """Add a client, optionally straight into a first provider's list (origin ``intake``).
 
     Adding the same person again (same name and date of birth, or the same external id, with
-    the same details) is a no-op.
+    the same details) is a no-op. ``new_person`` adds a different person who shares a name and
+    date of birth with a client already there (an external id stays unique).
     """
     first_name = clean_name(first_name, "first name")
     last_name = clean_name(last_name, "last name")
@@ -133,15 +135,22 @@ def add_client(
     existing = None
     if external_id:
         existing = session.scalar(select(Client).where(Client.external_id == external_id))
-    if existing is None:
+        if existing is not None and (existing.name_key != key or existing.dob != born):
+            raise Conflict(f"external id {external_id!r} already belongs to client "
+                           f"#{existing.id}, who has another name or date of birth")
+    if existing is None and not new_person:
         existing = session.scalar(
             select(Client).where(Client.name_key == key, Client.dob == born).limit(1)
         )
+        if existing is not None and external_id and existing.external_id != external_id:
+            has = (f"external id {existing.external_id!r}" if existing.external_id
+                   else "no external id")
+            raise Conflict(
+                f"client #{existing.id} has this name and date of birth, and {has}",
+                hint=f"to record {external_id!r} for them: clinicctl client edit "
+                f"'#{existing.id}' --external-id {external_id}; to add a different person: "
+                "add --new")
     if existing is not None:
-        same = (existing.name_key == key and existing.dob == born
-                and (external_id is None or existing.external_id == external_id))
-        if not same:
-            raise Conflict(f"external id {external_id!r} already belongs to client #{existing.id}")
         if provider is not None and not relations.is_assigned(session, provider.id, existing.id):
             raise Conflict(
                 f"client #{existing.id} already exists; use `client share` to add them to "

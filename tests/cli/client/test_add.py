@@ -19,6 +19,46 @@ def test_repeat_client_add_is_a_noop(cli, cast, db_url):
     assert snapshot(db_url) == before
 
 
+def test_an_external_id_for_a_namesake_names_the_real_reason(cli, cast, db_url):
+    """Maya Chen born 1990-04-12 exists without an external id: adding her with one is not
+    "the id belongs to someone else", and --new adds a different person of that name."""
+    before = snapshot(db_url)
+    refused = cli("client", "add", "Maya", "Chen", "--dob", "1990-04-12", "--external-id",
+                  "OLD-9")
+    assert_error(refused, 5, f"client #{cast.client_id} has this name and date of birth, and "
+                 f"no external id (to record 'OLD-9' for them: clinicctl client edit "
+                 f"'#{cast.client_id}' --external-id OLD-9; to add a different person: add "
+                 "--new)")
+    assert snapshot(db_url) == before
+    added = cli("client", "add", "Maya", "Chen", "--dob", "1990-04-12", "--external-id",
+                "OLD-9", "--new", "-o", "json")
+    assert added.exit_code == 0, added.output
+    assert added.json()["id"] != cast.client_id
+    assert added.json()["external_id"] == "OLD-9"
+    # Repeating it finds the new client by its external id: a no-op, not a third Maya.
+    again = cli("client", "add", "Maya", "Chen", "--dob", "1990-04-12", "--external-id",
+                "OLD-9", "--new", "-o", "json")
+    assert (again.exit_code, again.json()["id"]) == (0, added.json()["id"])
+    # Two Mayas of one birthday: a name is ambiguous now, an id is not.
+    assert cli("client", "show", "Maya Chen").exit_code == 3
+    assert cli("client", "show", "OLD-9", "-o", "json").json()["id"] == added.json()["id"]
+
+
+def test_an_external_id_of_another_person_is_refused_as_such(cli, cast):
+    assert cli("client", "edit", "Maya Chen", "--external-id", "EXT-1").exit_code == 0
+    refused = cli("client", "add", "Bob", "Ray", "--dob", "1980-01-01", "--external-id",
+                  "EXT-1", "--new")
+    assert_error(refused, 5, f"external id 'EXT-1' already belongs to client "
+                 f"#{cast.client_id}, who has another name or date of birth")
+
+
+def test_new_adds_a_second_person_without_an_external_id(cli, cast):
+    added = cli("client", "add", "Maya", "Chen", "--dob", "1990-04-12", "--new", "-o", "json")
+    assert added.exit_code == 0, added.output
+    listed = cli("client", "list", "--search", "maya", "-o", "json").json()
+    assert sorted(c["id"] for c in listed) == sorted([cast.client_id, added.json()["id"]])
+
+
 # --- bad input --------------------------------------------------------------------------------
 
 CASES = [

@@ -40,7 +40,7 @@ from tests.fixtures.schedule_db import (
 
 IVY = "ivy@riverside.example"  # records custodian for Lee Park only
 # The client whose details must never reach a calendar.
-ZOE = {"first_name": "Zoe", "last_name": "Quillfeather", "preferred_name": "Zed",
+ZOE: dict[str, Any] = {"first_name": "Zoe", "last_name": "Quillfeather", "preferred_name": "Zed",
        "dob": "1988-02-14", "email": "zoe.quillfeather@mail.example", "phone": "555-0199",
        "external_id": "EXT-7781", "address": "12 Larch Lane"}
 ZOE_DIAGNOSIS = "F33.1"
