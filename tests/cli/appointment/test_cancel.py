@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.bad_input import Case, assert_error
+from tests.fixtures.bad_input import Case, assert_error, assert_usage_error
 from tests.fixtures.practice_db import snapshot
 from tests.fixtures.schedule_db import MAYA, MON, SAM, TODAY, TUE, at, days, row
 
@@ -126,10 +126,5 @@ USAGE_CASES = [
 def test_usage_error_is_one_line(cli, scheduled, args, starts, command):
     before = snapshot(scheduled.url)
     result = cli(*args)
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    assert result.stdout == ""
-    assert result.stderr.startswith(f"Error: {starts}"), result.stderr
-    assert result.stderr.endswith(f" (see `clinicctl {command} --help`)\n"), result.stderr
-    assert result.stderr.count("\n") == 1, result.stderr
+    assert_usage_error(result, starts, command)
     assert snapshot(scheduled.url) == before
