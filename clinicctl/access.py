@@ -133,6 +133,8 @@ CLIENT_EDITORS = ("owner", "manager", "scheduler", "provider")
 PROFILE_READERS = ("owner", "manager", "scheduler", "biller", CUSTODIAN, "provider")
 SHARERS = ("owner", "manager", CUSTODIAN, "provider")
 AUDIT_READERS = ("owner", "manager", CUSTODIAN)
+# Who finds and merges duplicate client records (migration 0007: clinicctl_merge_clients).
+MERGERS = ("owner", "manager")
 
 
 def authorize_staff_admin(actor: Staff, action: str, *, roles: list[str] = ()) -> None:  # type: ignore[assignment]
@@ -149,6 +151,17 @@ def authorize_records_owner_change(actor: Staff, staff: Staff) -> None:
     if not actor.has_role("owner"):
         raise _deny(actor, Action.STAFF_UPDATE, f"only the owner changes who owns {staff.name}'s "
                     "records", object_type="staff", object_id=staff.id)
+
+
+def authorize_merge(actor: Staff, action: str, *, keep: Client | None = None,
+                    duplicate: Client | None = None) -> None:
+    """``client duplicates`` and ``client merge``: the owner and managers, who see every
+    client's profile and may take any client off any list. A merge moves every provider's
+    records of the duplicate, so no narrower role may make it."""
+    audit: dict[str, object] = {"object_type": "client"}
+    if keep is not None and duplicate is not None:
+        audit = {"client_id": keep.id, "details": {"merged_client_id": duplicate.id}}
+    require_roles(actor, action, MERGERS, **audit)
 
 
 def profile_grant(session: Session, actor: Staff, client: Client) -> str | None:

@@ -457,3 +457,21 @@ class AppointmentMove(Base):
     to_provider_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     moved_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     moved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ClientMerge(Base):
+    """A duplicate client record merged into the one kept (``client merge``).
+
+    The duplicate's row is gone, its records now the kept client's; this row lets a
+    reference to the old id say where the client went, and ``audit list`` keeps the old id in
+    the events written before the merge. Ids and an instant only.
+    """
+
+    __tablename__ = "client_merge"
+
+    merged_client_id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                                  autoincrement=False)
+    kept_client_id: Mapped[int] = mapped_column(
+        ForeignKey("client.id", ondelete="CASCADE"), index=True)
+    merged_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    merged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -111,7 +111,7 @@ class ShareStore(relations.Facts):
                               "include_private_notes": private_notes})
 
     def end_chart_share(self, actor: Staff, chart_share: ChartShare) -> None:
-        _end(self.session, actor, chart_share)
+        end_share(self.session, actor, chart_share)
 
     def record(self, **event: Any) -> None:
         trail.record(self.session, **event)
@@ -195,8 +195,10 @@ def share(
     return result
 
 
-def _end(session: Session, actor: Staff, chart_share: ChartShare, *,
-         reason: str | None = None) -> None:
+def end_share(session: Session, actor: Staff, chart_share: ChartShare, *,
+              reason: str | None = None) -> None:
+    """End one active chart share now, audited (with the reason when it ended as a side
+    effect of something else)."""
     chart_share.ended_at = utcnow()
     chart_share.ended_by_id = actor.id
     session.flush()
@@ -221,7 +223,7 @@ def end_chart_shares_of(session: Session, actor: Staff, staff: Staff, *, reason:
         ).order_by(ChartShare.id)
     ))
     for chart_share in shares:
-        _end(session, actor, chart_share, reason=reason)
+        end_share(session, actor, chart_share, reason=reason)
     return shares
 
 
@@ -273,7 +275,7 @@ def unshare(
             select(Staff.id, Staff.name).where(
                 Staff.id.in_({other.from_provider_id for other in others})))}
         for other in others:
-            _end(session, actor, other, reason="client removed from the list")
+            end_share(session, actor, other, reason="client removed from the list")
             result.ended.append(EndedShare(other.from_provider_id,
                                            names[other.from_provider_id], target.id))
         result.assignment = "removed"

@@ -41,3 +41,10 @@ def no_clients(provider: str | None, status: str | None, search: str | None) -> 
     elif provider and status is None:
         words.append("with status new or active (--status all for every status)")
     return " ".join(words) + ("." if len(words) > 1 else " yet.")
+
+
+DUPLICATES_TABLE = Layout(
+    [("client_id", "ID"), ("client", "Name"), ("dob", "Date of birth"), ("other_id", "ID"),
+     ("other", "Name"), ("other_dob", "Date of birth"), ("reasons_text", "Why")],
+    wrap={"client": NAME, "other": NAME, "reasons_text": TEXT},
+    cells=lambda row: {"reasons_text": "; ".join(row["reasons"])})

@@ -10,6 +10,7 @@ import typer
 from clinicctl.choices import ASSIGNMENT_STATUSES, completer
 from clinicctl.commands._client_tables import (
     ACCESS_TABLE,
+    DUPLICATES_TABLE,
     LIST_TABLE,
     LIST_TABLE_OF_PROVIDER,
     SHARING_TABLE,
@@ -422,3 +423,83 @@ def access_report(
                        ("chart_notes", "Chart notes of"), ("chart_reason", "Why")],
                 output_format(ctx, fmt), title=f"Access to client #{found.id}",
                 table=ACCESS_TABLE)
+
+
+@app.command()
+def duplicates(ctx: typer.Context, fmt: FormatOption = None) -> None:
+    """List pairs of client records that look like one person: the same name and date of
+    birth, names that differ only by accents or word order, the same email or phone.
+
+    Owner and managers. Nothing changes: merge a pair with `client merge KEEP DUPLICATE`
+    (try --dry-run first). Example: clinicctl client duplicates
+    """
+    from clinicctl.people import merge
+
+    with session(ctx, write=False) as (db, actor):
+        report = merge.find_duplicates(db, actor)
+    rows = [pair.as_dict() for pair in report.pairs]
+    render_list(rows, [("client_id", "ID"), ("client", "Name"), ("dob", "Date of birth"),
+                       ("other_id", "Other ID"), ("other", "Other name"),
+                       ("other_dob", "Other date of birth"), ("reasons", "Why")],
+                output_format(ctx, fmt), title="Likely duplicate clients",
+                table=DUPLICATES_TABLE, empty="No likely duplicate clients.")
+    for line in report.shared_contacts:
+        message(line)
+    if rows:
+        first = rows[0]
+        message(f"Compare with `client show`, then merge with: clinicctl client merge "
+                f"'#{first['client_id']}' '#{first['other_id']}' --dry-run")
+
+
+MERGE_COLUMNS = [("kept_id", "Kept client"), ("merged_id", "Merged client"),
+                 ("assignments_moved", "Assignments moved"),
+                 ("assignments_combined", "Assignments combined"),
+                 ("chart_shares_moved", "Chart shares moved"),
+                 ("chart_shares_ended", "Chart shares ended"), ("notes_moved", "Notes moved"),
+                 ("documents_moved", "Documents moved"),
+                 ("appointments_moved", "Appointments moved"),
+                 ("external_id", "External ID"), ("filled", "Filled from the duplicate"),
+                 ("alerts", "Alerts")]
+
+
+@app.command()
+def merge(
+    ctx: typer.Context,
+    keep: Annotated[str, typer.Argument(
+        metavar="KEEP", help="The record that stays: #ID, external id, or full name.")],
+    duplicate: Annotated[str, typer.Argument(
+        metavar="DUPLICATE", help="The record merged into it and removed.")],
+    external_id: Annotated[str | None, typer.Option(
+        "--external-id", help="When both records have one: the external id that stays.",
+        show_default=False)] = None,
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Merge a duplicate client record into the one kept, in one transaction.
+
+    The duplicate's assignments (a provider with both keeps the more active status and both
+    diagnoses), chart shares, notes, documents, appointments and external id move to the
+    kept record, whose empty details are filled from the duplicate's; the duplicate's id
+    then names the kept client. Refused when appointments of the two overlap (each pair is
+    listed). The audit keeps both ids; past events are never rewritten. Owner and managers.
+    Example: clinicctl client merge '#12' '#31' --dry-run
+    """
+    from clinicctl.people import merge as merging
+
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        result = merging.merge_clients(db, actor, keep, duplicate, external_id=external_id)
+    fmt_ = output_format(ctx, fmt)
+    row = result.as_dict()
+    if fmt_ != "json":
+        row.update(filled=", ".join(row["filled"]) or "nothing",
+                   alerts=len(row["alerts"]))
+    render_object(row, MERGE_COLUMNS, fmt_)
+    for line in result.kept_details:
+        message(line)
+    report_change(f"Merged client #{result.merged_id} into #{result.kept_id}: "
+                  f"{result.notes_moved} notes, {result.documents_moved} documents, "
+                  f"{result.appointments_moved} appointments and "
+                  f"{result.assignments_moved + result.assignments_combined} provider "
+                  "assignments moved.", dry_run=dry_run)
+    for alert in result.alerts:  # --quiet never hides them
+        warning(alert)

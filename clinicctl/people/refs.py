@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from clinicctl.errors import Ambiguous, InvalidInput, NotFound
-from clinicctl.models import Client, Staff
+from clinicctl.models import Client, ClientMerge, Staff
 
 _SPACES = re.compile(r"\s+")
 # Letters that carry no combining mark to drop, spelled as people type them without it.
@@ -121,7 +121,7 @@ def resolve_client(session: Session, ref: str) -> Client:
     if client_id is not None:
         found = session.get(Client, client_id)
         if found is None:
-            raise NotFound(f"no client with id {client_id}")
+            raise _gone(session, client_id)
         return found
     by_external = session.scalar(select(Client).where(Client.external_id == ref.strip()))
     if by_external is not None:
@@ -137,6 +137,16 @@ def resolve_client(session: Session, ref: str) -> Client:
     close = _close(session, Client.name_key, [Client.first_name, Client.last_name], ref)
     hint = f" (did you mean: {', '.join(close)}?)" if close else ""
     raise NotFound(f"no client matches {ref.strip()!r}{hint}", hint=bare_id_hint(ref))
+
+
+def _gone(session: Session, client_id: int) -> NotFound:
+    """No client has the id: perhaps a merged record's, which says where the client went."""
+    kept = session.scalar(select(ClientMerge.kept_client_id)
+                          .where(ClientMerge.merged_client_id == client_id))
+    if kept is not None:
+        return NotFound(f"client #{client_id} was merged into client #{kept}",
+                        hint=f"use '#{kept}'")
+    return NotFound(f"no client with id {client_id}")
 
 
 def _named(session: Session, model: type[Client] | type[Staff], ref: str) -> list[Any]:

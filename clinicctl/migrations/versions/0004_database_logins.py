@@ -656,6 +656,8 @@ def install_row_security() -> None:
             IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{STAFF_ROLE}') THEN
                 CREATE ROLE {STAFF_ROLE} NOLOGIN;
             END IF;
+        -- Two databases of one server migrated at once both find the role missing.
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
         END $$""")
     op.execute(f"REVOKE CONNECT ON DATABASE {_quote(_database())} FROM PUBLIC")
     for signature, returns, body in PURE:
