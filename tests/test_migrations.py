@@ -136,3 +136,44 @@ def snapshot_rows(engine) -> dict[str, list[tuple[object, ...]]]:
             rows[name] = sorted(tuple(str(v) for v in row) for row in
                                 conn.execute(text(f'SELECT {listed} FROM "{name}"')))
         return rows
+
+
+def test_migration_0007_loses_nothing_and_goes_back(cli, cast, db_url):
+    """Revision 0007 only adds the record of merges: going back to 0006 and up again keeps
+    every other row, and a merge works on the upgraded database."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from clinicctl import migrate
+    from clinicctl.db import make_engine
+    from clinicctl.schema import SCHEMA_HEAD
+
+    added = cli("client", "add", "Maya", "Chen", "--dob", "1990-04-12", "--new", "-o", "json")
+    assert added.exit_code == 0, added.output
+
+    def merge_function(engine) -> int:
+        if engine.dialect.name != "postgresql":
+            return 0
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM pg_proc "
+                                         "WHERE proname = 'clinicctl_merge_clients'")).scalar())
+
+    engine = make_engine(db_url)
+    try:
+        before = snapshot_rows(engine)
+        command.downgrade(migrate.alembic_config(engine), "0006")
+        with engine.connect() as conn:
+            assert "client_merge" not in inspect(conn).get_table_names()
+        assert merge_function(engine) == 0
+        assert snapshot_rows(engine) == {
+            t: rows for t, rows in before.items() if t != "client_merge"} | {
+            "alembic_version": [("0006",)]}
+        migrate.upgrade(engine)
+        assert migrate.current_revision(engine) == SCHEMA_HEAD
+        assert snapshot_rows(engine) == before
+        assert merge_function(engine) == (1 if engine.dialect.name == "postgresql" else 0)
+    finally:
+        engine.dispose()
+    assert schema_differences(db_url) == []
+    merged = cli("client", "merge", f"#{cast.client_id}", f"#{added.json()['id']}")
+    assert merged.exit_code == 0, merged.output

@@ -114,8 +114,8 @@ def test_nobody_reads_more_of_the_merged_chart_than_the_shares_allow(cli, cast):
     """Sam has the kept record and shares its chart with Lee; Ana has the duplicate. After
     the merge each provider reads their own notes, Lee still reads Sam's and not Ana's."""
     duplicate = add_duplicate(cli, cast)
-    ok(cli("client", "share", f"#{cast.client_id}", "--from", cast.provider_a, "--to", cast.provider_c,
-           "--chart"))
+    ok(cli("client", "share", f"#{cast.client_id}", "--from", cast.provider_a, "--to",
+           cast.provider_c, "--chart"))
     ok(cli("client", "merge", f"#{cast.client_id}", f"#{duplicate}"))
     kept = f"#{cast.client_id}"
     assert note_bodies(cli, kept, cast.provider_a) == {"A's progress note", "A's private note"}
@@ -147,8 +147,8 @@ def test_two_shares_between_the_same_providers_keep_the_narrower(cli, cast):
     duplicate = add_duplicate(cli, cast)
     ok(cli("client", "share", f"#{duplicate}", "--from", cast.provider_b, "--to",
            cast.provider_a))
-    ok(cli("client", "share", f"#{cast.client_id}", "--from", cast.provider_a, "--to", cast.provider_b,
-           "--chart", "--private-notes"))
+    ok(cli("client", "share", f"#{cast.client_id}", "--from", cast.provider_a, "--to",
+           cast.provider_b, "--chart", "--private-notes"))
     ok(cli("client", "share", f"#{duplicate}", "--from", cast.provider_a, "--to",
            cast.provider_b, "--chart"))
     merged = ok(cli("client", "merge", f"#{cast.client_id}", f"#{duplicate}", "-o", "json"))
@@ -193,8 +193,7 @@ def test_two_external_ids_need_a_choice_and_the_dropped_one_is_said(cli, cast, d
                  "'OLD-9')")
     assert snapshot(db_url) == before
     merged = ok(cli("-q", "client", "merge", "NEW-1", "OLD-9", "--external-id", "OLD-9"))
-    assert ("The external id 'NEW-1' is dropped: #%d keeps 'OLD-9'" % cast.client_id
-            ) in merged.stderr
+    assert f"The external id 'NEW-1' is dropped: #{cast.client_id} keeps 'OLD-9'" in merged.stderr
     assert ok(cli("client", "show", "OLD-9", "-o", "json")).json()["id"] == cast.client_id
 
 
@@ -210,7 +209,8 @@ def test_the_kept_record_keeps_its_own_details_and_says_which_differed(cli, cast
 def test_a_dry_run_reports_the_merge_and_writes_nothing(cli, cast, db_url):
     duplicate = add_duplicate(cli, cast)
     before = snapshot(db_url)
-    tried = ok(cli("client", "merge", f"#{cast.client_id}", f"#{duplicate}", "--dry-run", "-o", "json"))
+    tried = ok(cli("client", "merge", f"#{cast.client_id}", f"#{duplicate}", "--dry-run",
+                   "-o", "json"))
     assert tried.json()["notes_moved"] == 2
     assert tried.stderr.startswith("Dry run (nothing written): Merged client")
     assert snapshot(db_url) == before

@@ -245,7 +245,7 @@ def test_migration_0006_loses_nothing_and_goes_back(cli, cast, db_url, tmp_path)
             return {name: sorted(repr(tuple(r)) for r in conn.execute(
                 text(f'SELECT * FROM "{name}"')))
                 for name in inspect(conn).get_table_names()
-                if name not in ("alembic_version", "appointment_move")}
+                if name not in ("alembic_version", "appointment_move", "client_merge")}
 
     engine = make_engine(db_url)
     try:
@@ -256,7 +256,7 @@ def test_migration_0006_loses_nothing_and_goes_back(cli, cast, db_url, tmp_path)
             assert "appointment_move" not in inspect(conn).get_table_names()
         assert rows(engine) == before
         migrate.upgrade(engine)
-        assert migrate.current_revision(engine) == SCHEMA_HEAD == "0006"
+        assert migrate.current_revision(engine) == SCHEMA_HEAD
         assert rows(engine) == before
         if POSTGRES:
             with engine.connect() as conn:
