@@ -36,7 +36,9 @@ EVE = "eve@riverside.example"  # records custodian whose grant has expired
 # Sharing states, each its own client in Sam's list with one note of every kind by Sam, a
 # clinical and a non-clinical document.
 STATES = ("none", "demographics", "chart", "chart_private", "ended", "to_deactivated",
-          "to_former_provider", "two_providers")
+          "to_former_provider", "two_providers", "merged")
+# "merged": Sam's client shares its chart with Ana, then a duplicate record of the same
+# person in Lee's list, with Lee's notes and documents, is merged into it.
 
 
 @dataclass
@@ -53,7 +55,7 @@ def build_matrix(backend: Backend, logins: Logins, url: str) -> Matrix:
     from sqlalchemy import text
 
     from clinicctl.charts import records, sharing
-    from clinicctl.people import clients, staff
+    from clinicctl.people import clients, merge, staff
     from clinicctl.people.refs import resolve_staff
 
     def opener():
@@ -94,6 +96,19 @@ def build_matrix(backend: Backend, logins: Logins, url: str) -> Matrix:
                         s, author, f"#{client_id}", title=f"{key} {clinical}",
                         content=b"x", clinical=clinical).id
     with opener() as s:
+        lee = resolve_staff(s, cast.provider_c)
+        owner = resolve_staff(s, OWNER_EMAIL)
+        duplicate = clients.add_client(s, owner, first_name="StateMerged", last_name="Case",
+                                       dob="1988-02-03", provider_ref=cast.provider_c,
+                                       new_person=True).client.id
+        for kind in ("progress", "intake", "private"):
+            notes[("merged", "lee", kind)] = records.add_note(
+                s, lee, f"#{duplicate}", body=f"lee's {kind} note", kind=kind).id
+        for clinical in (True, False):
+            documents[("merged", "lee", clinical)] = records.add_document(
+                s, lee, f"#{duplicate}", title=f"lee {clinical}", content=b"x",
+                clinical=clinical).id
+    with opener() as s:
         owner = resolve_staff(s, OWNER_EMAIL)
         ana, sam = cast.provider_b, cast.provider_a
 
@@ -108,6 +123,10 @@ def build_matrix(backend: Backend, logins: Logins, url: str) -> Matrix:
         share("to_deactivated", NIA, True)
         share("to_former_provider", PAT, True)
         share("two_providers", ana, False)
+        share("merged", ana, False)
+    with opener() as s:
+        merge.merge_clients(s, resolve_staff(s, OWNER_EMAIL), f"#{ids['merged']}",
+                            f"#{duplicate}")
     with opener() as s:
         owner = resolve_staff(s, OWNER_EMAIL)
         clients.set_status(s, owner, f"#{ids['to_former_provider']}", PAT, "discharged")
@@ -200,6 +219,17 @@ NOT_PRIVATE = {"progress", "intake"}
     ("biller", "none", "sam", set()),
     ("bystander", "chart_private", "sam", set()),
     ("author_lee", "two_providers", "lee", ALL_KINDS),
+    # A merge gives nobody a note the shares did not: Ana reads Sam's shared notes, not Lee's
+    # that came with the duplicate; Lee reads his own, not Sam's.
+    ("recipient", "merged", "sam", NOT_PRIVATE),
+    ("recipient", "merged", "lee", set()),
+    ("author_lee", "merged", "lee", ALL_KINDS),
+    ("author_lee", "merged", "sam", set()),
+    ("author", "merged", "lee", set()),
+    ("owner", "merged", "lee", NOT_PRIVATE),
+    ("custodian_scoped", "merged", "lee", NOT_PRIVATE),
+    ("custodian_scoped", "merged", "sam", set()),
+    ("manager", "merged", "lee", set()),
 ])
 def test_the_database_shows_what_the_permission_table_says(matrix, viewer, state, author,
                                                            kinds):
