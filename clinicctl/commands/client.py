@@ -126,6 +126,11 @@ def add(
         report_change(f"would add client {row['name']}.", dry_run=True)
     else:
         report_change(f"Added client #{row['id']}.", dry_run=False)
+    if result.created and result.namesakes:
+        others = ", ".join(f"#{i}" for i in result.namesakes)
+        message(f"Client {others} {'has' if len(result.namesakes) == 1 else 'have'} the same "
+                "name and date of birth: refer to each by #ID or external id (one person "
+                "twice? `client merge` joins the records).")
 
 
 @app.command("list")

@@ -96,6 +96,8 @@ class AddResult:
     client: Client
     created: bool
     assignment: Assignment | None = None
+    # Clients added before who share the new client's name and date of birth (``--new``).
+    namesakes: list[int] = field(default_factory=list)
 
 
 def add_client(
@@ -181,7 +183,9 @@ def add_client(
     assignment = None
     if provider is not None:
         assignment = assign(session, actor, client, provider, origin="intake", diagnosis=codes)
-    return AddResult(client, created=True, assignment=assignment)
+    namesakes = list(session.scalars(select(Client.id).where(
+        Client.name_key == key, Client.dob == born, Client.id != client.id).order_by(Client.id)))
+    return AddResult(client, created=True, assignment=assignment, namesakes=namesakes)
 
 
 def _acts_as_provider_only(actor: Staff) -> bool:

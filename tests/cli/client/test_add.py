@@ -35,6 +35,10 @@ def test_an_external_id_for_a_namesake_names_the_real_reason(cli, cast, db_url):
     assert added.exit_code == 0, added.output
     assert added.json()["id"] != cast.client_id
     assert added.json()["external_id"] == "OLD-9"
+    assert added.stderr == (
+        f"Added client #{added.json()['id']}.\nClient #{cast.client_id} has the same name and "
+        "date of birth: refer to each by #ID or external id (one person twice? `client merge` "
+        "joins the records).\n")
     # Repeating it finds the new client by its external id: a no-op, not a third Maya.
     again = cli("client", "add", "Maya", "Chen", "--dob", "1990-04-12", "--external-id",
                 "OLD-9", "--new", "-o", "json")
