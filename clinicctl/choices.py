@@ -1,4 +1,5 @@
-"""The fixed vocabularies of clinicctl: roles, statuses, kinds, scopes, repeats, weekdays.
+"""The fixed vocabularies of clinicctl: roles, statuses, kinds, scopes, repeats, weekdays,
+import presets.
 
 Standard library only: the models and the services validate against these, and the command
 modules complete them in the shell, where SQLAlchemy must not be loaded (start-up time).
@@ -21,6 +22,7 @@ UNITS = ("days", "weeks", "months")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SHARE_MODES = ("demographics", "chart")
 APPOINTMENT_SCOPES = ("future",)  # staff reassign / location edit --appointments
+PRESETS = ("openemr", "simplepractice", "generic")  # import --preset (exchange/presets.py)
 
 
 def completer(choices: Sequence[str], *, separated: bool = False

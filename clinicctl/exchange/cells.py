@@ -1,17 +1,19 @@
 """One row of an imported file, read cell by cell: the one way an import reads a value.
 
 ``Cells`` remembers the column it read last, so a bad value is reported with its row number
-and column. Values written spreadsheet-safe by an export (a leading ``'``) are restored.
+and column. Values written spreadsheet-safe by an export (a leading ``'``) are restored, and a
+preset's values translated (``ValueTable``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 
 from clinicctl.errors import InvalidInput
 from clinicctl.exchange.csvio import restore
-from clinicctl.exchange.file_format import read_date
+from clinicctl.exchange.file_format import ValueTable, read_date
 
 TRUE, FALSE = ("true", "yes", "1", "y"), ("false", "no", "0", "n")
 
@@ -19,10 +21,12 @@ TRUE, FALSE = ("true", "yes", "1", "y"), ("false", "no", "0", "n")
 class Cells:
     """One row's cells; remembers the column being read, for the row's error message."""
 
-    def __init__(self, row: dict[str, str], date_format: str | None = None) -> None:
+    def __init__(self, row: dict[str, str], date_format: str | None = None,
+                 values: Mapping[str, ValueTable] | None = None) -> None:
         self.row = row
         self.column: str | None = None
         self.date_format = date_format
+        self.values = values or {}
 
     def __contains__(self, column: str) -> bool:
         return column in self.row
@@ -33,7 +37,10 @@ class Cells:
         value = self.row.get(column)
         if value is None:
             return None
-        return restore(value.strip()) or None
+        value = restore(value.strip())
+        if value and column in self.values:
+            value = self.values[column].translate(value)
+        return value or None
 
     def text(self, column: str) -> str:
         return self.get(column) or ""

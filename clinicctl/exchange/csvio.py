@@ -20,6 +20,7 @@ from typing import IO, Any, TextIO
 from clinicctl.errors import ClinicError, InvalidInput
 from clinicctl.exchange.file_format import (
     FileFormat,
+    Header,
     one_column_hint,
     resolve_header,
     sniff_delimiter,
@@ -74,7 +75,9 @@ class CsvRows:
     """The rows of one file, read as they are iterated. Header names are matched to the
     columns (``file_format.resolve_header``); empty header columns at the end are dropped
     with their empty cells; a row that repeats an earlier one exactly is merged into it and
-    counted in ``duplicates``."""
+    counted in ``duplicates``. Headers left out (a preset's, or unknown ones with
+    --ignore-unknown) are in ``ignored``; ``passed_over`` counts, per merged column, the rows
+    whose other non-empty parts it left out (a home phone beside a cell phone)."""
 
     def __init__(self, handle: IO[str], required: tuple[str, ...], optional: tuple[str, ...],
                  file_format: FileFormat, *, importing: bool = True) -> None:
@@ -84,6 +87,8 @@ class CsvRows:
         self.optional = optional
         self.format = file_format
         self.duplicates = 0
+        self.ignored: list[str] = []
+        self.passed_over: dict[str, tuple[int, list[str]]] = {}
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         expected = self.required + self.optional
@@ -109,27 +114,16 @@ class CsvRows:
         hint = one_column_hint(header, delimiter)
         if hint:
             raise InvalidInput(f"row 1: {hint}")
-        columns = resolve_header(header, expected, self.format.columns)
-        repeated = sorted({name for name in columns if columns.count(name) > 1})
-        if repeated:
-            sources = [h for h, c in zip(header, columns, strict=True) if c == repeated[0]]
-            also = (f" ({' and '.join(repr(s) for s in sources)})"
-                    if len(set(sources)) > 1 else "")
-            raise InvalidInput(f"row 1: column {repeated[0]!r} appears more than once{also}")
-        missing = [name for name in self.required if name not in columns]
-        if missing:
-            hint = "; map another name with --map 'Header=column'" if self.importing else ""
-            raise InvalidInput(f"row 1: missing column {missing[0]!r} "
-                               f"(expected {','.join(expected)}{hint})")
-        unknown = [name for name, column in zip(header, columns, strict=True)
-                   if column not in expected]
-        if unknown:
-            raise InvalidInput(f"row 1: unknown column {unknown[0]!r} "
-                               f"(expected {','.join(expected)})")
+        resolved = resolve_header(header, expected, self.format)
+        self._check(resolved, expected)
+        self.ignored = resolved.ignored
+        plan = [(i, target, i in resolved.nulls)
+                for i, target in enumerate(resolved.targets) if target is not None]
+        merges = resolved.merges
         seen: set[bytes] = set()
         number = 1
         try:
-            width = len(columns)
+            width = len(header)
             for number, cells in enumerate(reader, start=2):
                 stripped = [cell.strip() for cell in cells]
                 if not any(stripped):
@@ -148,9 +142,50 @@ class CsvRows:
                     self.duplicates += 1
                     continue
                 seen.add(digest)
-                yield number, dict(zip(columns, stripped, strict=True))
+                row = {target: "" if null and stripped[i] == "NULL" else stripped[i]
+                       for i, target, null in plan}
+                for merge in merges:
+                    row[merge.column], left_out = merge.combine(row)
+                    for slot in merge.slots:
+                        row.pop(slot, None)
+                    if left_out:
+                        count, sources = self.passed_over.get(
+                            merge.column, (0, resolved.sources(merge.column)))
+                        self.passed_over[merge.column] = (count + 1, sources)
+                yield number, row
         except csv.Error as exc:
             raise InvalidInput(f"row {number + 1}: malformed CSV: {exc}") from None
+
+    def _check(self, resolved: Header, expected: tuple[str, ...]) -> None:
+        """The header's problems, as one error each: a column given twice, a required one
+        missing, an unknown header."""
+        repeated = resolved.repeated()
+        if repeated:
+            column, sources = repeated
+            also = (f" ({' and '.join(repr(s) for s in sources)})"
+                    if len(set(sources)) > 1 else "")
+            raise InvalidInput(f"row 1: column {column!r} appears more than once{also}")
+        preset = self.format.preset
+        missing = [name for name in self.required if name not in resolved.columns]
+        if missing:
+            hint = "; map another name with --map 'Header=column'" if self.importing else ""
+            known = [source for source, target in self.format.aliases.items()
+                     if target == missing[0]]
+            if preset and known:
+                reads = " or ".join(repr(source) for source in known)
+                raise InvalidInput(f"row 1: missing column {missing[0]!r} (the {preset} "
+                                   f"preset reads it from {reads}{hint})")
+            raise InvalidInput(f"row 1: missing column {missing[0]!r} "
+                               f"(expected {','.join(expected)}{hint})")
+        if resolved.unknown:
+            names = ", ".join(repr(name) for name in resolved.unknown)
+            plural = "s" if len(resolved.unknown) > 1 else ""
+            it = "them" if plural else "it"
+            known_by = (f"neither the {preset} preset nor clinicctl knows {it}" if preset
+                        else f"expected {','.join(expected)}")
+            hint = (f"; map {it} with --map '{resolved.unknown[0]}=column' or leave {it} out "
+                    "with --ignore-unknown" if self.importing else "")
+            raise InvalidInput(f"row 1: unknown column{plural} {names} ({known_by}){hint}")
 
 
 class RowError(Exception):

@@ -1,9 +1,16 @@
 """How another system's file is laid out: its encoding, delimiter, header names and date format.
 
 A ``FileFormat`` is what ``--encoding``, ``--delimiter``, ``--date-format``, ``--map`` and
-``--mapping FILE.toml`` say; a preset is a named ``FileFormat``. Header names match the
-columns ignoring case, spaces and punctuation ("First Name" is first_name); a mapping names
-the column a source header stands for.
+``--mapping FILE.toml`` say; a preset (``presets.py``) is a named ``FileFormat``. Header names
+match the columns ignoring case, spaces and punctuation ("First Name" is first_name); a
+mapping names the column a source header stands for.
+
+A preset knows more than a mapping: the headers its system exports that clinicctl does not
+keep (dropped, and named), columns made of several of the file's (``Merge``: a phone from the
+cell phone, else the home phone; an address from street, city, state and postal code), and the
+values its system writes in a column such as sex (``ValueTable``). Nothing is guessed: a header
+neither the preset nor clinicctl knows refuses the file unless ``--ignore-unknown``, and a
+value the preset cannot translate refuses its row.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import csv
 import datetime as dt
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -36,20 +44,87 @@ def header_key(name: str) -> str:
 
 
 @dataclass(frozen=True)
+class Merge:
+    """One column made of several of the file's: the first non-empty part (``first``), or
+    every non-empty part joined with ", " (the names within a part with a space: "state
+    postal_code"). The parts are slot names, which the preset's headers stand for."""
+
+    column: str
+    parts: tuple[tuple[str, ...], ...]
+    first: bool = False
+
+    @property
+    def slots(self) -> tuple[str, ...]:
+        return tuple(slot for part in self.parts for slot in part)
+
+    def combine(self, cells: Mapping[str, str]) -> tuple[str, int]:
+        """The column's value, and how many other values it left out (``first`` only: a
+        home phone beside a cell phone; the same number twice leaves nothing out)."""
+        if self.first:
+            filled = list(dict.fromkeys(cells[slot] for slot in self.slots if cells.get(slot)))
+            return (filled[0] if filled else ""), max(len(filled) - 1, 0)
+        joined = (" ".join(cells[slot] for slot in part if cells.get(slot))
+                  for part in self.parts)
+        return ", ".join(part for part in joined if part), 0
+
+
+@dataclass(frozen=True)
+class ValueTable:
+    """The values another system writes in one column, as clinicctl writes them. Matched
+    ignoring case; an empty cell stays empty; any other value is refused, never guessed."""
+
+    preset: str
+    column: str
+    values: Mapping[str, str]  # as the system writes it -> as clinicctl keeps it
+
+    def translate(self, value: str) -> str:
+        if not value:
+            return value
+        wanted = value.strip().casefold()
+        for known, ours in self.values.items():
+            if known.casefold() == wanted:
+                return ours
+        listed = ", ".join(self.values)
+        raise InvalidInput(f"invalid {self.column} {value!r} for the {self.preset} preset: "
+                           f"expected {listed} or empty")
+
+
+@dataclass(frozen=True)
 class FileFormat:
     encoding: str = "utf-8"
     delimiter: str | None = None  # None: sniffed from the file
     date_format: str | None = None  # None: YYYY-MM-DD
     columns: dict[str, str] = field(default_factory=dict)  # source header -> column
+    # What a preset adds (see the module docstring); a --map or --mapping wins over it.
+    preset: str | None = None
+    aliases: Mapping[str, str] = field(default_factory=dict)  # header -> column or slot
+    merges: tuple[Merge, ...] = ()
+    dropped: frozenset[str] = frozenset()  # header_key of headers read and left out
+    values: Mapping[str, ValueTable] = field(default_factory=dict)  # column -> its values
+    nulls: frozenset[str] = frozenset()  # header_key of headers whose "NULL" is empty
+    ignore_unknown: bool = False  # --ignore-unknown: leave out (and name) unknown headers
 
     def with_options(self, *, encoding: str | None = None, delimiter: str | None = None,
-                     date_format: str | None = None, columns: dict[str, str] | None = None
-                     ) -> FileFormat:
-        """This format with what the command line says on top."""
+                     date_format: str | None = None, columns: dict[str, str] | None = None,
+                     ignore_unknown: bool = False) -> FileFormat:
+        """This format with what the command line (or a mapping file) says on top: a column
+        mapped there is no longer read from the preset's headers (which are then left out,
+        and named), nor are its values translated."""
+        columns = {**self.columns, **(columns or {})}
+        mapped = {header_key(target) for target in columns.values()}
+        merges = tuple(m for m in self.merges if header_key(m.column) not in mapped)
+        orphaned = {slot for m in self.merges if m not in merges for slot in m.slots}
+        aliases = {source: target for source, target in self.aliases.items()
+                   if header_key(target) not in mapped and target not in orphaned}
         return replace(self, encoding=encoding or self.encoding,
                        delimiter=delimiter if delimiter is not None else self.delimiter,
-                       date_format=date_format or self.date_format,
-                       columns={**self.columns, **(columns or {})})
+                       date_format=date_format or self.date_format, columns=columns,
+                       merges=merges, aliases=aliases,
+                       dropped=self.dropped | {header_key(source) for source in self.aliases
+                                               if source not in aliases},
+                       values={column: table for column, table in self.values.items()
+                               if header_key(column) not in mapped},
+                       ignore_unknown=ignore_unknown or self.ignore_unknown)
 
 
 def check_encoding(value: str) -> str:
@@ -141,10 +216,59 @@ def one_column_hint(header: list[str], delimiter: str) -> str | None:
             f"use --delimiter {shown!r}")
 
 
+@dataclass
+class Header:
+    """What each header of a file stands for (``resolve_header``)."""
+
+    names: list[str]
+    targets: list[str | None]  # a column, a merge's slot, or None: left out
+    unknown: list[str]  # neither mapped, nor the preset's, nor a column
+    merges: tuple[Merge, ...]  # the preset's merges with at least one slot in the file
+    nulls: frozenset[int]  # positions whose "NULL" cell is empty (an SQL dump's NULL)
+
+    @property
+    def ignored(self) -> list[str]:
+        """The headers left out: the preset's system has them and clinicctl does not keep
+        them, or --ignore-unknown dropped them."""
+        return [name for name, target in zip(self.names, self.targets, strict=True)
+                if target is None and name not in self.unknown]
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns a row has: those read as they are, then those merged."""
+        slots = {slot for merge in self.merges for slot in merge.slots}
+        direct = [t for t in self.targets if t is not None and t not in slots]
+        return direct + [merge.column for merge in self.merges]
+
+    def sources(self, target: str) -> list[str]:
+        """The headers a column is read from (a merged column: each of its slots')."""
+        slots = next((m.slots for m in self.merges if m.column == target), (target,))
+        return [name for slot in slots
+                for name, t in zip(self.names, self.targets, strict=True) if t == slot]
+
+    def repeated(self) -> tuple[str, list[str]] | None:
+        """A column the file gives twice, with the headers that give it."""
+        seen: dict[str, list[str]] = {}
+        for name, target in zip(self.names, self.targets, strict=True):
+            if target is not None:
+                seen.setdefault(target, []).append(name)
+        for target, names in seen.items():
+            if len(names) > 1:
+                return target, names
+        for merge in self.merges:
+            if merge.column in seen:
+                return merge.column, seen[merge.column] + self.sources(merge.column)
+        return None
+
+
 def resolve_header(header: list[str], expected: tuple[str, ...],
-                   columns: dict[str, str]) -> list[str]:
-    """The column each header name stands for: mapped, else matched on ``header_key``."""
+                   file_format: FileFormat) -> Header:
+    """What each header stands for: a mapped column (--map, --mapping), else the preset's
+    column or slot, else left out when the preset's system has it and clinicctl does not keep
+    it, else the column of that name (matched on ``header_key``), else unknown (left out
+    with --ignore-unknown)."""
     known = {header_key(name): name for name in expected}
+    columns = file_format.columns
     for source, target in columns.items():
         if target not in expected and header_key(target) not in known:
             raise InvalidInput(f"the mapping names an unknown column {target!r} for "
@@ -156,16 +280,28 @@ def resolve_header(header: list[str], expected: tuple[str, ...],
     if absent:
         raise InvalidInput(f"row 1: the mapped column {absent[0]!r} is not in the file's "
                            "header")
-    resolved: list[str] = []
+    aliases = {header_key(source): target for source, target in file_format.aliases.items()}
+    targets: list[str | None] = []
+    unknown: list[str] = []
     for name in header:
         key = header_key(name)
         if key in mapped:
-            resolved.append(mapped[key])
+            targets.append(mapped[key])
+        elif key in aliases:
+            targets.append(aliases[key])
+        elif key in file_format.dropped:
+            targets.append(None)
         elif key in known:
-            resolved.append(known[key])
+            targets.append(known[key])
         else:
-            resolved.append(name.strip().lower())
-    return resolved
+            targets.append(None)
+            if not file_format.ignore_unknown:
+                unknown.append(name)
+    used = set(targets)
+    merges = tuple(m for m in file_format.merges if used & set(m.slots))
+    nulls = frozenset(i for i, (name, target) in enumerate(zip(header, targets, strict=True))
+                      if target is not None and header_key(name) in file_format.nulls)
+    return Header(list(header), targets, unknown, merges, nulls)
 
 
 def read_date(value: str, what: str, date_format: str | None) -> dt.date:

@@ -5,7 +5,7 @@ memory; clients are matched by external id, else by name and date of birth."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -16,7 +16,7 @@ from clinicctl.actions import Action
 from clinicctl.db import insert_many, one_of
 from clinicctl.errors import ClinicError, InvalidInput
 from clinicctl.exchange.csvio import RowError, chunks, restore
-from clinicctl.exchange.file_format import read_date
+from clinicctl.exchange.file_format import ValueTable, read_date
 from clinicctl.exchange.import_summary import Advance, Failures, ImportSummary, Row
 from clinicctl.models import (
     Client,
@@ -56,11 +56,13 @@ class _ClientReader:
     """
 
     def __init__(self, columns: Iterable[str], today: dt.date,
-                 date_format: str | None = None) -> None:
+                 date_format: str | None = None,
+                 values: Mapping[str, ValueTable] | None = None) -> None:
         present = set(columns)
         self.fields = [f for f in CLIENT_FIELDS if f in present]
         self.today = today
         self.date_format = date_format
+        self.translations = values or {}  # a preset's values of some columns (sex)
         self.limits = clients.length_limits()
 
     def __call__(self, number: int, row: dict[str, str]) -> _ClientRecord:
@@ -71,6 +73,8 @@ class _ClientReader:
                 value = row[column]
                 if value[:1] == "'":
                     value = restore(value)
+                if value and column in self.translations:
+                    value = self.translations[column].translate(value)
                 limit = self.limits.get(column)
                 if limit is not None and len(value) > limit:
                     raise InvalidInput(f"longer than {limit} characters")
@@ -98,7 +102,8 @@ class _ClientReader:
 
 
 def import_clients(session: Session, actor: Staff, rows: Iterable[Row], tick: Advance,
-                   date_format: str | None = None) -> ImportSummary:
+                   date_format: str | None = None,
+                   values: Mapping[str, ValueTable] | None = None) -> ImportSummary:
     summary = ImportSummary("clients")
     failures = Failures()
     total = 0
@@ -116,7 +121,8 @@ def import_clients(session: Session, actor: Staff, rows: Iterable[Row], tick: Ad
     for chunk in chunks(rows, CHUNK):
         total += len(chunk)
         records: list[_ClientRecord] = []
-        read = read or _ClientReader(chunk[0][1], days.practice_today(session), date_format)
+        read = read or _ClientReader(chunk[0][1], days.practice_today(session), date_format,
+                                     values)
         for number, row in chunk:
             try:
                 records.append(read(number, row))

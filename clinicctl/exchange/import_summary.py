@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from clinicctl.errors import ClinicError, Conflict, ExitCode, InvalidInput, NotFound
 from clinicctl.exchange.csvio import MAX_REPORTED, RowError
@@ -30,16 +31,20 @@ class ImportSummary:
     alerts: list[str] = field(default_factory=list)
     # Counts of those changes, for the summary: see EXTRA_COUNTS.
     counts: dict[str, int] = field(default_factory=dict)
+    # The file's headers left out: a preset's system has them and clinicctl does not keep
+    # them, or --ignore-unknown dropped them.
+    ignored_columns: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
         return self.created + self.updated + self.unchanged
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, Any]:
         extra = {key: self.counts.get(key, 0) for key in EXTRA_COUNTS.get(self.kind, ())}
         merged = {"duplicates_merged": self.duplicates_merged} if self.duplicates_merged else {}
+        ignored = {"ignored_columns": self.ignored_columns} if self.ignored_columns else {}
         return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                **extra, **merged}
+                **extra, **merged, **ignored}
 
 
 # Imported appointments add clients to providers' lists as bookings do: how many clients were

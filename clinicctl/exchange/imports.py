@@ -15,7 +15,7 @@ every value, ``import_summary.py`` turns bad rows into one error.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,7 @@ from clinicctl.errors import ClinicError, Denied, InvalidInput
 from clinicctl.exchange.cells import Cells
 from clinicctl.exchange.csvio import RowError
 from clinicctl.exchange.exports import COLUMNS
+from clinicctl.exchange.file_format import ValueTable
 from clinicctl.exchange.import_appointments import appointment_row
 from clinicctl.exchange.import_clients import import_clients
 from clinicctl.exchange.import_rows import (
@@ -63,21 +64,24 @@ OPTIONAL = {kind: tuple(c for c in COLUMNS[kind] if c not in REQUIRED[kind]) for
 
 def import_rows(session: Session, actor: Staff, kind: str, rows: Iterable[Row], *,
                 advance: Advance | None = None, force: bool = False,
-                date_format: str | None = None) -> ImportSummary:
+                date_format: str | None = None,
+                values: Mapping[str, ValueTable] | None = None) -> ImportSummary:
     """Import one kind of data; raise one error naming every bad row, having written nothing
     that stays (the caller's transaction rolls back). ``force``: time off over booked
     appointments is imported (and each one named in the alerts). ``date_format``: the
-    strptime format of the date columns (``file_format.DATE_COLUMNS``), else YYYY-MM-DD."""
+    strptime format of the date columns (``file_format.DATE_COLUMNS``), else YYYY-MM-DD.
+    ``values``: a preset's translations of the values of some columns (sex)."""
     if kind not in KINDS:
         raise InvalidInput(f"unknown import {kind!r}; expected {', '.join(KINDS)}")
     access.authorize_import(actor, kind)
     tick = advance or (lambda n: None)
     if kind == "clients":
-        summary = import_clients(session, actor, rows, tick, date_format)
+        summary = import_clients(session, actor, rows, tick, date_format, values or {})
     else:
         summary = import_each(session, actor, kind, rows, tick, force=force,
-                              date_format=date_format)
+                              date_format=date_format, values=values or {})
     summary.duplicates_merged = getattr(rows, "duplicates", 0)
+    summary.ignored_columns = list(getattr(rows, "ignored", []))
     if not summary.rows:
         raise InvalidInput("the CSV file has no data rows")
     trail.record(session, actor_id=actor.id, action=Action(f"import.{kind}"), object_type="import",
@@ -95,8 +99,8 @@ def import_rows(session: Session, actor: Staff, kind: str, rows: Iterable[Row], 
 
 
 def import_each(session: Session, actor: Staff, kind: str, rows: Iterable[Row],
-                tick: Advance, *, force: bool = False, date_format: str | None = None
-                ) -> ImportSummary:
+                tick: Advance, *, force: bool = False, date_format: str | None = None,
+                values: Mapping[str, ValueTable] | None = None) -> ImportSummary:
     summary = ImportSummary(kind)
     failures = Failures()
     handler = ROW_HANDLERS[kind]
@@ -104,7 +108,7 @@ def import_each(session: Session, actor: Staff, kind: str, rows: Iterable[Row],
     total = 0
     for number, row in rows:
         total += 1
-        cells = Cells(row, date_format)
+        cells = Cells(row, date_format, values)
         savepoint = session.begin_nested()
         try:
             outcome = handler(context, cells)

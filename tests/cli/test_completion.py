@@ -143,6 +143,8 @@ def complete(line: str) -> list[str]:
     ("clinicctl location edit X --appointments ", ["future"]),
     ("clinicctl staff list -o ", ["table", "json", "csv"]),
     ("clinicctl export clients --format ", ["csv", "json"]),
+    ("clinicctl import clients f.csv --preset ", ["openemr", "simplepractice", "generic"]),
+    ("clinicctl import staff f.csv --preset g", ["generic"]),
 ])
 def test_commands_options_and_fixed_choices_complete(line, expected
                                                      ):  # type: ignore[no-untyped-def]
