@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -99,9 +99,11 @@ def _import(ctx: typer.Context, kind: str, path: Path, dry_run: bool,
                          optional=imports.OPTIONAL[kind], file_format=layout)
         summary = imports.import_rows(db, actor, kind, rows, advance=advance, force=force,
                                       date_format=layout.date_format, values=layout.values)
-    counts = summary.as_dict()
-    render_object(counts, [(key, key.replace("_", " ").capitalize()) for key in counts],
-                  output_format(ctx, fmt))
+    counts: dict[str, Any] = dict(summary.as_dict())
+    fmt_ = output_format(ctx, fmt)
+    if fmt_ != "json" and "ignored_columns" in counts:
+        counts["ignored_columns"] = len(summary.ignored_columns)  # named on stderr below
+    render_object(counts, [(key, key.replace("_", " ").capitalize()) for key in counts], fmt_)
     merged = (f" {summary.duplicates_merged} duplicate rows merged."
               if summary.duplicates_merged else "")
     report_change(f"Imported {kind}: {summary.created} created, {summary.updated} updated, "
@@ -110,8 +112,8 @@ def _import(ctx: typer.Context, kind: str, path: Path, dry_run: bool,
     if ignored:
         message(f"Ignored {len(ignored)} column{'s' if len(ignored) > 1 else ''} clinicctl "
                 f"does not keep: {', '.join(ignored)}.")
-    for column, (count, sources) in rows.passed_over.items():
-        message(f"{count} row{'s' if count > 1 else ''} had more than one of "
+    for column, (count, sources) in rows.passed_over.items():  # values not imported
+        warning(f"{count} row{'s' if count > 1 else ''} had more than one of "
                 f"{', '.join(sources)}: {column} took the first; the others were not imported.")
     for alert in summary.alerts:  # --quiet never hides them
         warning(alert)
