@@ -244,6 +244,14 @@ def test_a_manager_login_merges_and_no_other_login_can(cli, cast, db_url):
 
     duplicate = add_duplicate(cli, cast)
     book(cli, f"#{duplicate}", cast.provider_b, f"{DAY} 10:00")
+    # Sam and Ana each have both records, and both share Sam's chart with Ana: the manager's
+    # login combines their assignments and ends one of the two shares, under 0004's policies.
+    ok(cli("client", "share", f"#{duplicate}", "--from", cast.provider_b, "--to",
+           cast.provider_a))
+    ok(cli("client", "share", f"#{cast.client_id}", "--from", cast.provider_a, "--to",
+           cast.provider_b, "--chart"))
+    ok(cli("client", "share", f"#{duplicate}", "--from", cast.provider_a, "--to",
+           cast.provider_b, "--chart"))
     with logins_for(db_url) as logins:
         for email in (cast.manager, cast.provider_b, cast.scheduler, cast.custodian):
             logins.bind(email)
@@ -265,14 +273,16 @@ def test_a_manager_login_merges_and_no_other_login_can(cli, cast, db_url):
         merged = run_as(logins.url_of(cast.manager), "client", "merge", f"#{cast.client_id}",
                         f"#{duplicate}", "-o", "json", actor=cast.manager)
         assert merged.exit_code == 0, merged.output
-        assert merged.json()["notes_moved"] == 2
+        assert {key: merged.json()[key] for key in (
+            "notes_moved", "assignments_combined", "chart_shares_ended")} == {
+            "notes_moved": 2, "assignments_combined": 2, "chart_shares_ended": 1}
         # The database names the manager's login as who merged, whatever was asked.
         assert sql(db_url, "SELECT merged_client_id, kept_client_id, merged_by_id "
                    "FROM client_merge") == [(duplicate, cast.client_id,
                                              staff_id(db_url, cast.manager))]
-        # Ana's login reads her notes on the kept record, and none of Sam's.
+        # Ana's login reads her notes on the kept record, and Sam's shared ones, not private.
         ana = logins.url_of(cast.provider_b)
         assert {body for (body,) in sql(ana, "SELECT body FROM clinicctl_chart_notes(%s)",
-                                        (cast.client_id,))} == {"Ana's progress note",
-                                                                "Ana's private note"}
+                                        (cast.client_id,))} == {
+            "Ana's progress note", "Ana's private note", "A's progress note"}
         assert sql(ana, "SELECT count(*) FROM client_merge") == [(1,)]
