@@ -374,6 +374,53 @@ def authorize_booking(
                 **audit)
 
 
+# Client groups (``group ...``). Migration 0008 states both rules again for the database
+# (clinicctl_may_read_group, clinicctl_may_edit_group).
+GROUP_EDITORS = ("owner", "manager", "scheduler", "provider")
+GROUP_READERS = ("owner", "manager", "scheduler", "biller", CUSTODIAN, "provider")
+
+
+def authorize_group_edit(actor: Staff, provider: Staff, action: str,
+                         group_id: int | None = None) -> None:
+    """Create, change the members of, archive or restore a client group: owner, managers and
+    schedulers for any provider's group; a provider for their own groups."""
+    audit = {"object_type": "client_group", "object_id": group_id,
+             "details": {"provider_id": provider.id}}
+    require_roles(actor, action, GROUP_EDITORS, **audit)
+    if actor.has_role("owner", "manager", "scheduler") or actor.id == provider.id:
+        return
+    raise _deny(actor, action, "providers manage only their own groups", **audit)
+
+
+def group_reader_scope(session: Session, actor: Staff, action: str) -> set[int] | None:
+    """The providers whose client groups ``actor`` may see (None: every provider).
+
+    Owner, managers, schedulers and billers see every group; a provider their own; a records
+    custodian the groups of the providers in their scope. Group names and members are
+    clinical information: a provider sees no group of a colleague's.
+    """
+    require_roles(actor, action, GROUP_READERS, object_type="client_group")
+    if actor.has_role("owner", "manager", "scheduler", "biller"):
+        return None
+    providers: set[int] = set()
+    if actor.has_role(CUSTODIAN):
+        scope = custodian_scope(session, actor)
+        if scope is None:
+            return None
+        providers |= scope
+    if actor.has_role("provider"):
+        providers.add(actor.id)
+    return providers
+
+
+def may_read_group(session: Session, actor: Staff, provider_id: int) -> bool:
+    """Whether ``actor`` sees a group of ``provider_id`` (``group_reader_scope``)."""
+    if not actor.active or not actor.has_role(*GROUP_READERS):
+        return False
+    scope = group_reader_scope(session, actor, Action.GROUP_SHOW)
+    return scope is None or provider_id in scope
+
+
 # Import and export, per kind of data. Exports never hold chart-note bodies or clinical
 # documents, whatever the role; schedulers and billers exchange appointments only.
 APPOINTMENT_EXCHANGERS = ("owner", "manager", "scheduler", "biller")

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 ROLES = ("owner", "manager", "provider", "records-custodian", "scheduler", "biller")
 RECORDS_OWNERS = ("group", "provider")
 ASSIGNMENT_STATUSES = ("new", "active", "inactive", "discharged")
-ASSIGNMENT_ORIGINS = ("intake", "share", "appointment", "import")
+ASSIGNMENT_ORIGINS = ("intake", "share", "appointment", "import", "group")
 NOTE_KINDS = ("progress", "intake", "private")
 AUDIT_OUTCOMES = ("ok", "denied")
 APPOINTMENT_STATUSES = ("scheduled", "completed", "cancelled", "late-cancelled", "no-show")

@@ -250,6 +250,7 @@ GROUPS = {
     "service": "clinicctl.commands.service",
     "availability": "clinicctl.commands.availability",
     "appointment": "clinicctl.commands.appointment",
+    "group": "clinicctl.commands.group",
     "audit": "clinicctl.commands.audit",
     "import": "clinicctl.commands.import_",
     "export": "clinicctl.commands.export",

@@ -302,6 +302,8 @@ CONSTRAINT_MESSAGES = {
         "the provider was booked at an overlapping time by someone else just now",
     "ex_appointment_client_id_overlap":
         "the client was booked at an overlapping time by someone else just now",
+    # Under row-level security a login does not see every group whose name it could take.
+    "uq_client_group_name_key": "a client group with this name already exists",
 }
 
 

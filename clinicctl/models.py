@@ -475,3 +475,46 @@ class ClientMerge(Base):
         ForeignKey("client.id", ondelete="CASCADE"), index=True)
     merged_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     merged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ClientGroup(Base):
+    """A named group of clients who meet with one provider (``group add``).
+
+    The name is unique in the practice, ignoring case and spaces (``name_key``). An archived
+    group keeps its members and history but takes no new members.
+    """
+
+    __tablename__ = "client_group"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_key: Mapped[str] = mapped_column(String(100), unique=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    service_code: Mapped[str] = mapped_column(ForeignKey("service_code.code"))
+    archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    provider: Mapped[Staff] = relationship(foreign_keys=[provider_id])
+
+
+class ClientGroupMember(Base):
+    """One stretch of a client's membership of a group: removal sets ``left_at``, adding the
+    client again opens a new row, so the past stays what it was."""
+
+    __tablename__ = "client_group_member"
+    __table_args__ = (
+        Index("uq_client_group_member_current", "group_id", "client_id", unique=True,
+              sqlite_where=text("left_at IS NULL"), postgresql_where=text("left_at IS NULL")),
+        Index("ix_client_group_member_client_id", "client_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("client_group.id", ondelete="CASCADE"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))
+    joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    left_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+    client: Mapped[Client] = relationship()

@@ -166,7 +166,8 @@ def test_migration_0007_loses_nothing_and_goes_back(cli, cast, db_url):
             assert "client_merge" not in inspect(conn).get_table_names()
         assert merge_function(engine) == 0
         assert snapshot_rows(engine) == {
-            t: rows for t, rows in before.items() if t != "client_merge"} | {
+            t: rows for t, rows in before.items()
+            if t not in ("client_merge", "client_group", "client_group_member")} | {
             "alembic_version": [("0006",)]}
         migrate.upgrade(engine)
         assert migrate.current_revision(engine) == SCHEMA_HEAD
@@ -177,3 +178,74 @@ def test_migration_0007_loses_nothing_and_goes_back(cli, cast, db_url):
     assert schema_differences(db_url) == []
     merged = cli("client", "merge", f"#{cast.client_id}", f"#{added.json()['id']}")
     assert merged.exit_code == 0, merged.output
+
+
+def test_migration_0008_loses_nothing_and_goes_back(cli, cast, db_url):
+    """Revision 0008 adds client groups and the assignment origin "group": going back to 0007
+    drops the groups, gives their assignments the origin "appointment" and keeps every other
+    row; up again keeps every row, and groups work on the upgraded database."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from clinicctl import migrate
+    from clinicctl.db import make_engine
+    from clinicctl.schema import SCHEMA_HEAD
+
+    made = cli("group", "add", "Tuesday DBT", "--provider", cast.provider_a,
+               "--client", f"#{cast.client_id}")
+    assert made.exit_code == 0, made.output
+    engine = make_engine(db_url)
+    try:
+        before = snapshot_rows(engine)
+        assert len(before["client_group_member"]) == 1
+        command.downgrade(migrate.alembic_config(engine), "0007")
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+        assert not tables & {"client_group", "client_group_member"}
+        assert snapshot_rows(engine) == {
+            t: rows for t, rows in before.items()
+            if t not in ("client_group", "client_group_member")} | {
+            "alembic_version": [("0007",)]}
+        migrate.upgrade(engine)
+        assert migrate.current_revision(engine) == SCHEMA_HEAD
+        after = snapshot_rows(engine)
+        assert after == before | {"client_group": [], "client_group_member": []}
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE assignment SET origin = 'group' "
+                              "WHERE client_id = :c"), {"c": cast.client_id})
+            conn.execute(text("UPDATE assignment SET origin = 'intake' "
+                              "WHERE client_id = :c"), {"c": cast.client_id})
+    finally:
+        engine.dispose()
+    assert schema_differences(db_url) == []
+    again = cli("group", "add", "Tuesday DBT", "--provider", cast.provider_b,
+                "--client", f"#{cast.client_id}")
+    assert again.exit_code == 0, again.output
+    assert "is new to Ana Ruiz" in again.stderr
+
+
+def test_downgrade_from_0008_gives_group_assignments_the_origin_appointment(cli, cast,
+                                                                             db_url):
+    from alembic import command
+    from sqlalchemy import text
+
+    from clinicctl import migrate
+    from clinicctl.db import make_engine
+
+    made = cli("group", "add", "Tuesday DBT", "--provider", cast.provider_b,
+               "--client", f"#{cast.client_id}")
+    assert made.exit_code == 0, made.output
+    engine = make_engine(db_url)
+    query = text("SELECT origin FROM assignment a JOIN staff s ON s.id = a.provider_id "
+                 "WHERE a.client_id = :c AND s.email = :e")
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(query, {"c": cast.client_id, "e": cast.provider_b}
+                                ).scalar() == "group"
+        command.downgrade(migrate.alembic_config(engine), "0007")
+        with engine.connect() as conn:
+            assert conn.execute(query, {"c": cast.client_id, "e": cast.provider_b}
+                                ).scalar() == "appointment"
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()

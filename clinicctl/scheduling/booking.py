@@ -168,14 +168,15 @@ def check_occurrences(
 
 
 
-def ensure_in_list(session: Session, actor: Staff, result: BookingResult, action: str
-                    ) -> None:
-    """A provider new to the client gets them in their list, demographics only (origin
-    ``appointment``); an inactive or discharged assignment is reactivated."""
+def ensure_in_list(session: Session, actor: Staff, result: BookingResult, action: str,
+                   *, origin: str = "appointment") -> None:
+    """A provider new to the client gets them in their list, demographics only (``origin``:
+    ``appointment`` for a booking, ``group`` for a group's new member); an inactive or
+    discharged assignment is reactivated."""
     client, provider = result.client, result.provider
     assignment = get_assignment(session, client.id, provider.id)
     if assignment is None:
-        assign(session, actor, client, provider, origin="appointment")
+        assign(session, actor, client, provider, origin=origin)
         result.new_provider = True
     elif assignment.status in ("inactive", "discharged"):
         result.reactivated = assignment.status

@@ -1,0 +1,1 @@
+"""``clinicctl group``: named client groups."""
