@@ -38,6 +38,7 @@ from clinicctl.models import (
     ChartNote,
     ChartShare,
     Client,
+    ClientGroupMember,
     ClientMerge,
     Document,
     Staff,
@@ -364,6 +365,7 @@ def _move_records(session: Session, actor: Staff, keep: Client, duplicate: Clien
             update(model).where(model.client_id == duplicate.id)
             .values(client_id=keep.id).execution_options(synchronize_session=False)
         ).rowcount for model in (Assignment, ChartShare, ChartNote, Document, Appointment)]
+        _move_group_memberships(session, actor, keep, duplicate)
         session.execute(update(ClientMerge).where(ClientMerge.kept_client_id == duplicate.id)
                         .values(kept_client_id=keep.id)
                         .execution_options(synchronize_session=False))
@@ -377,3 +379,19 @@ def _move_records(session: Session, actor: Staff, keep: Client, duplicate: Clien
     session.expunge(duplicate)
     session.expire_all()
 
+
+
+def _move_group_memberships(session: Session, actor: Staff, keep: Client, duplicate: Client
+                            ) -> None:
+    """The duplicate's stretches in client groups move to the kept record (as
+    ``clinicctl_merge_clients`` does on PostgreSQL, migration 0008); where both are current
+    members of one group, the duplicate's stretch ends now and the kept one goes on."""
+    kept_groups = select(ClientGroupMember.group_id).where(
+        ClientGroupMember.client_id == keep.id, ClientGroupMember.left_at.is_(None))
+    session.execute(update(ClientGroupMember).where(
+        ClientGroupMember.client_id == duplicate.id, ClientGroupMember.left_at.is_(None),
+        ClientGroupMember.group_id.in_(kept_groups))
+        .values(left_at=utcnow(), removed_by_id=actor.id)
+        .execution_options(synchronize_session=False))
+    session.execute(update(ClientGroupMember).where(ClientGroupMember.client_id == duplicate.id)
+                    .values(client_id=keep.id).execution_options(synchronize_session=False))

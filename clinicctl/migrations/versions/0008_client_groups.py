@@ -16,7 +16,8 @@ On PostgreSQL both tables get row-level security stating the rules of ``access.p
 billers read every group, a provider their own, a records custodian those of the providers in
 their scope; the owner, managers and schedulers write any group, a provider their own. A
 group's provider never changes (no UPDATE of ``provider_id``), and a member is never deleted:
-removal sets ``left_at``.
+removal sets ``left_at``. ``clinicctl_merge_clients`` (0007) also moves the duplicate's group
+memberships to the kept client (ending the duplicate's stretch in a group both are in).
 """
 
 from collections.abc import Sequence
@@ -79,6 +80,28 @@ POLICIES: dict[str, dict[str, tuple[str, str | None, str | None]]] = {
 }
 
 
+# clinicctl_merge_clients (migration 0007) moves the duplicate's group memberships too; where
+# both records are current members of one group, the duplicate's stretch ends. Inserted into
+# the function as the database has it, before it re-points earlier merges.
+MERGE_SIGNATURE = "clinicctl_merge_clients(integer, integer, integer)"
+MERGE_ANCHOR = "    UPDATE client_merge SET kept_client_id = p_keep"
+MERGE_GROUPS = """    UPDATE client_group_member d SET left_at = now(), removed_by_id = v_actor
+    WHERE d.client_id = p_duplicate AND d.left_at IS NULL AND EXISTS (
+        SELECT 1 FROM client_group_member k WHERE k.client_id = p_keep
+        AND k.group_id = d.group_id AND k.left_at IS NULL);
+    UPDATE client_group_member SET client_id = p_keep WHERE client_id = p_duplicate;
+"""
+
+
+def _rewrite_merge(change) -> None:  # type: ignore[no-untyped-def]
+    definition = str(op.get_bind().execute(sa.text(
+        f"SELECT pg_get_functiondef('{MERGE_SIGNATURE}'::regprocedure)")).scalar())
+    changed = change(definition)
+    if changed == definition:
+        raise RuntimeError("clinicctl_merge_clients is not the function migration 0007 made")
+    op.get_bind().exec_driver_sql(changed)
+
+
 def _origin_check(origins: tuple[str, ...]) -> str:
     return f"origin IN ({', '.join(repr(o) for o in origins)})"
 
@@ -137,9 +160,12 @@ def upgrade() -> None:
                     unique=False)
     if op.get_bind().dialect.name == "postgresql":
         _install_row_security()
+        _rewrite_merge(lambda body: body.replace(MERGE_ANCHOR, MERGE_GROUPS + MERGE_ANCHOR, 1))
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        _rewrite_merge(lambda body: body.replace(MERGE_GROUPS, "", 1))
     # Dropping the tables drops their policies and grants with them.
     op.drop_index("ix_client_group_member_client_id", table_name="client_group_member")
     op.drop_index("uq_client_group_member_current", table_name="client_group_member")

@@ -108,3 +108,20 @@ def test_audit_details_hold_ids_only(cli, cast, group):
     text = events.stdout
     assert "Grief" not in text and "Maya" not in text
     assert str(cast.client_id) in text
+
+
+def test_a_merge_moves_memberships_to_the_kept_client(cli, cast, group, db_url):
+    duplicate = cli("client", "add", "Maya", "Chen", "--dob", "1990-04-12", "--new",
+                    "-o", "json").json()["id"]
+    assert cli("group", "add", "Evening", "--provider", cast.provider_b,
+               "--client", f"#{duplicate}").exit_code == 0
+    assert cli("group", "members", "Grief", "--add", f"#{cast.client_id}",
+               "--add", f"#{duplicate}").exit_code == 0
+    merged = cli("client", "merge", f"#{cast.client_id}", f"#{duplicate}")
+    assert merged.exit_code == 0, merged.output
+    for name in ("Grief", "Evening"):
+        shown = cli("group", "show", name, "-o", "json").json()
+        assert [m["client_id"] for m in shown["members"]] == [cast.client_id]
+    # The duplicate's stretch in Grief, where both were members, ended; none was lost.
+    assert sorted(member_rows(db_url)) == sorted(
+        [(cast.client_id, True), (cast.client_id, True), (cast.client_id, False)])
