@@ -114,8 +114,8 @@ def complete(line: str) -> list[str]:
 
 @pytest.mark.parametrize(("line", "expected"), [
     ("clinicctl ", ["init", "demo", "db", "config", "staff", "client", "note", "doc",
-                    "location", "service", "availability", "appointment", "audit", "import",
-                    "export", "completion"]),
+                    "location", "service", "availability", "appointment", "group", "audit",
+                    "import", "export", "completion"]),
     ("clinicctl --", ["--db", "--config", "--as", "--quiet", "--version", "--help"]),
     ("clinicctl location e", ["edit"]),
     ("clinicctl service ", ["add", "edit", "list"]),

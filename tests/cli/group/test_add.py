@@ -124,3 +124,24 @@ def test_bad_value(cli, cast, db_url, case, dry_run):
 def test_missing_provider_is_a_usage_error(cli, cast):
     assert_usage_error(cli("group", "add", "Anxiety"), "Missing option '--provider'.",
                        "group add")
+
+
+def test_adding_again_with_another_service_is_a_conflict(cli, cast, db_url):
+    assert cli("group", "add", "Anxiety", "--provider", cast.provider_a).exit_code == 0
+    before = snapshot(db_url)
+    result = cli("group", "add", "Anxiety", "--provider", cast.provider_a,
+                 "--service", "90834")
+    assert_error(result, 5, "client group 'Anxiety' exists with service 90853")
+    assert snapshot(db_url) == before
+
+
+def test_adding_again_names_clients_it_did_not_add(cli, cast, db_url):
+    assert cli("group", "add", "Anxiety", "--provider", cast.provider_a).exit_code == 0
+    before = snapshot(db_url)
+    result = cli("-q", "group", "add", "Anxiety", "--provider", cast.provider_a,
+                 "--client", cast.client, "-o", "json")
+    assert result.exit_code == 0, result.output
+    group_id = result.json()["id"]
+    assert result.stderr == (f"Not added to 'Anxiety': client #{cast.client_id} (add members "
+                             f"with `clinicctl group members '#{group_id}' --add ...`).\n")
+    assert snapshot(db_url) == before
