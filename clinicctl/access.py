@@ -413,14 +413,6 @@ def group_reader_scope(session: Session, actor: Staff, action: str) -> set[int] 
     return providers
 
 
-def may_read_group(session: Session, actor: Staff, provider_id: int) -> bool:
-    """Whether ``actor`` sees a group of ``provider_id`` (``group_reader_scope``)."""
-    if not actor.active or not actor.has_role(*GROUP_READERS):
-        return False
-    scope = group_reader_scope(session, actor, Action.GROUP_SHOW)
-    return scope is None or provider_id in scope
-
-
 # Import and export, per kind of data. Exports never hold chart-note bodies or clinical
 # documents, whatever the role; schedulers and billers exchange appointments only.
 APPOINTMENT_EXCHANGERS = ("owner", "manager", "scheduler", "biller")

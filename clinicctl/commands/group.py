@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
-    from clinicctl.models import ClientGroup, ClientGroupMember
+    from clinicctl.models import ClientGroup, ClientGroupMember, Staff
     from clinicctl.scheduling.groups import GroupChange
 
 app = command_group(help="Named client groups: who meets together with which provider.")
@@ -39,18 +39,20 @@ LIST_COLUMNS = [("id", "ID"), ("name", "Name"), ("provider", "Provider"),
                 ("provider_id", "Provider ID")]
 
 
-def _row(db: Session, group: ClientGroup, members: list[ClientGroupMember], *,
+def _row(db: Session, actor: Staff, group: ClientGroup, members: list[ClientGroupMember], *,
          dry_run: bool = False, created: bool = False) -> dict[str, Any]:
     from clinicctl.days import practice_zone
+    from clinicctl.people.names import client_names
     from clinicctl.scheduling.groups import joined_on
 
     zone = practice_zone(db)
+    names = client_names(db, actor, (m.client_id for m in members))  # one query for all
     return {"id": created_id(group.id, dry_run=dry_run) if created else group.id,
             "name": group.name, "provider_id": group.provider_id,
             "provider": group.provider.name, "service": group.service_code,
             "archived": group.archived_at is not None,
             "archived_at": _instant(group.archived_at),
-            "members": [{"client_id": m.client_id, "name": m.client.name,
+            "members": [{"client_id": m.client_id, "name": names.get(m.client_id),
                          "since": joined_on(m, zone)} for m in members]}
 
 
@@ -115,7 +117,7 @@ def add(
     with session(ctx, dry_run=dry_run) as (db, actor):
         result = groups.add_group(db, actor, name, provider_ref=provider,
                                   client_refs=client or [], service=service)
-        row = _row(db, result.group, groups.current_members(db, result.group.id),
+        row = _row(db, actor, result.group, groups.current_members(db, result.group.id),
                    dry_run=dry_run, created=result.created)
     _render(ctx, row, fmt)
     for line in result.alerts:
@@ -171,7 +173,7 @@ def show(ctx: typer.Context, group: GroupArg, fmt: FormatOption = None) -> None:
 
     with session(ctx, write=False) as (db, actor):
         view = groups.show_group(db, actor, group)
-        row = _row(db, view.group, view.members)
+        row = _row(db, actor, view.group, view.members)
     _render(ctx, row, fmt)
 
 
@@ -197,7 +199,7 @@ def members(
 
     with session(ctx, dry_run=dry_run) as (db, actor):
         result = groups.change_members(db, actor, group, add=add or [], remove=remove or [])
-        row = _row(db, result.group, groups.current_members(db, result.group.id))
+        row = _row(db, actor, result.group, groups.current_members(db, result.group.id))
     _render(ctx, row, fmt)
     _report(result, row["name"], dry_run=dry_run)
     if not result.changed:
@@ -223,7 +225,7 @@ def archive(
 
     with session(ctx, dry_run=dry_run) as (db, actor):
         result = groups.archive_group(db, actor, group, restore=restore)
-        row = _row(db, result.group, groups.current_members(db, result.group.id))
+        row = _row(db, actor, result.group, groups.current_members(db, result.group.id))
     _render(ctx, row, fmt)
     state = "archived" if not restore else "not archived"
     if not result.changed:

@@ -169,24 +169,19 @@ class MergeResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {"kept_id": self.kept_id, "merged_id": self.merged_id,
-                "assignments_moved": self.assignments_moved,
-                "assignments_combined": self.assignments_combined,
-                "chart_shares_moved": self.chart_shares_moved,
-                "chart_shares_ended": self.chart_shares_ended,
-                "notes_moved": self.notes_moved, "documents_moved": self.documents_moved,
-                "appointments_moved": self.appointments_moved,
+                **{name: getattr(self, name) for name in COUNTED},
                 "external_id": self.external_id, "filled": self.filled,
                 "alerts": self.alerts}
 
     def counts(self) -> dict[str, int]:
         """The audit event's details: ids and counts only."""
         return {"merged_client_id": self.merged_id,
-                "assignments_moved": self.assignments_moved,
-                "assignments_combined": self.assignments_combined,
-                "chart_shares_moved": self.chart_shares_moved,
-                "chart_shares_ended": self.chart_shares_ended,
-                "notes_moved": self.notes_moved, "documents_moved": self.documents_moved,
-                "appointments_moved": self.appointments_moved}
+                **{name: getattr(self, name) for name in COUNTED}}
+
+
+# What a merge counts, in the order of its JSON result and its audit event.
+COUNTED = ("assignments_moved", "assignments_combined", "chart_shares_moved",
+           "chart_shares_ended", "notes_moved", "documents_moved", "appointments_moved")
 
 
 def merge_clients(session: Session, actor: Staff, keep_ref: str, duplicate_ref: str, *,

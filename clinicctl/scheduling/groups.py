@@ -81,12 +81,12 @@ def current_members(session: Session, group_id: int) -> list[ClientGroupMember]:
 
 
 def _add_member(session: Session, actor: Staff, group: ClientGroup, client: Client,
-                result: GroupChange, action: str) -> None:
-    if session.scalar(select(ClientGroupMember.id).where(
-            ClientGroupMember.group_id == group.id, ClientGroupMember.client_id == client.id,
-            ClientGroupMember.left_at.is_(None))) is not None:
+                result: GroupChange, action: str, members: set[int]) -> None:
+    """``client`` into the group unless among its current ``members`` (which it joins)."""
+    if client.id in members:
         result.already_members.append(client.id)
         return
+    members.add(client.id)
     listed = BookingResult(client, group.provider, [], None, False)
     ensure_in_list(session, actor, listed, action, origin="group")
     result.alerts.extend(listed.messages)
@@ -140,8 +140,9 @@ def add_group(session: Session, actor: Staff, name: str, *, provider_ref: str,
     session.add(group)
     session.flush()
     result = GroupChange(group, changed=True, created=True)
+    joined: set[int] = set()
     for client in clients:
-        _add_member(session, actor, group, client, result, Action.GROUP_ADD)
+        _add_member(session, actor, group, client, result, Action.GROUP_ADD, joined)
     trail.record(session, actor_id=actor.id, action=Action.GROUP_ADD, object_type="client_group",
                  object_id=group.id,
                  details={"provider_id": provider.id, "service_code": service_code.code,
@@ -168,10 +169,11 @@ def change_members(session: Session, actor: Staff, ref: str, *, add: list[str] =
                        hint=f"restore it first: clinicctl group archive '#{group.id}' "
                        "--restore")
     result = GroupChange(group)
-    for client in adding:
-        _add_member(session, actor, group, client, result, Action.GROUP_MEMBERS)
-    now = utcnow()
     current = {m.client_id: m for m in current_members(session, group.id)}
+    members = set(current)
+    for client in adding:
+        _add_member(session, actor, group, client, result, Action.GROUP_MEMBERS, members)
+    now = utcnow()
     for client in removing:
         member = current.get(client.id)
         if member is None:
