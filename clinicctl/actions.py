@@ -14,7 +14,9 @@ class Action(StrEnum):
 
     ACTOR_CHECK = "actor.check"
     APPOINTMENT_BOOK = "appointment.book"
+    APPOINTMENT_ATTENDANCE = "appointment.attendance"
     APPOINTMENT_CANCEL = "appointment.cancel"
+    APPOINTMENT_CLIENTS = "appointment.clients"
     APPOINTMENT_COMPLETE = "appointment.complete"
     APPOINTMENT_IMPORT = "appointment.import"
     APPOINTMENT_LIST = "appointment.list"

@@ -16,6 +16,8 @@ ASSIGNMENT_ORIGINS = ("intake", "share", "appointment", "import", "group")
 NOTE_KINDS = ("progress", "intake", "private")
 AUDIT_OUTCOMES = ("ok", "denied")
 APPOINTMENT_STATUSES = ("scheduled", "completed", "cancelled", "late-cancelled", "no-show")
+# One client's attendance of a session (``appointment attendance``); none until marked.
+ATTENDANCE = ("attended", "no-show", "late-cancelled", "cancelled")
 CANCEL_SCOPES = ("this", "future", "series")
 REPEATS = ("weekly", "biweekly", "monthly")
 UNITS = ("days", "weeks", "months")

@@ -300,7 +300,7 @@ def _serialise_writers(session: Session) -> None:
 CONSTRAINT_MESSAGES = {
     "ex_appointment_provider_id_overlap":
         "the provider was booked at an overlapping time by someone else just now",
-    "ex_appointment_client_id_overlap":
+    "ex_appointment_participant_client_overlap":
         "the client was booked at an overlapping time by someone else just now",
     # Under row-level security a login does not see every group whose name it could take.
     "uq_client_group_name_key": "a client group with this name already exists",

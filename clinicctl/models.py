@@ -34,6 +34,7 @@ from clinicctl.choices import (  # noqa: F401 - re-exported for the services
     APPOINTMENT_STATUSES,
     ASSIGNMENT_ORIGINS,
     ASSIGNMENT_STATUSES,
+    ATTENDANCE,
     AUDIT_OUTCOMES,
     NOTE_KINDS,
     RECORDS_OWNERS,
@@ -399,9 +400,11 @@ class AppointmentSeries(Base):
 class Appointment(Base):
     """One session. Stored in UTC; statuses change, rows are never deleted.
 
-    No two non-cancelled appointments of one provider, or of one client, overlap (half-open
-    intervals). PostgreSQL enforces it with exclusion constraints (migration 0002); SQLite
-    with BEGIN IMMEDIATE around the service's check and insert.
+    No two non-cancelled appointments of one provider overlap, nor two places of one client
+    (half-open intervals; ``AppointmentParticipant``). PostgreSQL enforces both with exclusion
+    constraints (migrations 0002 and 0009); SQLite with BEGIN IMMEDIATE around the service's
+    check and insert. ``client_id`` is the first client of the session, always one of its
+    participants.
     """
 
     __tablename__ = "appointment"
@@ -429,9 +432,35 @@ class Appointment(Base):
     outside_availability: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The client group the session was booked for (``--group``), if any.
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("client_group.id"))
 
     provider: Mapped[Staff] = relationship(foreign_keys=[provider_id])
     location: Mapped[Location | None] = relationship()
+
+
+class AppointmentParticipant(Base):
+    """One client's place in a session, with their attendance (none until marked).
+
+    ``start_at``, ``end_at`` and ``active`` (the place holds the client's time: neither the
+    session nor the place is cancelled) are copies the database keeps (migration 0009's
+    triggers), so a client's no-overlap rule is a constraint on this table.
+    """
+
+    __tablename__ = "appointment_participant"
+    __table_args__ = (
+        CheckConstraint(_in("attendance", ATTENDANCE), name="attendance"),
+        Index("ix_appointment_participant_client_id_start_at", "client_id", "start_at"),
+    )
+
+    appointment_id: Mapped[int] = mapped_column(
+        ForeignKey("appointment.id", ondelete="CASCADE"), primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("client.id", ondelete="CASCADE"), primary_key=True)
+    attendance: Mapped[str | None] = mapped_column(String(16))
+    start_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class AppointmentMove(Base):

@@ -61,7 +61,9 @@ def jsonable(value: Any) -> Any:
 
 
 def cell_text(value: Any) -> str:
-    """A value as one CSV or table cell: lists joined with ';', booleans lower-case."""
+    """A value as one CSV or table cell: lists joined with ';' (a list of objects as each
+    one's values joined with ':', e.g. a session's clients ``12:attended;13:``), booleans
+    lower-case."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -69,7 +71,8 @@ def cell_text(value: Any) -> str:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return ";".join(cell_text(v) for v in value)
+        return ";".join(":".join(cell_text(part) for part in v.values())
+                        if isinstance(v, Mapping) else cell_text(v) for v in value)
     if isinstance(value, Mapping):
         return json.dumps(jsonable(value), sort_keys=True)
     return str(value)

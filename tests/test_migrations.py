@@ -167,7 +167,8 @@ def test_migration_0007_loses_nothing_and_goes_back(cli, cast, db_url):
         assert merge_function(engine) == 0
         assert snapshot_rows(engine) == {
             t: rows for t, rows in before.items()
-            if t not in ("client_merge", "client_group", "client_group_member")} | {
+            if t not in ("client_merge", "client_group", "client_group_member",
+                         "appointment_participant")} | {
             "alembic_version": [("0006",)]}
         migrate.upgrade(engine)
         assert migrate.current_revision(engine) == SCHEMA_HEAD
@@ -204,7 +205,7 @@ def test_migration_0008_loses_nothing_and_goes_back(cli, cast, db_url):
         assert not tables & {"client_group", "client_group_member"}
         assert snapshot_rows(engine) == {
             t: rows for t, rows in before.items()
-            if t not in ("client_group", "client_group_member")} | {
+            if t not in ("client_group", "client_group_member", "appointment_participant")} | {
             "alembic_version": [("0007",)]}
         migrate.upgrade(engine)
         assert migrate.current_revision(engine) == SCHEMA_HEAD
@@ -249,3 +250,72 @@ def test_downgrade_from_0008_gives_group_assignments_the_origin_appointment(cli,
         migrate.upgrade(engine)
     finally:
         engine.dispose()
+
+
+def test_migration_0009_gives_every_appointment_its_client_place_and_goes_back(cli, cast,
+                                                                              db_url):
+    """A database at revision 0008 with appointments of every status (written as 0008 wrote
+    them): 0009 gives each appointment one place, its client's, with the attendance its
+    status implies and the client's time held unless cancelled; every other row stays.
+    Going back to 0008 keeps every appointment; up again, group sessions work."""
+    import datetime as dt
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from clinicctl import migrate
+    from clinicctl.db import make_engine
+    from clinicctl.schema import SCHEMA_HEAD
+
+    engine = make_engine(db_url)
+    statuses = ["scheduled", "completed", "cancelled", "late-cancelled", "no-show"]
+    try:
+        command.downgrade(migrate.alembic_config(engine), "0008")
+        start = dt.datetime(2026, 11, 2, 15, 0, tzinfo=dt.UTC)
+        with engine.begin() as conn:
+            ids = {r[0]: r[1] for r in conn.execute(text("SELECT email, id FROM staff"))}
+            omar = conn.execute(text("SELECT id FROM client WHERE id <> :c ORDER BY id"),
+                                {"c": cast.client_id}).scalars().first()
+            for offset, status in enumerate(statuses):
+                begin = start + dt.timedelta(days=offset)
+                stamp = (lambda v: v.replace(tzinfo=None)) if conn.dialect.name == "sqlite" \
+                    else (lambda v: v)
+                conn.execute(text(
+                    "INSERT INTO appointment (client_id, provider_id, start_at, end_at, "
+                    "service_code, pos_code, status, outside_availability, created_by_id, "
+                    "created_at) VALUES (:client, :provider, :start, :end, '90834', '11', "
+                    ":status, false, :owner, :start)"),
+                    {"client": cast.client_id if offset % 2 == 0 else omar,
+                     "provider": ids[cast.provider_a], "start": stamp(begin),
+                     "end": stamp(begin + dt.timedelta(minutes=50)), "status": status,
+                     "owner": ids[cast.owner]})
+        before = snapshot_rows(engine)
+        migrate.upgrade(engine)
+        assert migrate.current_revision(engine) == SCHEMA_HEAD
+        with engine.connect() as conn:
+            placed = [tuple(r) for r in conn.execute(text(
+                "SELECT a.status, p.client_id = a.client_id, p.attendance, p.active, "
+                "p.start_at = a.start_at AND p.end_at = a.end_at FROM appointment a "
+                "JOIN appointment_participant p ON p.appointment_id = a.id ORDER BY a.id"))]
+        assert [(s, bool(same), attendance, bool(active), bool(times))
+                for s, same, attendance, active, times in placed] == [
+            ("scheduled", True, None, True, True),
+            ("completed", True, "attended", True, True),
+            ("cancelled", True, "cancelled", False, True),
+            ("late-cancelled", True, "late-cancelled", False, True),
+            ("no-show", True, "no-show", True, True)]
+        after = snapshot_rows(engine)
+        assert {t: r for t, r in after.items() if t != "appointment_participant"} == {
+            t: [row + ("None",) for row in rows] if t == "appointment" else rows
+            for t, rows in before.items()} | {"alembic_version": [(SCHEMA_HEAD,)]}
+        command.downgrade(migrate.alembic_config(engine), "0008")
+        assert snapshot_rows(engine) == before
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    assert schema_differences(db_url) == []
+    booked = cli("appointment", "book", "--client", f"#{cast.client_id}", "--client",
+                 f"#{omar}", "--provider", cast.provider_a, "--at", "2027-03-01 10:00",
+                 "--outside-availability", "-o", "json")
+    assert booked.exit_code == 0, booked.output
+    assert len(booked.json()["appointments"][0]["clients"]) == 2

@@ -41,12 +41,13 @@ ready, go = sys.argv[1], sys.argv[2]
 sys.argv = ["clinicctl", *sys.argv[3:]]
 import sqlalchemy.orm
 import clinicctl.cli, clinicctl.db, clinicctl.models, clinicctl.scheduling.booking
+import clinicctl.scheduling.provider_lists
 try:
     import psycopg
 except ImportError:
     pass
 if os.environ.get("RACE_PAUSE_AFTER_ASSIGN"):
-    appointments = clinicctl.scheduling.booking
+    appointments = clinicctl.scheduling.provider_lists
     original = appointments.assign
     def paused(*args, **kwargs):
         result = original(*args, **kwargs)
@@ -259,6 +260,49 @@ def test_eight_processes_race_to_double_book_one_client(tmp_path, db_url, open_s
     audit_verifies(db_url)
 
 
+def test_eight_clients_join_one_session_at_once_while_a_second_session_is_refused(
+        tmp_path, db_url, open_session):
+    """Places are per client: eight concurrent `appointment clients --add` of different
+    clients into one session all succeed (half of them new to the provider), while a second
+    session of the same provider at that time, booked in the same instant, is refused."""
+    from clinicctl.people import clients
+    from clinicctl.people.refs import resolve_staff
+    from clinicctl.scheduling import booking
+
+    practice = make_practice(open_session, assigned=[(i, 0) for i in range(0, RACERS, 2)])
+    day = slot_day()
+    provider = practice.providers[0]
+    with open_session() as s:
+        owner = resolve_staff(s, OWNER_EMAIL)
+        host = clients.add_client(s, owner, first_name="Host", last_name="Client",
+                                  dob="1969-01-01").client
+        other = clients.add_client(s, owner, first_name="Other", last_name="Client",
+                                   dob="1968-01-01").client
+        session_id = booking.book(s, owner, client_ref=f"#{host.id}", provider_ref=provider,
+                                  at=f"{day.isoformat()} {SLOT}").appointments[0].id
+        host_id, other_id = host.id, other.id
+    outcomes = race(tmp_path, db_url, [
+        *(["appointment", "clients", str(session_id), "--add", f"#{cid}"]
+          for cid in practice.client_ids),
+        book_args(other_id, provider, day, "10:20")])
+    everything = "\n".join(map(str, outcomes))
+    *adds, second = outcomes
+    assert all(o.code == 0 for o in adds), everything
+    assert second.code == 5 and "overlaps the provider's appointment" in second.stderr, (
+        everything)
+    with open_session(write=False) as s:
+        from clinicctl.models import AppointmentParticipant
+
+        joined = set(s.scalars(select(AppointmentParticipant.client_id).where(
+            AppointmentParticipant.appointment_id == session_id)))
+        assert joined == {host_id, *practice.client_ids}
+        assert s.scalar(select(func.count()).select_from(Appointment)) == 1
+        in_list = set(s.scalars(select(Assignment.client_id).where(
+            Assignment.provider_id == practice.provider_ids[0])))
+        assert in_list == {host_id, *practice.client_ids}
+    audit_verifies(db_url)
+
+
 def test_sixteen_different_writers_all_succeed(tmp_path, db_url, open_session):
     # Eight bookings that do not collide (provider i with client i; clients 0-3 are already
     # in their provider's list, 4-7 are new to theirs), four staff adds and four client adds.
@@ -397,7 +441,8 @@ def test_postgres_exclusion_constraint_enforces_no_overlap(backend, db_url, open
             _insert(conn, client_id=c0, provider_id=p1, owner_id=owner_id,
                     start=ten + dt.timedelta(minutes=49))
         assert isinstance(client_clash.value.orig, psycopg.Error)
-        assert client_clash.value.orig.diag.constraint_name == "ex_appointment_client_id_overlap"
+        assert client_clash.value.orig.diag.constraint_name == (
+            "ex_appointment_participant_client_overlap")
 
         with engine.begin() as conn:
             # Cancelled appointments may overlap anything.

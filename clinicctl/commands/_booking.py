@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 COLUMNS = [("id", "ID"), ("client_id", "Client ID"), ("provider_id", "Provider ID"),
            ("provider", "Provider"), ("start", "Start"), ("end", "End"),
            ("status", "Status"), ("service", "Service"), ("pos", "POS"),
-           ("location", "Location"), ("series_id", "Series"), ("client", "Client")]
+           ("location", "Location"), ("series_id", "Series"), ("client", "Client"),
+           ("clients", "Clients")]
 TABLE = Layout(
     [("id", "ID"), ("start", "Start"), ("end_time", "End"), ("client", "Client"),
      ("provider", "Provider"), ("status", "Status"), ("location", "Location"),
@@ -36,7 +37,7 @@ TABLE = Layout(
 FIELDS = [("id", "ID"), ("client", "Client"), ("client_id", "Client ID"),
           ("provider", "Provider"), ("provider_id", "Provider ID"), ("start", "Start"),
           ("end", "End"), ("status", "Status"), ("service", "Service"), ("pos", "POS"),
-          ("location", "Location"), ("series_id", "Series")]
+          ("location", "Location"), ("series_id", "Series"), ("clients", "Clients")]
 
 
 def end_time(start: dt.datetime, end: dt.datetime) -> str:
@@ -66,44 +67,77 @@ DurationOption = Annotated[int | None, typer.Option(
 
 
 
-def appointment_row(appointment: Appointment, zone: ZoneInfo, *, client: str | None,
-                    provider: str | None, location: str | None) -> dict[str, Any]:
-    return {"id": appointment.id, "client_id": appointment.client_id, "client": client,
+def appointment_row(appointment: Appointment, zone: ZoneInfo, *,
+                    places: list[tuple[int, str | None]], size: int,
+                    names: dict[int, str], provider: str | None, location: str | None
+                    ) -> dict[str, Any]:
+    """One appointment as an output row. ``places`` are the session's (client id,
+    attendance) the viewer may see (``rows_for``), so a provider who sees a group session
+    through one member learns nothing of the others; ``size`` is how many clients it has.
+    ``client_id`` and ``client`` are the one client's of a one-client session; a session
+    of several has ``client_id`` null and ``client`` the names the viewer may see."""
+    shown = [(client_id, attendance) for client_id, attendance in places
+             if client_id in names]
+    single = size == 1
+    return {"id": appointment.id,
+            "client_id": appointment.client_id if single else None,
+            "client": ", ".join(names[client_id] for client_id, _ in shown) or None,
             "provider_id": appointment.provider_id, "provider": provider,
             "start": appointment.start_at.astimezone(zone),
             "end": appointment.end_at.astimezone(zone), "status": appointment.status,
             "service": appointment.service_code, "pos": appointment.pos_code,
-            "location": location, "series_id": appointment.series_id}
+            "location": location, "series_id": appointment.series_id,
+            "clients": [{"client_id": client_id, "attendance": attendance}
+                        for client_id, attendance in shown]}
 
 
 def rows_for(db: Any, actor: Staff, appointments: list[Appointment]) -> list[dict[str, Any]]:
-    """Output rows, with the names of clients, providers and locations loaded for all the
-    appointments at once."""
+    """Output rows, with the clients of each session and the names of clients, providers
+    and locations loaded for all the appointments at once."""
     from clinicctl.days import practice_zone
     from clinicctl.people.names import client_names, staff_names
-    from clinicctl.scheduling.appointments import location_names
+    from clinicctl.scheduling.appointments import location_names, place_scope
+    from clinicctl.scheduling.places import places_of
 
     zone = practice_zone(db)
-    clients = client_names(db, actor, (a.client_id for a in appointments))
+    places = places_of(db, [a.id for a in appointments])
+    names = client_names(db, actor, (client_id for session_places in places.values()
+                                     for client_id, _ in session_places))
+    sizes = {appointment_id: len(found) for appointment_id, found in places.items()}
+    scope = place_scope(db, actor, names)
+    if scope is not None:
+        # A session that is not the viewer's own shows only the clients they may see.
+        own = {a.id for a in appointments if a.provider_id == actor.id}
+        places = {appointment_id: found if appointment_id in own
+                  else [(c, attendance) for c, attendance in found if c in scope]
+                  for appointment_id, found in places.items()}
     providers = staff_names(db, actor, (a.provider_id for a in appointments))
     locations = location_names(db, (a.location_id for a in appointments))
-    return [appointment_row(a, zone, client=clients.get(a.client_id),
+    return [appointment_row(a, zone, places=places.get(a.id, []),
+                            size=sizes.get(a.id, 1), names=names,
                             provider=providers.get(a.provider_id),
                             location=locations.get(a.location_id or 0)) for a in appointments]
 
 
 def booking_data(db: Any, actor: Staff, result: BookingResult, *, dry_run: bool = False
                  ) -> dict[str, Any]:
-    """The booking as JSON: ``new_provider`` (the client was added to the provider's list)
-    and ``reactivated_from`` (the status an inactive or discharged assignment had, else
-    null). A dry run writes nothing, so it hands out no ids: ``id`` and ``series_id`` are
-    null (the database would give them to the next real booking)."""
+    """The booking as JSON: ``new_provider`` (the first client was added to the provider's
+    list) and ``reactivated_from`` (the status their inactive or discharged assignment had,
+    else null); for a session of several clients ``new_to_provider`` and ``reactivated``
+    name each client's (ids). A dry run writes nothing, so it hands out no ids: ``id`` and
+    ``series_id`` are null (the database would give them to the next real booking)."""
     rows = rows_for(db, actor, result.appointments)
     if dry_run:
         for row in rows:
             row["id"] = row["series_id"] = None
-    return {"appointments": rows, "series_id": None if dry_run else result.series_id,
-            "new_provider": result.new_provider, "reactivated_from": result.reactivated}
+    data: dict[str, Any] = {
+        "appointments": rows, "series_id": None if dry_run else result.series_id,
+        "new_provider": result.new_provider, "reactivated_from": result.reactivated}
+    if result.others:
+        data["new_to_provider"] = [p.client.id for p in result.places if p.new_provider]
+        data["reactivated"] = {str(p.client.id): p.reactivated for p in result.places
+                               if p.reactivated}
+    return data
 
 
 def print_booking(data: dict[str, Any], lines: list[str], fmt: str, dry_run: bool) -> None:

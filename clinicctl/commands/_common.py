@@ -97,6 +97,14 @@ def plain_session(ctx: typer.Context, *, write: bool = True, create: bool = Fals
         engine.dispose()
 
 
+def usage_error(text: str, ctx: typer.Context) -> Exception:
+    """A usage error (exit 2, the help command named) for a rule the options' types cannot
+    state, such as one option or another. Click's own class, found through Typer's public
+    ``BadParameter`` as ``cli.py`` does."""
+    error = next(base for base in typer.BadParameter.__mro__ if base.__name__ == "UsageError")
+    return error(text, ctx)  # type: ignore[no-any-return]
+
+
 def report_change(text: str, *, dry_run: bool) -> None:
     """Say what a mutating command did (or, with --dry-run, would have done) on stderr."""
     from clinicctl.output import message

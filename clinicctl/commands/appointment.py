@@ -1,5 +1,5 @@
-"""``clinicctl appointment``: book (including with a provider new to the client), list,
-show, cancel, complete, reschedule."""
+"""``clinicctl appointment``: book (including with a provider new to the client, and for
+several clients at once), list, show, cancel, complete, reschedule, clients, attendance."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import typer
 
 from clinicctl.choices import (
     APPOINTMENT_STATUSES,
+    ATTENDANCE,
     CANCEL_SCOPES,
     REPEATS,
     UNITS,
@@ -35,19 +36,28 @@ from clinicctl.commands._common import (
     output_format,
     report_change,
     session,
+    usage_error,
 )
 from clinicctl.output import message, render_list, render_object, warning
 
-app = command_group(help="Appointments: book, list, show, cancel, complete, reschedule.")
+app = command_group(help="Appointments: book, list, show, cancel, complete, reschedule; a "
+                         "session's clients and their attendance.")
 
 
 @app.command("book")
 def book(
     ctx: typer.Context,
-    client: Annotated[str, typer.Option("--client", help="#ID, external id or full name.")],
-    provider: Annotated[str, typer.Option("--provider", help="Email, #ID or full name.")],
     at: Annotated[str, typer.Option("--at", metavar="DATETIME",
                                     help="'YYYY-MM-DD HH:MM' in the practice's time zone.")],
+    client: Annotated[list[str] | None, typer.Option(
+        "--client", help="#ID, external id or full name; repeat it for a couple, family or "
+        "group session.")] = None,
+    provider: Annotated[str | None, typer.Option(
+        "--provider", help="Email, #ID or full name (with --group: the group's provider "
+        "unless given).")] = None,
+    group: Annotated[str | None, typer.Option(
+        "--group", help="A client group (name or #ID): one session for its current members, "
+        "with the group's service unless --service.")] = None,
     duration: DurationOption = None,
     service: ServiceOption = None,
     pos: PosOption = None,
@@ -71,9 +81,11 @@ def book(
     dry_run: DryRunOption = False,
     fmt: FormatOption = None,
 ) -> None:
-    """Book an appointment (or a series). A provider new to the client gets the client in
-    their list with demographics only, and the command says so. A start in the past is
-    refused (exit 5) unless --force, which books it for the record and says so.
+    """Book an appointment (or a series), for one client or several: --client repeated for a
+    couple or family, --group for a client group. Every client is checked for overlaps; each
+    one new to the provider gets the client in their list with demographics only, and the
+    command says so, client by client. A start in the past is refused (exit 5) unless
+    --force, which books it for the record and says so.
 
     Example: clinicctl appointment book --client "Maya Chen" --provider "Ana Ruiz"
     --at "2026-12-03 10:00" --repeat weekly --count 6
@@ -81,12 +93,18 @@ def book(
     from clinicctl.scheduling import booking
     from clinicctl.scheduling.recurrence import make_recurrence
 
+    if not client and not group:
+        raise usage_error("Missing option '--client'. Give it once per client of the "
+                          "session, or give --group.", ctx)
+    if not provider and not group:
+        raise usage_error("Missing option '--provider'.", ctx)
     rule = make_recurrence(repeat=repeat, every=every, unit=unit, on=on,
                                         count=count, until=until)
     fmt_ = output_format(ctx, fmt)
     with session(ctx, dry_run=dry_run) as (db, actor):
         result = booking.book(
-            db, actor, client_ref=client, provider_ref=provider, at=at, duration=duration,
+            db, actor, client_ref=client or [], provider_ref=provider, group_ref=group, at=at,
+            duration=duration,
             service=service, pos=pos, location_ref=location, recurrence=rule,
             outside_availability=outside_availability, force=force,
         )
@@ -231,3 +249,78 @@ def reschedule(
                   f"{row['provider']}.", dry_run=dry_run)
     for line in lines:  # alerts: --quiet never hides them
         warning(line)
+
+
+@app.command("clients")
+def clients(
+    ctx: typer.Context,
+    appointment_id: Annotated[int, typer.Argument(metavar="ID")],
+    add: Annotated[list[str] | None, typer.Option(
+        "--add", help="A client to add to the session (repeat for several).")] = None,
+    remove: Annotated[list[str] | None, typer.Option(
+        "--remove", help="A client to take out of the session (repeat for several).")
+    ] = None,
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Change who is in one scheduled session (a group, couple or family session). Each
+    added client is checked like a booking, and one new to the provider gets the client in
+    their list with demographics only, and the command says so. The last client is never
+    removed: cancel the session instead.
+
+    Example: clinicctl appointment clients 42 --add "Omar Haddad" --remove "#7"
+    """
+    from clinicctl.scheduling import appointments
+
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        result = appointments.change_clients(db, actor, appointment_id, add=add or [],
+                                             remove=remove or [])
+        row = rows_for(db, actor, [result.appointment])[0]
+    render_object(row, COLUMNS, output_format(ctx, fmt), table=FIELDS)
+    said = []
+    if result.added:
+        said.append("added " + ", ".join(f"#{c}" for c in result.added))
+    if result.removed:
+        said.append("removed " + ", ".join(f"#{c}" for c in result.removed))
+    unchanged = [f"#{c} is already in it" for c in result.already_in] + [
+        f"#{c} is not in it" for c in result.not_in]
+    if said:
+        report_change(f"Appointment #{appointment_id}: {'; '.join(said)}.", dry_run=dry_run)
+    if unchanged:
+        message(f"Appointment #{appointment_id}: {'; '.join(unchanged)}"
+                + ("." if said else "; nothing changed."))
+    for line in result.alerts:  # alerts: --quiet never hides them
+        warning(line)
+
+
+@app.command("attendance")
+def attendance(
+    ctx: typer.Context,
+    appointment_id: Annotated[int, typer.Argument(metavar="ID")],
+    client: Annotated[str, typer.Option("--client", help="#ID, external id or full name.")],
+    set_: Annotated[str, typer.Option(
+        "--set", help="attended, no-show, late-cancelled or cancelled.",
+        autocompletion=completer(ATTENDANCE))],
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Mark one client's attendance of a session. A client whose place is cancelled or
+    late-cancelled is free at that time again; the session goes on for the others. Marking
+    what is already marked changes nothing. `appointment complete` marks the clients not yet
+    marked as attended; cancelling the session marks them cancelled.
+
+    Example: clinicctl appointment attendance 42 --client "Omar Haddad" --set no-show
+    """
+    from clinicctl.scheduling import appointments
+
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        found, client_id, before, changed = appointments.set_attendance(
+            db, actor, appointment_id, client_ref=client, attendance=set_)
+        row = rows_for(db, actor, [found])[0]
+    render_object(row, COLUMNS, output_format(ctx, fmt), table=FIELDS)
+    if changed:
+        report_change(f"Appointment #{appointment_id}: client #{client_id} {set_}"
+                      + (f" (was {before})." if before else "."), dry_run=dry_run)
+    else:
+        message(f"Appointment #{appointment_id}: client #{client_id} is already {set_}; "
+                "nothing changed.")

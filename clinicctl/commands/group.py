@@ -88,6 +88,10 @@ def _report(result: GroupChange, name: str, *, dry_run: bool) -> None:
         parts.append(f"removed client {_ids(result.removed)}")
     if parts:
         report_change(f"Group {name!r}: {'; '.join(parts)}.", dry_run=dry_run)
+    for appointment_id, *clients in result.left_sessions:
+        # More than was asked for: said even with --quiet.
+        warning(f"Client {_ids(clients)} left the group's future appointment "
+                f"#{appointment_id}.")
 
 
 @app.command()
@@ -191,7 +195,8 @@ def members(
     """Add or remove members (owner, manager, scheduler; a provider their own groups).
 
     Adding a member or removing a client who is not one changes nothing and says so. A
-    removed member keeps the record of when they were in the group; adding them again
+    removed member keeps the record of when they were in the group and their past sessions,
+    and leaves the group's sessions that have not started (each one said); adding them again
     starts a new stretch. An archived group takes no new members.
     Example: clinicctl group members "Tuesday DBT" --add "#12" --remove "Maya Chen"
     """

@@ -34,6 +34,7 @@ from clinicctl.db import is_postgresql
 from clinicctl.errors import Conflict, InvalidInput
 from clinicctl.models import (
     Appointment,
+    AppointmentParticipant,
     Assignment,
     ChartNote,
     ChartShare,
@@ -54,7 +55,6 @@ FILLED_FIELDS = ("preferred_name", "sex", "email", "phone", "address")
 # An email or phone shared by more clients than this is a family's or an office's, not a
 # sign of one person recorded twice: it is reported, not paired.
 SHARED_CONTACT_LIMIT = 4
-_NOT_CANCELLED = ("cancelled", "late-cancelled")
 _DIGITS = re.compile(r"\D+")
 
 REASON_NAME = "same name and date of birth"
@@ -219,14 +219,19 @@ def merge_clients(session: Session, actor: Staff, keep_ref: str, duplicate_ref: 
 
 
 def _refuse_overlaps(session: Session, actor: Staff, keep: Client, duplicate: Client) -> None:
-    """A client is in one session at a time: the two records' appointments must not
-    overlap (cancelled ones aside), or the merge would break that rule."""
-    mine, theirs = aliased(Appointment), aliased(Appointment)
+    """A client is in one session at a time: the two records' places in sessions must not
+    overlap (cancelled ones aside), or the merge would break that rule. A session both
+    records are in is no conflict: the duplicate's place there goes."""
+    mine, theirs = aliased(AppointmentParticipant), aliased(AppointmentParticipant)
+    my_session, their_session = aliased(Appointment), aliased(Appointment)
     pairs = session.execute(
-        select(theirs.id, theirs.start_at, theirs.provider_id, mine.id, mine.start_at,
-               mine.provider_id)
-        .where(theirs.client_id == duplicate.id, mine.client_id == keep.id,
-               theirs.status.notin_(_NOT_CANCELLED), mine.status.notin_(_NOT_CANCELLED),
+        select(theirs.appointment_id, theirs.start_at, their_session.provider_id,
+               mine.appointment_id, mine.start_at, my_session.provider_id)
+        .where(their_session.id == theirs.appointment_id,
+               my_session.id == mine.appointment_id,
+               theirs.client_id == duplicate.id, mine.client_id == keep.id,
+               theirs.active.is_(True), mine.active.is_(True),
+               theirs.appointment_id != mine.appointment_id,
                and_(theirs.start_at < mine.end_at, mine.start_at < theirs.end_at))
         .order_by(theirs.start_at, mine.start_at)).all()
     if not pairs:
@@ -356,6 +361,7 @@ def _move_records(session: Session, actor: Staff, keep: Client, duplicate: Clien
             {"keep": keep.id, "duplicate": duplicate.id, "actor": actor.id}).one()
         counts: Iterable[int] = tuple(moved)
     else:
+        _move_places(session, keep, duplicate)
         counts = [session.execute(  # type: ignore[attr-defined]
             update(model).where(model.client_id == duplicate.id)
             .values(client_id=keep.id).execution_options(synchronize_session=False)
@@ -374,6 +380,19 @@ def _move_records(session: Session, actor: Staff, keep: Client, duplicate: Clien
     session.expunge(duplicate)
     session.expire_all()
 
+
+
+def _move_places(session: Session, keep: Client, duplicate: Client) -> None:
+    """The duplicate's places in sessions move to the kept record (as
+    ``clinicctl_merge_clients`` does on PostgreSQL, migration 0009); in a session both are
+    in, the duplicate's place goes."""
+    Place = AppointmentParticipant
+    both = select(Place.appointment_id).where(Place.client_id == keep.id)
+    session.execute(delete(Place).where(Place.client_id == duplicate.id,
+                                        Place.appointment_id.in_(both))
+                    .execution_options(synchronize_session=False))
+    session.execute(update(Place).where(Place.client_id == duplicate.id)
+                    .values(client_id=keep.id).execution_options(synchronize_session=False))
 
 
 def _move_group_memberships(session: Session, actor: Staff, keep: Client, duplicate: Client

@@ -1,23 +1,27 @@
 """The appointment life cycle: who sees which appointments, cancelling (one, the rest of a
-series, all of it), completing and rescheduling. Booking is ``booking.py``."""
+series, all of it), completing and rescheduling; the clients of a session and their
+attendance. Booking is ``booking.py``."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from clinicctl import access, relations, trail
 from clinicctl.actions import Action
-from clinicctl.choices import CANCEL_SCOPES
+from clinicctl.choices import ATTENDANCE, CANCEL_SCOPES
 from clinicctl.days import day_window, practice_zone
 from clinicctl.errors import Conflict, InvalidChoice, InvalidInput, NotFound
 from clinicctl.models import (
     APPOINTMENT_STATUSES,
     Appointment,
     AppointmentMove,
+    AppointmentParticipant,
     Client,
     Location,
     Staff,
@@ -29,7 +33,10 @@ from clinicctl.scheduling.booking import (
     check_occurrences,
     ensure_in_list,
     refuse_past,
+    resolve_clients,
 )
+from clinicctl.scheduling.places import add_places, places_of, remove_places, sessions_of
+from clinicctl.scheduling.provider_lists import ClientPlace, ensure_place_in_list, place_messages
 from clinicctl.scheduling.timeutil import (
     parse_local_datetime,
 )
@@ -43,12 +50,47 @@ def get_appointment(session: Session, appointment_id: int) -> Appointment:
     return appointment
 
 
+def place_scope(session: Session, actor: Staff, client_ids: Iterable[int]
+                ) -> set[int] | None:
+    """Of ``client_ids``, those whose place in a session ``actor`` may see when the session
+    is not their own; None for all. Who is in a group session with whom is clinical
+    information: the practice's schedule roles see it, a provider only for the clients in
+    their list, a records custodian for those in their scope (a session's own provider sees
+    all its clients, who are all in their list)."""
+    from clinicctl.models import Assignment
+
+    if actor.has_role("owner", "manager", "scheduler", "biller"):
+        return None
+    wanted = list(set(client_ids))
+    providers: list[Any] = []
+    if actor.has_role(access.CUSTODIAN):
+        scope = relations.custodian_scope(session, actor)
+        if scope is None:
+            return None
+        providers += list(scope)
+    if actor.has_role("provider"):
+        providers.append(actor.id)
+    if not providers or not wanted:
+        return set()
+    return set(session.scalars(select(Assignment.client_id).where(
+        Assignment.provider_id.in_(providers), Assignment.client_id.in_(wanted))))
+
+
+def session_clients(session: Session, appointment: Appointment) -> list[Client]:
+    """The clients of one session, the first client first."""
+    ids = [client_id for client_id, _ in places_of(session, [appointment.id])[appointment.id]]
+    clients = {c.id: c for c in session.scalars(select(Client).where(Client.id.in_(ids)))}
+    return [clients[i] for i in ids]
+
+
 def _authorize_existing(session: Session, actor: Staff, appointment: Appointment,
                         action: str) -> Client:
-    client = session.get(Client, appointment.client_id)
-    assert client is not None
-    access.authorize_booking(session, actor, client, appointment.provider, action)
-    return client
+    """A whole session is changed by whoever may book each of its clients with its
+    provider; returns the first client."""
+    clients = session_clients(session, appointment)
+    for client in clients:
+        access.authorize_booking(session, actor, client, appointment.provider, action)
+    return clients[0]
 
 
 def visible_filter(session: Session, actor: Staff):  # type: ignore[no-untyped-def]
@@ -67,11 +109,11 @@ def visible_filter(session: Session, actor: Staff):  # type: ignore[no-untyped-d
         scope = relations.custodian_scope(session, actor)
         if scope is None:
             return None
-        conditions.append(Appointment.client_id.in_(
+        conditions.append(sessions_of(
             select(Assignment.client_id).where(Assignment.provider_id.in_(scope))))
     if actor.has_role("provider"):
         assigned = select(Assignment.client_id).where(Assignment.provider_id == actor.id)
-        conditions += [Appointment.provider_id == actor.id, Appointment.client_id.in_(assigned)]
+        conditions += [Appointment.provider_id == actor.id, sessions_of(assigned)]
     return or_(*conditions) if conditions else false()
 
 
@@ -108,7 +150,7 @@ def list_appointments(
         query = query.where(
             Appointment.provider_id == resolve_provider(session, provider_ref).id)
     if client_ref:
-        query = query.where(Appointment.client_id == resolve_client(session, client_ref).id)
+        query = query.where(sessions_of([resolve_client(session, client_ref).id]))
     restriction = visible_filter(session, actor)
     if restriction is not None:
         query = query.where(restriction)
@@ -168,16 +210,34 @@ def cancel(session: Session, actor: Staff, appointment_id: int, *, reason: str |
         targets = list(session.scalars(query.order_by(Appointment.start_at)))
         if not targets:
             return [appointment], False
+    marked = unmarked_places(session, [t.id for t in targets])
     for target in targets:
         target.status = new_status
         target.cancellation_reason = (reason or "").strip() or None
-    session.flush()
+    session.flush()  # the database marks each unmarked client's place (migration 0009)
     trail.record(session, actor_id=actor.id, action=Action.APPOINTMENT_CANCEL,
                  object_type="appointment", object_id=appointment.id,
                  client_id=appointment.client_id,
                  details={"status": new_status, "scope": scope,
-                          "appointment_ids": [t.id for t in targets]})
+                          "appointment_ids": [t.id for t in targets],
+                          **({"attendance_marked": marked} if _grouped(marked) else {})})
     return targets, True
+
+
+def unmarked_places(session: Session, appointment_ids: Sequence[int]) -> list[list[int]]:
+    """[appointment id, client id] of the places not yet marked: what completing or
+    cancelling the sessions marks."""
+    Place = AppointmentParticipant
+    return [[a, c] for a, c in session.execute(
+        select(Place.appointment_id, Place.client_id).where(
+            Place.appointment_id.in_(appointment_ids), Place.attendance.is_(None))
+        .order_by(Place.appointment_id, Place.client_id))]
+
+
+def _grouped(marked: list[list[int]]) -> bool:
+    """Whether a session of several clients is among those marked (a one-client session's
+    attendance is its status, said already)."""
+    return len({a for a, _ in marked}) != len(marked)
 
 
 def complete(session: Session, actor: Staff, appointment_id: int
@@ -191,11 +251,13 @@ def complete(session: Session, actor: Staff, appointment_id: int
                        "appointments can be completed")
     if appointment.start_at > utcnow():
         raise Conflict(f"appointment #{appointment.id} has not started yet")
+    marked = unmarked_places(session, [appointment.id])
     appointment.status = "completed"
-    session.flush()
+    session.flush()  # the database marks the unmarked clients attended (migration 0009)
     trail.record(session, actor_id=actor.id, action=Action.APPOINTMENT_COMPLETE,
                  object_type="appointment", object_id=appointment.id,
-                 client_id=appointment.client_id)
+                 client_id=appointment.client_id,
+                 details={"attendance_marked": marked} if _grouped(marked) else None)
     return appointment, True
 
 
@@ -222,12 +284,13 @@ def reschedule(session: Session, actor: Staff, appointment_id: int, *, at: str,
         return BookingResult(client, provider, [appointment], appointment.series_id, False,
                              changed=False)
     past = refuse_past([(begin, begin + length)], zone, force=force)
+    others = session_clients(session, appointment)[1:]
     fitted = check_occurrences(session, client=client, provider=provider,
                                spans=[(begin, begin + length)], zone=zone,
                                outside_availability=outside_availability,
-                               exclude_appointment_id=appointment.id)
+                               exclude_appointment_id=appointment.id, others=others)
     result = BookingResult(client, provider, [appointment], appointment.series_id, False,
-                           past=past)
+                           past=past, others=[ClientPlace(other) for other in others])
     ensure_in_list(session, actor, result, Action.APPOINTMENT_RESCHEDULE)
     old = {"start": appointment.start_at.isoformat(), "provider_id": appointment.provider_id}
     former_provider_id = appointment.provider_id
@@ -250,6 +313,117 @@ def reschedule(session: Session, actor: Staff, appointment_id: int, *, at: str,
                           "new_provider": result.new_provider,
                           "outside_availability": result.outside_availability})
     return result
+
+
+@dataclass
+class ClientsChange:
+    """What ``appointment clients`` did: the clients added and removed (ids), those asked for
+    that were already so, and the alerts for each client new to the provider."""
+
+    appointment: Appointment
+    added: list[int] = field(default_factory=list)
+    removed: list[int] = field(default_factory=list)
+    already_in: list[int] = field(default_factory=list)
+    not_in: list[int] = field(default_factory=list)
+    new_to_provider: list[int] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed)
+
+
+def change_clients(session: Session, actor: Staff, appointment_id: int, *,
+                   add: Sequence[str] = (), remove: Sequence[str] = ()) -> ClientsChange:
+    """Add clients to one scheduled session and remove others. Each added client is checked
+    like a booking (their other appointments; the provider's time is this session's) and
+    gets the new-provider alert when new to the provider; the last client is never removed
+    (cancel the session instead)."""
+    appointment = get_appointment(session, appointment_id)
+    if not add and not remove:
+        raise InvalidInput("give --add or --remove (each may be repeated)")
+    if appointment.status != "scheduled":
+        raise Conflict(f"appointment #{appointment.id} is {appointment.status}; only a "
+                       "scheduled session changes its clients (mark attendance with "
+                       "`clinicctl appointment attendance`)")
+    adding, removing = resolve_clients(session, add), resolve_clients(session, remove)
+    both = {c.id for c in adding} & {c.id for c in removing}
+    if both:
+        raise InvalidInput(f"client #{min(both)} is both added and removed")
+    provider = appointment.provider
+    for client in (*adding, *removing):
+        access.authorize_booking(session, actor, client, provider, Action.APPOINTMENT_CLIENTS)
+    current = [client_id for client_id, _ in places_of(session, [appointment.id])[appointment.id]]
+    result = ClientsChange(appointment)
+    new = [c for c in adding if c.id not in current]
+    result.already_in = [c.id for c in adding if c.id in current]
+    result.not_in = [c.id for c in removing if c.id not in current]
+    leaving = [c for c in removing if c.id in current]
+    staying = [c for c in current if c not in {x.id for x in leaving}]
+    if not staying and not new:
+        raise Conflict(f"appointment #{appointment.id} would have no client left; cancel it "
+                       f"with `clinicctl appointment cancel {appointment.id}`")
+    zone = practice_zone(session)
+    if new:
+        check_occurrences(session, client=new[0], others=new[1:], provider=provider,
+                          spans=[(appointment.start_at, appointment.end_at)], zone=zone,
+                          outside_availability=True, provider_free=False,
+                          exclude_appointment_id=appointment.id)
+        for client in new:
+            place = ClientPlace(client)
+            ensure_place_in_list(session, actor, place, provider, Action.APPOINTMENT_CLIENTS)
+            result.alerts += place_messages(place, provider)
+            if place.new_provider:
+                result.new_to_provider.append(client.id)
+        add_places(session, [appointment], new)
+        result.added = [c.id for c in new]
+    if leaving:
+        result.removed = [c.id for c in leaving]
+        remove_places(session, appointment, result.removed)
+    if result.changed:
+        changed = [*result.added, *result.removed]
+        trail.record(session, actor_id=actor.id, action=Action.APPOINTMENT_CLIENTS,
+                     object_type="appointment", object_id=appointment.id,
+                     client_id=changed[0] if len(changed) == 1 else None,
+                     details={"provider_id": provider.id, "added": result.added,
+                              "removed": result.removed,
+                              "new_to_provider": result.new_to_provider})
+    return result
+
+
+def set_attendance(session: Session, actor: Staff, appointment_id: int, *, client_ref: str,
+                   attendance: str) -> tuple[Appointment, int, str | None, bool]:
+    """Mark one client's attendance of a session (``attended``, ``no-show``,
+    ``late-cancelled``, ``cancelled``). Returns the appointment, the client's id, the
+    attendance before and whether it changed (marking it again changes nothing and writes
+    no event). A client's place marked cancelled frees their time; the session stays."""
+    if attendance not in ATTENDANCE:
+        raise InvalidChoice(f"invalid attendance {attendance!r}; expected "
+                            f"{', '.join(ATTENDANCE)}", value=attendance, choices=ATTENDANCE)
+    appointment = get_appointment(session, appointment_id)
+    client = resolve_client(session, client_ref)
+    access.authorize_booking(session, actor, client, appointment.provider,
+                             Action.APPOINTMENT_ATTENDANCE)
+    place = session.get(AppointmentParticipant, (appointment.id, client.id))
+    if place is None:
+        raise NotFound(f"client #{client.id} is not in appointment #{appointment.id}",
+                       hint=f"see `clinicctl appointment show {appointment.id}`")
+    if appointment.status in ("cancelled", "late-cancelled"):
+        raise Conflict(f"appointment #{appointment.id} is {appointment.status}; its clients' "
+                       "attendance is that")
+    if attendance in ("attended", "no-show") and appointment.start_at > utcnow():
+        raise Conflict(f"appointment #{appointment.id} has not started yet; a client cannot "
+                       f"have {'attended' if attendance == 'attended' else 'not come'}")
+    before = place.attendance
+    if before == attendance:
+        return appointment, client.id, before, False
+    place.attendance = attendance
+    session.flush()
+    session.expire(place)
+    trail.record(session, actor_id=actor.id, action=Action.APPOINTMENT_ATTENDANCE,
+                 object_type="appointment", object_id=appointment.id, client_id=client.id,
+                 details={"from": before, "to": attendance})
+    return appointment, client.id, before, True
 
 
 def record_move(session: Session, actor: Staff, appointment_id: int, from_provider_id: int,
@@ -275,7 +449,7 @@ def upcoming_with(session: Session, client_id: int, provider_id: int) -> Appoint
     """The next scheduled appointment of a client with a provider, if any."""
     return session.scalar(
         select(Appointment).where(
-            Appointment.client_id == client_id, Appointment.provider_id == provider_id,
+            sessions_of([client_id]), Appointment.provider_id == provider_id,
             Appointment.status == "scheduled", Appointment.start_at > utcnow(),
         ).order_by(Appointment.start_at).limit(1)
     )

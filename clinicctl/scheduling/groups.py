@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 from clinicctl import access, trail
 from clinicctl.actions import Action
 from clinicctl.errors import Conflict, InvalidInput, NotFound
-from clinicctl.models import Client, ClientGroup, ClientGroupMember, Staff, utcnow
+from clinicctl.models import Appointment, Client, ClientGroup, ClientGroupMember, Staff, utcnow
 from clinicctl.people.refs import bare_id_hint, id_ref, name_key, resolve_client, resolve_provider
-from clinicctl.scheduling.booking import BookingResult, ensure_in_list
 from clinicctl.scheduling.catalog import get_service
+from clinicctl.scheduling.places import places_of, remove_places, sessions_of
+from clinicctl.scheduling.provider_lists import ClientPlace, ensure_place_in_list, place_messages
 
 GROUP_SERVICE = "90853"  # group psychotherapy
 NAME_LENGTH = 100
@@ -33,7 +34,7 @@ NAME_LENGTH = 100
 class GroupChange:
     """What a group command did: the group, whether it changed, the clients added and
     removed (ids), those asked for that were already so, and the alerts for each member new
-    to the provider (``BookingResult.messages``)."""
+    to the provider (``provider_lists.place_messages``)."""
 
     group: ClientGroup
     changed: bool = False
@@ -43,6 +44,8 @@ class GroupChange:
     already_members: list[int] = field(default_factory=list)
     not_members: list[int] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
+    # [appointment id, client id, ...] of the future sessions the removed members left.
+    left_sessions: list[list[int]] = field(default_factory=list)
 
 
 def _group_name(name: str) -> str:
@@ -80,6 +83,21 @@ def current_members(session: Session, group_id: int) -> list[ClientGroupMember]:
         .order_by(ClientGroupMember.joined_at, ClientGroupMember.id)))
 
 
+def group_session(session: Session, actor: Staff, ref: str, action: str
+                  ) -> tuple[ClientGroup, list[int]]:
+    """A group to book a session for (``--group``) and its current members' ids, in the
+    order they joined; an archived group or one without members is refused."""
+    group = resolve_group(session, actor, ref, action)
+    if group.archived_at is not None:
+        raise Conflict(f"client group {group.name!r} is archived; restore it with "
+                       f"`clinicctl group archive '#{group.id}' --restore` to book it")
+    members = [member.client_id for member in current_members(session, group.id)]
+    if not members:
+        raise Conflict(f"client group {group.name!r} has no members; add them with "
+                       f"`clinicctl group members '#{group.id}' --add CLIENT`")
+    return group, members
+
+
 def _add_member(session: Session, actor: Staff, group: ClientGroup, client: Client,
                 result: GroupChange, action: str, members: set[int]) -> None:
     """``client`` into the group unless among its current ``members`` (which it joins)."""
@@ -87,9 +105,9 @@ def _add_member(session: Session, actor: Staff, group: ClientGroup, client: Clie
         result.already_members.append(client.id)
         return
     members.add(client.id)
-    listed = BookingResult(client, group.provider, [], None, False)
-    ensure_in_list(session, actor, listed, action, origin="group")
-    result.alerts.extend(listed.messages)
+    listed = ClientPlace(client)
+    ensure_place_in_list(session, actor, listed, group.provider, action, origin="group")
+    result.alerts.extend(place_messages(listed, group.provider))
     member = ClientGroupMember(group_id=group.id, client_id=client.id, added_by_id=actor.id,
                                joined_at=utcnow())
     session.add(member)
@@ -183,12 +201,40 @@ def change_members(session: Session, actor: Staff, ref: str, *, add: list[str] =
         result.removed.append(client.id)
         result.changed = True
     session.flush()
+    if result.removed:
+        _leave_future_sessions(session, group, result, now)
     if result.changed:
         trail.record(session, actor_id=actor.id, action=Action.GROUP_MEMBERS,
                      object_type="client_group", object_id=group.id,
                      details={"provider_id": group.provider_id, "added": result.added,
-                              "removed": result.removed})
+                              "removed": result.removed,
+                              **({"left_sessions": result.left_sessions}
+                                 if result.left_sessions else {})})
     return result
+
+
+def _leave_future_sessions(session: Session, group: ClientGroup, result: GroupChange,
+                           now: dt.datetime) -> None:
+    """Members who left leave the group's scheduled sessions that have not started (the
+    past ones keep them). A session that would be left without anyone keeps its last
+    client, and the command says so."""
+    upcoming = list(session.scalars(select(Appointment).where(
+        Appointment.group_id == group.id, Appointment.status == "scheduled",
+        Appointment.start_at > now, sessions_of(result.removed))
+        .order_by(Appointment.start_at)))
+    places = places_of(session, [a.id for a in upcoming])
+    for appointment in upcoming:
+        clients = [client_id for client_id, _ in places.get(appointment.id, [])]
+        leaving = [c for c in clients if c in result.removed]
+        if len(leaving) == len(clients):
+            result.alerts.append(
+                f"Appointment #{appointment.id} of {group.name!r} has no other client: client "
+                f"#{leaving[0]} stays in it; cancel it with `clinicctl appointment cancel "
+                f"{appointment.id}` if it is not to take place.")
+            leaving = leaving[1:]
+        if leaving:
+            remove_places(session, appointment, leaving)
+            result.left_sessions.append([appointment.id, *leaving])
 
 
 def archive_group(session: Session, actor: Staff, ref: str, *, restore: bool = False

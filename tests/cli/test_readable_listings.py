@@ -59,7 +59,8 @@ def test_appointment_show_and_csv_name_the_client(cli, listings):
     assert listed.exit_code == 0, listed.output
     # The columns of before come first, in their order; the names are added at the end.
     assert listed.stdout.splitlines()[0] == ("id,client_id,provider_id,provider,start,end,"
-                                             "status,service,pos,location,series_id,client")
+                                             "status,service,pos,location,series_id,client,"
+                                             "clients")
     assert [(r["id"], r["client"]) for r in rows_of(listed.stdout)] == [
         (str(ids["a2"]), ALEX), (str(ids["a5"]), ALEX)]
 

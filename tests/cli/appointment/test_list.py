@@ -34,9 +34,9 @@ def test_list_and_filters(cli, agenda):
     assert csv.exit_code == 0, csv.output
     assert csv.stdout == (
         "id,client_id,provider_id,provider,start,end,status,service,pos,location,series_id,"
-        "client\n"
+        "client,clients\n"
         f"{ids['a2']},{ids['omar']},{ids['ana']},Ana Ruiz,{iso(MON, '10:00')},"
-        f"{iso(MON, '10:50')},scheduled,90834,11,Main office,,Omar Haddad\n")
+        f"{iso(MON, '10:50')},scheduled,90834,11,Main office,,Omar Haddad,{ids['omar']}:\n")
     # A provider sees their own appointments and those of clients in their list.
     result = cli("appointment", "list", "-o", "json", actor=ANA)
     assert [a["id"] for a in result.json()] == [ids["a2"]]

@@ -1,0 +1,331 @@
+"""appointment participants: one session, one provider, one or more clients
+
+Revision ID: 0009
+Revises: 0008
+
+``appointment_participant`` holds each client of a session (group, couple, family) with
+their own attendance (``attended``, ``no-show``, ``late-cancelled``, ``cancelled``, or none
+yet). ``appointment.client_id`` stays: it is the session's first client, the one every
+earlier release read, and always one of its participants.
+
+A participant row carries copies of its session's ``start_at`` and ``end_at`` and whether it
+holds the client's time (``active``: the session is not cancelled and the client's place is
+not), so that a client's no-overlap rule can be a constraint on this table while the
+provider's stays one on ``appointment``. Triggers keep the copies right on both stores: a new
+appointment gets its first client's row (attendance following a status other than
+``scheduled``, as an import of a past session has), and a rescheduled, completed or
+cancelled one updates its rows (completing marks the unmarked attended, cancelling marks them
+cancelled or late-cancelled, a no-show marks them no-show). Every existing appointment gets
+its row the same way, so no booking is lost and each client keeps exactly the time they had.
+
+On PostgreSQL the client's exclusion constraint moves from ``appointment`` to this table
+(``ex_appointment_participant_client_overlap``), still proving the rule under concurrent
+writers. Row-level security states the booking rule of ``access.authorize_booking`` for each
+participant (``clinicctl_may_book``): a place is added, marked or removed by whoever may book
+that client with the session's provider. A login may change ``appointment.client_id`` only to
+another participant of the session (the first client leaving it), never to anyone else.
+``clinicctl_merge_clients`` moves the duplicate's places too (dropping the duplicate's place
+in a session where both records are).
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0009"
+down_revision: str | None = "0008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+STAFF_ROLE = "clinicctl_staff"  # migration 0004
+ATTENDANCE = ("attended", "no-show", "late-cancelled", "cancelled")
+FREEING = "('cancelled', 'late-cancelled')"  # models.CANCELLED_STATUSES
+
+# The attendance a session's status implies for a client not yet marked.
+IMPLIED = ("CASE {status} WHEN 'completed' THEN 'attended' WHEN 'no-show' THEN 'no-show' "
+           "WHEN 'cancelled' THEN 'cancelled' WHEN 'late-cancelled' THEN 'late-cancelled' END")
+
+
+def _active(status: str, attendance: str) -> str:
+    return (f"({status} NOT IN {FREEING} AND coalesce({attendance}, '') NOT IN {FREEING})")
+
+
+SQLITE_TRIGGERS = [
+    f"""CREATE TRIGGER appointment_first_participant AFTER INSERT ON appointment
+    BEGIN
+        INSERT INTO appointment_participant
+            (appointment_id, client_id, attendance, start_at, end_at, active)
+        VALUES (NEW.id, NEW.client_id, {IMPLIED.format(status="NEW.status")},
+                NEW.start_at, NEW.end_at, NEW.status NOT IN {FREEING});
+    END""",
+    f"""CREATE TRIGGER appointment_participant_sync
+    AFTER UPDATE OF start_at, end_at, status ON appointment
+    BEGIN
+        UPDATE appointment_participant
+        SET start_at = NEW.start_at, end_at = NEW.end_at,
+            attendance = CASE WHEN NEW.status <> OLD.status AND attendance IS NULL
+                              THEN {IMPLIED.format(status="NEW.status")}
+                              ELSE attendance END
+        WHERE appointment_id = NEW.id;
+        UPDATE appointment_participant
+        SET active = {_active("NEW.status", "attendance")}
+        WHERE appointment_id = NEW.id;
+    END""",
+    # A place marked (or unmarked) frees or takes the client's time again.
+    f"""CREATE TRIGGER appointment_participant_attendance
+    AFTER UPDATE OF attendance ON appointment_participant
+    BEGIN
+        UPDATE appointment_participant
+        SET active = {_active("(SELECT status FROM appointment WHERE id = NEW.appointment_id)",
+                              "NEW.attendance")}
+        WHERE appointment_id = NEW.appointment_id AND client_id = NEW.client_id;
+    END""",
+]
+SQLITE_TRIGGER_NAMES = ["appointment_first_participant", "appointment_participant_sync",
+                        "appointment_participant_attendance"]
+
+# PostgreSQL: the same rules as plpgsql, the copies set by the database whatever a login
+# writes, and the first client's guard.
+PG_FUNCTIONS = [
+    f"""CREATE FUNCTION clinicctl_first_participant() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = @search_path@ AS $fn$
+    BEGIN
+        INSERT INTO appointment_participant
+            (appointment_id, client_id, attendance, start_at, end_at, active)
+        VALUES (NEW.id, NEW.client_id, {IMPLIED.format(status="NEW.status")},
+                NEW.start_at, NEW.end_at, NEW.status NOT IN {FREEING});
+        RETURN NULL;
+    END $fn$""",
+    f"""CREATE FUNCTION clinicctl_participant_sync() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = @search_path@ AS $fn$
+    BEGIN
+        UPDATE appointment_participant
+        SET start_at = NEW.start_at, end_at = NEW.end_at,
+            attendance = CASE WHEN NEW.status <> OLD.status AND attendance IS NULL
+                              THEN {IMPLIED.format(status="NEW.status")}
+                              ELSE attendance END
+        WHERE appointment_id = NEW.id;
+        RETURN NULL;
+    END $fn$""",
+    # Whatever a login inserts or updates, the copies are the session's.
+    f"""CREATE FUNCTION clinicctl_participant_copies() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = @search_path@ AS $fn$
+    DECLARE
+        v_session appointment%ROWTYPE;
+    BEGIN
+        SELECT * INTO v_session FROM appointment WHERE id = NEW.appointment_id;
+        NEW.start_at := v_session.start_at;
+        NEW.end_at := v_session.end_at;
+        NEW.active := {_active("v_session.status", "NEW.attendance")};
+        RETURN NEW;
+    END $fn$""",
+    """CREATE FUNCTION clinicctl_first_client_guard() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = @search_path@ AS $fn$
+    BEGIN
+        IF NEW.client_id <> OLD.client_id AND NOT EXISTS (
+            SELECT 1 FROM appointment_participant
+            WHERE appointment_id = NEW.id AND client_id = NEW.client_id) THEN
+            RAISE EXCEPTION 'permission denied: an appointment''s first client is one of its '
+                'participants'
+                USING ERRCODE = '42501';
+        END IF;
+        RETURN NEW;
+    END $fn$""",
+    # access.authorize_booking for one client with one provider.
+    """CREATE FUNCTION clinicctl_may_book(p_provider integer, p_client integer)
+    RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = @search_path@
+    AS $fn$
+        SELECT clinicctl_any_role('owner', 'manager', 'scheduler')
+            OR (clinicctl_has_role('records-custodian')
+                AND clinicctl_custodian_covers_client(p_client))
+            OR (clinicctl_has_role('provider') AND (p_provider = clinicctl_me()
+                OR clinicctl_is_assigned(clinicctl_me(), p_client)))
+    $fn$""",
+    # A whole session (rescheduled, cancelled, completed, moved to another provider) is
+    # changed by whoever may book every one of its clients with that provider.
+    """CREATE FUNCTION clinicctl_may_book_session(p_appointment integer, p_provider integer)
+    RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = @search_path@
+    AS $fn$
+        SELECT NOT EXISTS (SELECT 1 FROM appointment_participant p
+                           WHERE p.appointment_id = p_appointment
+                           AND NOT clinicctl_may_book(p_provider, p.client_id))
+    $fn$""",
+    """CREATE FUNCTION clinicctl_appointment_provider(p_appointment integer)
+    RETURNS integer LANGUAGE sql STABLE SECURITY DEFINER SET search_path = @search_path@
+    AS $fn$ SELECT provider_id FROM appointment WHERE id = p_appointment $fn$""",
+]
+PG_SIGNATURES = ["clinicctl_first_participant()", "clinicctl_participant_sync()",
+                 "clinicctl_participant_copies()", "clinicctl_first_client_guard()",
+                 "clinicctl_may_book(integer, integer)",
+                 "clinicctl_may_book_session(integer, integer)",
+                 "clinicctl_appointment_provider(integer)"]
+PG_TRIGGERS = [
+    ("appointment_first_participant", "AFTER INSERT ON appointment",
+     "clinicctl_first_participant()"),
+    ("appointment_participant_sync", "AFTER UPDATE OF start_at, end_at, status ON appointment",
+     "clinicctl_participant_sync()"),
+    ("appointment_participant_copies", "BEFORE INSERT OR UPDATE ON appointment_participant",
+     "clinicctl_participant_copies()"),
+    ("appointment_first_client_guard", "BEFORE UPDATE OF client_id ON appointment",
+     "clinicctl_first_client_guard()"),
+]
+MAY_BOOK = "clinicctl_may_book(clinicctl_appointment_provider(appointment_id), client_id)"
+POLICIES: dict[str, tuple[str, str | None, str | None]] = {
+    # Read like the appointments themselves (migration 0004: the practice's schedule).
+    "select": ("SELECT", "clinicctl_me() IS NOT NULL", None),
+    "insert": ("INSERT", None, f"attendance IS NULL AND {MAY_BOOK}"),
+    "update": ("UPDATE (attendance)", MAY_BOOK, MAY_BOOK),
+    "delete": ("DELETE", MAY_BOOK, None),
+}
+# migration 0004's appointment update policy (BOOKERS, for the first client), and the one of
+# a session of several clients.
+BOOKERS_0004 = ("clinicctl_any_role('owner', 'manager', 'scheduler') "
+                "OR (clinicctl_has_role('records-custodian') "
+                "AND clinicctl_custodian_covers_client(client_id)) "
+                "OR (clinicctl_has_role('provider') AND (provider_id = clinicctl_me() "
+                "OR clinicctl_is_assigned(clinicctl_me(), client_id)))")
+SESSION_BOOKERS = f"({BOOKERS_0004}) AND clinicctl_may_book_session(id, provider_id)"
+
+MERGE_SIGNATURE = "clinicctl_merge_clients(integer, integer, integer)"
+MERGE_ANCHOR = "    UPDATE appointment SET client_id = p_keep"
+MERGE_PLACES = """    DELETE FROM appointment_participant d
+    WHERE d.client_id = p_duplicate AND EXISTS (
+        SELECT 1 FROM appointment_participant k
+        WHERE k.appointment_id = d.appointment_id AND k.client_id = p_keep);
+    UPDATE appointment_participant SET client_id = p_keep WHERE client_id = p_duplicate;
+"""
+
+
+def upgrade() -> None:
+    # The client group a session was booked for (``--group``): a member who leaves the group
+    # leaves its future sessions.
+    if op.get_bind().dialect.name == "postgresql":
+        op.add_column("appointment", sa.Column("group_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(op.f("fk_appointment_group_id_client_group"), "appointment",
+                              "client_group", ["group_id"], ["id"])
+    else:
+        # A plain ADD COLUMN (SQLite takes a reference there), never a copy of the table
+        # that every appointment table references.
+        op.execute("ALTER TABLE appointment ADD COLUMN group_id INTEGER "
+                   "CONSTRAINT fk_appointment_group_id_client_group "
+                   "REFERENCES client_group (id)")
+    op.create_table(
+        "appointment_participant",
+        sa.Column("appointment_id", sa.Integer(), nullable=False),
+        sa.Column("client_id", sa.Integer(), nullable=False),
+        sa.Column("attendance", sa.String(length=16), nullable=True),
+        sa.Column("start_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("end_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.CheckConstraint(
+            "attendance IN (" + ", ".join(repr(a) for a in ATTENDANCE) + ")",
+            name=op.f("ck_appointment_participant_attendance")),
+        sa.ForeignKeyConstraint(
+            ["appointment_id"], ["appointment.id"],
+            name=op.f("fk_appointment_participant_appointment_id_appointment"),
+            ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["client.id"],
+            name=op.f("fk_appointment_participant_client_id_client"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("appointment_id", "client_id",
+                                name=op.f("pk_appointment_participant")),
+    )
+    op.create_index("ix_appointment_participant_client_id_start_at", "appointment_participant",
+                    ["client_id", "start_at"], unique=False)
+    # Every existing appointment's one client, with the time and attendance it implies.
+    op.execute(f"""
+        INSERT INTO appointment_participant
+            (appointment_id, client_id, attendance, start_at, end_at, active)
+        SELECT id, client_id, {IMPLIED.format(status="status")}, start_at, end_at,
+               status NOT IN {FREEING}
+        FROM appointment""")
+    if op.get_bind().dialect.name == "postgresql":
+        _install_postgresql()
+    else:
+        for trigger in SQLITE_TRIGGERS:
+            op.execute(trigger)
+
+
+def downgrade() -> None:
+    # 0008 has one client per appointment: the first client stays, the others' places go
+    # (their sessions keep being the first client's).
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        _rewrite_merge(lambda body: body.replace(MERGE_PLACES, "", 1))
+        op.execute(f"REVOKE UPDATE (client_id) ON appointment FROM {STAFF_ROLE}")
+        _appointment_update_policy(BOOKERS_0004)
+    for name in SQLITE_TRIGGER_NAMES if not postgresql else [
+            name for name, when, _ in PG_TRIGGERS if when.endswith(" ON appointment")]:
+        op.execute(f"DROP TRIGGER IF EXISTS {name}" + (" ON appointment" if postgresql else ""))
+    # Dropping the table drops its policies, grants, constraint and trigger with it.
+    op.drop_index("ix_appointment_participant_client_id_start_at",
+                  table_name="appointment_participant")
+    op.drop_table("appointment_participant")
+    if postgresql:
+        op.drop_column("appointment", "group_id")
+    else:
+        # SQLite drops a column that references another table only by copying the table;
+        # the triggers of 0009 are gone already, and nothing else is on it.
+        with op.batch_alter_table("appointment") as batch:
+            batch.drop_column("group_id")
+    if postgresql:
+        for name in reversed(PG_SIGNATURES):
+            op.execute(f"DROP FUNCTION IF EXISTS {name}")
+        # The client's rule goes back onto appointment (0002).
+        op.execute("ALTER TABLE appointment ADD CONSTRAINT ex_appointment_client_id_overlap "
+                   "EXCLUDE USING gist (client_id WITH =, "
+                   "tstzrange(start_at, end_at, '[)') WITH &&) "
+                   "WHERE (status NOT IN ('cancelled', 'late-cancelled'))")
+
+
+def _search_path() -> str:
+    bind = op.get_bind()
+    schema = bind.execute(sa.text("SELECT current_schema()")).scalar()
+    return f"pg_catalog, {bind.dialect.identifier_preparer.quote_identifier(str(schema))}, pg_temp"
+
+
+def _rewrite_merge(change) -> None:  # type: ignore[no-untyped-def]
+    definition = str(op.get_bind().execute(sa.text(
+        f"SELECT pg_get_functiondef('{MERGE_SIGNATURE}'::regprocedure)")).scalar())
+    changed = change(definition)
+    if changed == definition:
+        raise RuntimeError("clinicctl_merge_clients is not the function migration 0008 left")
+    op.get_bind().exec_driver_sql(changed)
+
+
+def _appointment_update_policy(rule: str) -> None:
+    op.execute("DROP POLICY appointment_update ON appointment")
+    op.execute(f"CREATE POLICY appointment_update ON appointment FOR UPDATE TO {STAFF_ROLE} "
+               f"USING ({rule}) WITH CHECK ({rule})")
+
+
+def _install_postgresql() -> None:
+    op.execute("ALTER TABLE appointment DROP CONSTRAINT ex_appointment_client_id_overlap")
+    op.execute("ALTER TABLE appointment_participant "
+               "ADD CONSTRAINT ex_appointment_participant_client_overlap "
+               "EXCLUDE USING gist (client_id WITH =, tstzrange(start_at, end_at, '[)') WITH &&) "
+               "WHERE (active)")
+    search_path = _search_path()
+    for function in PG_FUNCTIONS:
+        op.execute(function.replace("@search_path@", search_path))
+    for name in PG_SIGNATURES:
+        op.execute(f"REVOKE ALL ON FUNCTION {name} FROM PUBLIC")
+        op.execute(f"GRANT EXECUTE ON FUNCTION {name} TO {STAFF_ROLE}")
+    for name, when, function in PG_TRIGGERS:
+        op.execute(f"CREATE TRIGGER {name} {when} FOR EACH ROW EXECUTE FUNCTION {function}")
+    table = "appointment_participant"
+    op.execute(f"REVOKE ALL ON {table} FROM PUBLIC")
+    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    for command, (privilege, using, check) in POLICIES.items():
+        op.execute(f"GRANT {privilege} ON {table} TO {STAFF_ROLE}")
+        clause = f" USING ({using})" if using else ""
+        clause += f" WITH CHECK ({check})" if check else ""
+        op.execute(f"CREATE POLICY {table}_{command} ON {table} FOR {command.upper()} "
+                   f"TO {STAFF_ROLE}{clause}")
+    # The first client leaving a session hands the appointment to another participant (the
+    # guard refuses anyone else).
+    op.execute(f"GRANT UPDATE (client_id) ON appointment TO {STAFF_ROLE}")
+    _appointment_update_policy(SESSION_BOOKERS)
+    _rewrite_merge(lambda body: body.replace(MERGE_ANCHOR, MERGE_PLACES + MERGE_ANCHOR, 1))
+
