@@ -276,6 +276,9 @@ class ChartNote(Base):
     body: Mapped[str] = mapped_column(Text)
     addendum_to_id: Mapped[int | None] = mapped_column(ForeignKey("chart_note.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The session the note records (``note add --appointment``); the note is this client's
+    # alone, whoever else was in the session.
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
 
 
 class Document(Base):

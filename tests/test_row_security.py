@@ -36,9 +36,11 @@ EVE = "eve@riverside.example"  # records custodian whose grant has expired
 # Sharing states, each its own client in Sam's list with one note of every kind by Sam, a
 # clinical and a non-clinical document.
 STATES = ("none", "demographics", "chart", "chart_private", "ended", "to_deactivated",
-          "to_former_provider", "two_providers", "merged")
+          "to_former_provider", "two_providers", "merged", "group_session")
 # "merged": Sam's client shares its chart with Ana, then a duplicate record of the same
 # person in Lee's list, with Lee's notes and documents, is merged into it.
+# "group_session": Sam's notes are tied to a group session of Sam's with this client and a
+# partner whose chart Sam shares with Ana: Ana reads the partner's chart, never this one's.
 
 
 @dataclass
@@ -52,11 +54,14 @@ class Matrix:
 
 
 def build_matrix(backend: Backend, logins: Logins, url: str) -> Matrix:
+    import datetime as dt
+
     from sqlalchemy import text
 
     from clinicctl.charts import records, sharing
     from clinicctl.people import clients, merge, staff
     from clinicctl.people.refs import resolve_staff
+    from clinicctl.scheduling import booking
 
     def opener():
         return session_on(url)
@@ -82,15 +87,24 @@ def build_matrix(backend: Backend, logins: Logins, url: str) -> Matrix:
                                             provider_ref=cast.provider_a).client.id
         # Lee has the last client too, and writes on it (custodian Ivy covers Lee only).
         sharing.share(s, owner, f"#{ids['two_providers']}", cast.provider_a, cast.provider_c)
+        partner = clients.add_client(s, owner, first_name="GroupPartner", last_name="Case",
+                                     dob="1987-02-03", provider_ref=cast.provider_a).client.id
+        sharing.share(s, owner, f"#{partner}", cast.provider_a, cast.provider_b, chart=True)
+        yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+        group_session = booking.book(
+            s, owner, client_ref=[f"#{ids['group_session']}", f"#{partner}"],
+            provider_ref=cast.provider_a, at=f"{yesterday.isoformat()} 12:00",
+            outside_availability=True, force=True).appointments[0].id
     authors = {"sam": cast.provider_a, "lee": cast.provider_c}
     with opener() as s:
         for state, client_id in ids.items():
             for key in ("sam", "lee") if state == "two_providers" else ("sam",):
                 author = resolve_staff(s, authors[key])
+                tied = group_session if state == "group_session" else None
                 for kind in ("progress", "intake", "private"):
                     notes[(state, key, kind)] = records.add_note(
                         s, author, f"#{client_id}", body=f"{key}'s {kind} note",
-                        kind=kind).id
+                        kind=kind, appointment_id=tied).id
                 for clinical in (True, False):
                     documents[(state, key, clinical)] = records.add_document(
                         s, author, f"#{client_id}", title=f"{key} {clinical}",
@@ -230,6 +244,12 @@ NOT_PRIVATE = {"progress", "intake"}
     ("custodian_scoped", "merged", "lee", NOT_PRIVATE),
     ("custodian_scoped", "merged", "sam", set()),
     ("manager", "merged", "lee", set()),
+    # A group session's notes stay in each client's chart: Ana, who reads the partner's
+    # chart, reads nothing of the other member's; Sam, who wrote them, reads them all.
+    ("recipient", "group_session", "sam", set()),
+    ("author", "group_session", "sam", ALL_KINDS),
+    ("custodian", "group_session", "sam", NOT_PRIVATE),
+    ("scheduler", "group_session", "sam", set()),
 ])
 def test_the_database_shows_what_the_permission_table_says(matrix, viewer, state, author,
                                                            kinds):
@@ -563,3 +583,50 @@ def test_a_manager_cannot_rename_a_records_custodian_by_key(practice, db_url, tm
         assert renamed.exit_code == 0, renamed.output
     assert dict(sql(db_url, "SELECT id, search_key FROM staff WHERE id IN (%s, %s)",
                     (ana, rae))) == {ana: "ana ruiz", rae: "rae quinn"}
+
+
+def test_a_login_changes_a_sessions_clients_only_as_booking_allows(practice, db_url,
+                                                                  open_session):
+    """The places of a session (migration 0009): a provider adds a client to their own
+    session, never to a colleague's for a client outside their list; the database sets a
+    place's times and refuses an attendance written with the place; only attendance may be
+    updated; the first client moves only to another client of the session."""
+    import datetime as dt
+
+    from clinicctl.people.refs import resolve_client, resolve_staff
+    from clinicctl.scheduling import booking
+
+    cast, logins = practice
+    with open_session() as s:
+        omar = resolve_client(s, cast.own_client).id
+        session_id = booking.book(
+            s, resolve_staff(s, OWNER_EMAIL), client_ref=f"#{cast.client_id}",
+            provider_ref=cast.provider_a, at=dt.datetime(2031, 3, 3, 15, tzinfo=dt.UTC),
+            outside_availability=True).appointments[0].id
+    sam, ana = logins.url_of(cast.provider_a), logins.url_of(cast.provider_b)
+    insert = ("INSERT INTO appointment_participant (appointment_id, client_id, attendance, "
+              "start_at, end_at, active) VALUES (%s, %s, %s, now(), now(), false)")
+    assert "row-level security" in refused(ana, insert, (session_id, omar, None))
+    assert "row-level security" in refused(sam, insert, (session_id, omar, "attended"))
+    sql(sam, insert, (session_id, omar, None))
+    assert sql(db_url, "SELECT p.start_at = a.start_at AND p.end_at = a.end_at AND p.active "
+               "FROM appointment_participant p JOIN appointment a ON a.id = p.appointment_id "
+               "WHERE p.appointment_id = %s AND p.client_id = %s", (session_id, omar)
+               ) == [(True,)]
+    assert "permission denied" in refused(
+        sam, "UPDATE appointment_participant SET client_id = %s WHERE appointment_id = %s",
+        (cast.client_id, session_id))
+    sql(ana, "DELETE FROM appointment_participant WHERE appointment_id = %s", (session_id,))
+    assert len(sql(db_url, "SELECT 1 FROM appointment_participant WHERE appointment_id = %s",
+                   (session_id,))) == 2
+    bystander = sql(db_url, "SELECT id FROM client WHERE id NOT IN (%s, %s) LIMIT 1",
+                    (cast.client_id, omar))
+    if bystander:
+        assert "permission denied" in refused(
+            sam, "UPDATE appointment SET client_id = %s WHERE id = %s",
+            (bystander[0][0], session_id))
+    sql(sam, "UPDATE appointment SET client_id = %s WHERE id = %s", (omar, session_id))
+    # Ana may not reschedule or cancel Sam's session: she may book neither client with Sam.
+    sql(ana, "UPDATE appointment SET status = 'cancelled' WHERE id = %s", (session_id,))
+    assert sql(db_url, "SELECT status FROM appointment WHERE id = %s", (session_id,)
+               ) == [("scheduled",)]

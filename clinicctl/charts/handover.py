@@ -24,6 +24,8 @@ from clinicctl.models import Appointment, Assignment, Client, Staff, utcnow
 from clinicctl.people.refs import resolve_provider
 from clinicctl.scheduling.appointments import record_move
 from clinicctl.scheduling.booking import check_occurrences, format_local
+from clinicctl.scheduling.places import places_of, sessions_of
+from clinicctl.scheduling.provider_lists import ClientPlace, ensure_place_in_list, place_messages
 
 ACTIVE_STATUSES = ("new", "active")
 
@@ -157,7 +159,7 @@ def _future_appointments(session: Session, provider: Staff, client_ids: list[int
     return list(session.scalars(
         select(Appointment).where(
             Appointment.provider_id == provider.id,
-            Appointment.client_id.in_(client_ids),
+            sessions_of(client_ids),
             Appointment.status == "scheduled",
             Appointment.start_at > utcnow(),
         ).order_by(Appointment.start_at, Appointment.id)
@@ -239,18 +241,30 @@ def reassign(
 def _move(session: Session, actor: Staff, source: Staff, clients: dict[int, Client],
           chosen: dict[int, Staff], upcoming: list[Appointment],
           rows: dict[int, HandoverRow]) -> None:
-    """Check every appointment first; move them only if none fails."""
+    """Check every appointment first; move them only if none fails.
+
+    A session of several clients moves to the target of its first client in the caseload;
+    each of its other clients is checked there too, and one new to that target gets the
+    demographics-only assignment and its alert, as a booking would."""
     zone = practice_zone(session)
     failures: list[str] = []
     accepted: dict[int, list[Appointment]] = {}
+    places = places_of(session, [a.id for a in upcoming])
+    members = _members(session, clients, places)
+    deciding: dict[int, Client] = {}
     for appointment in upcoming:
-        client = clients[appointment.client_id]
+        in_session = members[appointment.id]
+        client = next(c for c in in_session if c.id in clients)
+        deciding[appointment.id] = client
         target = chosen[client.id]
-        access.authorize_booking(session, actor, client, target, Action.APPOINTMENT_REASSIGN)
+        for member in in_session:
+            access.authorize_booking(session, actor, member, target,
+                                     Action.APPOINTMENT_REASSIGN)
         when = format_local(appointment.start_at, zone)
         reasons: list[str] = []
         try:
-            check_occurrences(session, client=client, provider=target,
+            check_occurrences(session, client=in_session[0], others=in_session[1:],
+                              provider=target,
                               spans=[(appointment.start_at, appointment.end_at)], zone=zone,
                               outside_availability=False, exclude_appointment_id=appointment.id,
                               outside_hint=None)  # a handover has no way round it
@@ -270,7 +284,15 @@ def _move(session: Session, actor: Staff, source: Staff, clients: dict[int, Clie
         raise Conflict(f"{len(failures)} of {total} future {noun} cannot move to the new "
                        "provider; nothing was reassigned", details=failures)
     for appointment in upcoming:
-        target = chosen[appointment.client_id]
+        client = deciding[appointment.id]
+        target = chosen[client.id]
+        row = rows[client.id]
+        for member in members[appointment.id]:
+            if member.id != client.id and chosen.get(member.id) is not target:
+                place = ClientPlace(member)
+                ensure_place_in_list(session, actor, place, target,
+                                     Action.APPOINTMENT_REASSIGN)
+                row.notes += place_messages(place, target)
         appointment.provider_id = target.id
         appointment.provider = target  # keep a loaded relationship in step
         # It passed the target's availability check above.
@@ -280,7 +302,21 @@ def _move(session: Session, actor: Staff, source: Staff, clients: dict[int, Clie
         trail.record(session, actor_id=actor.id, action=Action.APPOINTMENT_REASSIGN,
                      object_type="appointment", object_id=appointment.id,
                      client_id=appointment.client_id,
-                     details={"from_id": source.id, "to_id": target.id})
-        row = rows[appointment.client_id]
+                     details={"from_id": source.id, "to_id": target.id,
+                              **({"client_ids": [m.id for m in members[appointment.id]]}
+                                 if len(members[appointment.id]) > 1 else {})})
         row.appointments_moved.append(appointment.id)
         row.changed = True
+
+
+def _members(session: Session, caseload: dict[int, Client],
+             places: dict[int, list[tuple[int, str | None]]]) -> dict[int, list[Client]]:
+    """Appointment id -> the clients of the session (the first first), those outside the
+    caseload loaded in one query."""
+    wanted = {c for found in places.values() for c, _ in found} - set(caseload)
+    known = dict(caseload)
+    if wanted:
+        known.update({c.id: c for c in session.scalars(
+            select(Client).where(Client.id.in_(wanted)))})
+    return {appointment_id: [known[c] for c, _ in found]
+            for appointment_id, found in places.items()}

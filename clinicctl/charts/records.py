@@ -8,6 +8,7 @@ reads any. Invisible notes are neither listed nor counted. Every read is audited
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from clinicctl import access, days, trail
 from clinicctl.access import Action
-from clinicctl.errors import InvalidChoice, InvalidInput
+from clinicctl.errors import Conflict, InvalidChoice, InvalidInput, NotFound
 from clinicctl.models import NOTE_KINDS, ChartNote, Client, Document, Staff
 from clinicctl.oversight.logins import reads_through_functions
 from clinicctl.people.refs import parse_date, resolve_client
@@ -39,7 +40,12 @@ def add_note(
     kind: str = "progress",
     date_of_service: str | None = None,
     addendum_to: int | None = None,
+    appointment_id: int | None = None,
 ) -> ChartNote:
+    """A note in one client's chart; with ``appointment_id`` tied to that session (its own
+    provider writes it, for a client of the session; the date of service is the session's
+    unless given). A group session's note is the one client's: nobody reads it through
+    another member's chart."""
     if kind not in NOTE_KINDS:
         raise InvalidChoice(f"invalid note kind {kind!r}; expected {', '.join(NOTE_KINDS)}",
                             value=kind, choices=NOTE_KINDS)
@@ -51,11 +57,14 @@ def add_note(
         raise InvalidInput(f"the note body has {len(body):,} characters; at most "
                            f"{MAX_NOTE_CHARS:,}")
     today = days.practice_today(session)
-    when = parse_date(date_of_service, "date of service") if date_of_service else today
-    if when > today:
-        raise InvalidInput(f"date of service {when.isoformat()} is in the future")
     client = resolve_client(session, client_ref)
     access.authorize_note_write(session, actor, client, Action.NOTE_ADD)
+    session_day = (_session_day(session, actor, client, appointment_id)
+                   if appointment_id is not None else None)
+    when = (parse_date(date_of_service, "date of service") if date_of_service
+            else session_day or today)
+    if when > today:
+        raise InvalidInput(f"date of service {when.isoformat()} is in the future")
     if addendum_to is not None:
         first = chart_note(session, addendum_to)
         # A missing note and an unreadable one get the same refusal, so note ids of a chart
@@ -68,13 +77,31 @@ def add_note(
         # An addendum is part of the note it amends: a private note's addendum is private.
         kind = first.kind
     note = ChartNote(client_id=client.id, author_id=actor.id, date_of_service=when, kind=kind,
-                     body=body, addendum_to_id=addendum_to)
+                     body=body, addendum_to_id=addendum_to, appointment_id=appointment_id)
     session.add(note)
     session.flush()
     trail.record(session, actor_id=actor.id, action=Action.NOTE_ADD, object_type="chart_note",
                  object_id=note.id, client_id=client.id,
-                 details={"kind": kind, "addendum_to": addendum_to})
+                 details={"kind": kind, "addendum_to": addendum_to,
+                          **({"appointment_id": appointment_id} if appointment_id else {})})
     return note
+
+
+def _session_day(session: Session, actor: Staff, client: Client, appointment_id: int
+                 ) -> dt.date:
+    """The local date of the session a note is tied to, once the note may be tied to it."""
+    from clinicctl.models import Appointment, AppointmentParticipant
+
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is None:
+        raise NotFound(f"no appointment with id {appointment_id}")
+    if appointment.provider_id != actor.id:
+        raise access._deny(actor, Action.NOTE_ADD, "a session's notes are written by its "
+                           "provider", client_id=client.id, object_type="appointment",
+                           object_id=appointment_id)
+    if session.get(AppointmentParticipant, (appointment_id, client.id)) is None:
+        raise Conflict(f"client #{client.id} is not in appointment #{appointment_id}")
+    return appointment.start_at.astimezone(days.practice_zone(session)).date()
 
 
 # Where the rows come from. A PostgreSQL staff login may not read these tables: the

@@ -26,7 +26,7 @@ app = command_group(help="Chart notes: write, list and read (every read is audit
 
 COLUMNS = [("id", "ID"), ("client_id", "Client ID"), ("author_id", "Author ID"),
            ("kind", "Kind"), ("date", "Date"), ("addendum_to", "Addendum to"), ("body", "Body"),
-           ("author", "Author")]
+           ("author", "Author"), ("appointment_id", "Appointment")]
 TABLE = Layout([("id", "ID"), ("date", "Date"), ("author", "Author"), ("kind", "Kind"),
                 ("addendum_to", "Addendum to"), ("body", "Body"), ("client_id", "Client ID"),
                 ("author_id", "Author ID")],
@@ -34,7 +34,7 @@ TABLE = Layout([("id", "ID"), ("date", "Date"), ("author", "Author"), ("kind", "
                wrap={"author": NAME, "body": TEXT})
 FIELDS = [("id", "ID"), ("client_id", "Client ID"), ("author", "Author"),
           ("author_id", "Author ID"), ("kind", "Kind"), ("date", "Date"),
-          ("addendum_to", "Addendum to"), ("body", "Body")]
+          ("addendum_to", "Addendum to"), ("appointment_id", "Appointment"), ("body", "Body")]
 
 
 def note_rows(db: Any, actor: Staff, notes: list[ChartNote]) -> list[dict[str, Any]]:
@@ -43,7 +43,8 @@ def note_rows(db: Any, actor: Staff, notes: list[ChartNote]) -> list[dict[str, A
     authors = staff_names(db, actor, (n.author_id for n in notes))
     return [{"id": n.id, "client_id": n.client_id, "author_id": n.author_id,
              "author": authors.get(n.author_id), "kind": n.kind, "date": n.date_of_service,
-             "addendum_to": n.addendum_to_id, "body": n.body} for n in notes]
+             "addendum_to": n.addendum_to_id, "body": n.body,
+             "appointment_id": n.appointment_id} for n in notes]
 
 
 @app.command()
@@ -58,10 +59,16 @@ def add(
     date: Annotated[str | None, typer.Option(help="Date of service (default today).")] = None,
     addendum_to: Annotated[int | None, typer.Option(
         help="The note this one amends (notes are never edited).")] = None,
+    appointment: Annotated[int | None, typer.Option(
+        "--appointment", metavar="ID",
+        help="The session this note records (yours; the date of service is its date).")
+    ] = None,
     dry_run: DryRunOption = False,
     fmt: FormatOption = None,
 ) -> None:
-    """Write a chart note for a client in your list (providers only).
+    """Write a chart note for a client in your list (providers only). With --appointment the
+    note records that session: in a group session each client gets their own note, in their
+    own chart only, and nobody reads it through another member's chart.
 
     Example: clinicctl note add "Maya Chen" --body "Session 3: ..." --kind progress
     """
@@ -73,7 +80,7 @@ def add(
     text = body if body is not None else _read_text(file)  # type: ignore[arg-type]
     with session(ctx, dry_run=dry_run) as (db, actor):
         note = records.add_note(db, actor, client, body=text, kind=kind, date_of_service=date,
-                                addendum_to=addendum_to)
+                                addendum_to=addendum_to, appointment_id=appointment)
         row = note_rows(db, actor, [note])[0]
         row["id"] = created_id(row["id"], dry_run=dry_run)
     render_object(row, COLUMNS, output_format(ctx, fmt), table=FIELDS)

@@ -14,7 +14,12 @@ from clinicctl.demo.cast import (
     BOOKED_AT,
     FIRST,
     FOUND,
+    GROUP,
+    GROUP_AT,
+    GROUP_MEMBERS,
+    KIM,
     MANAGER,
+    SAM,
     SCHEDULER,
     SEARCHED,
     SERIES,
@@ -221,3 +226,56 @@ def book_from_client_side(demo: Demo) -> None:
              f"across daylight-saving changes), at {series[0].where}: the location and "
              f"POS come from {SERIES.first}'s hours.", indent=2)
     _proves_demographics_only(demo, SERIES)
+
+
+def book_a_group_session(demo: Demo) -> None:
+    """A group session: one provider, several clients. The front desk makes Sam's group and
+    books its first session; the member new to Sam gets the alert and demographics only, and
+    Kim, who sees the session because that member is in her list, sees him only."""
+    from clinicctl.charts import records
+    from clinicctl.scheduling import appointments, booking, groups
+    from clinicctl.scheduling.places import places_of
+
+    out = demo.out
+    at = demo.at(*GROUP_AT)
+    names = [c.name for c in GROUP_MEMBERS]
+    demo.step(f"{SCHEDULER.name} makes {SAM.name}'s group and books its first session")
+    out.line(f"{', '.join(names[:-1])} and {names[-1]} meet together with {SAM.first}; "
+             f"{GROUP_MEMBERS[-1].first} is {KIM.first}'s client, new to {SAM.first}.",
+             indent=2)
+    demo.command(SCHEDULER, "group", "add", GROUP, "--provider", SAM.name,
+                 *[arg for name in names for arg in ("--client", name)])
+    with demo.acting_as(SCHEDULER) as (session, scheduler):
+        made = groups.add_group(session, scheduler, GROUP, provider_ref=SAM.email,
+                                client_refs=names)
+        alerts = made.alerts
+    check(len(alerts) == 1 and alerts[0].startswith("Alert:"),
+          "only the member new to the provider gets the alert")
+    for line in alerts:
+        out.result(line)
+    demo.command(SCHEDULER, "appointment", "book", "--group", GROUP, "--at", at)
+    with demo.acting_as(SCHEDULER) as (session, scheduler):
+        result = booking.book(session, scheduler, group_ref=GROUP, at=at)
+        [session_booked] = result.appointments
+        appointment_id, service = session_booked.id, session_booked.service_code
+        clients_in = [c.name for c in result.clients]
+    check(clients_in == names and service == "90853" and result.messages == [],
+          "one session for the three members, service 90853, nothing new to say")
+    out.result(f"Booked appointment #{appointment_id} with {SAM.name}: one session, "
+               f"{len(names)} clients, service {service} (group psychotherapy).")
+    omar = GROUP_MEMBERS[-1]
+    demo.command(KIM, "appointment", "show", str(appointment_id))
+    with demo.acting_as(KIM) as (session, kim):
+        shown = appointments.show_appointment(session, kim, appointment_id)
+        everyone = [c for c, _ in places_of(session, [shown.id])[shown.id]]
+        scope = appointments.place_scope(session, kim, everyone)
+        seen = [c for c in everyone if scope is None or c in scope]
+        omar_id = next(c.id for c in result.clients if c.name == omar.name)
+    check(len(everyone) == 3 and seen == [omar_id],
+          "the member's own provider sees him in the session, nobody else")
+    out.yes(f"{KIM.first} sees the session with {omar.first} only (client #{omar_id}); the "
+            "other members are not hers to see")
+    with demo.acting_as(SAM) as (session, sam):
+        notes = records.list_notes(session, sam, omar.name)
+    check(notes == [], f"{SAM.name} reads none of {KIM.name}'s notes of {omar.name}")
+    out.yes(f"{SAM.first} has {omar.first}'s profile, none of {KIM.first}'s chart notes")

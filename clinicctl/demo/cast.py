@@ -201,3 +201,10 @@ SERIES = KIM  # way 4: Sam books her, from her profile, a weekly series with Kim
 
 
 SERIES_AT = (3, "14:30", 4)  # next Thursday, weekly, four sessions
+
+
+# A group session (after the four ways): Sam runs a group for two of his clients and one of
+# Kim's, who is new to him; Maya is not in it.
+GROUP = "Thursday coping skills"
+GROUP_MEMBERS = (CLIENTS[1], CLIENTS[2], CLIENTS[10])  # Daniel Brooks, Aisha Rahman, Omar Haddad
+GROUP_AT = (3, "15:30")  # next Thursday; 90853 is 90 minutes, in Sam's hours

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from clinicctl.config import check_db_url
 from clinicctl.demo.booking import (
+    book_a_group_session,
     book_from_client_side,
     book_with_new_provider,
     find_availability_then_book,
@@ -145,6 +146,7 @@ WALKTHROUGH: list[Callable[[Demo], None]] = [
     book_with_new_provider,
     find_availability_then_book,
     book_from_client_side,
+    book_a_group_session,
 ]
 
 

@@ -24,8 +24,16 @@ writers. Row-level security states the booking rule of ``access.authorize_bookin
 participant (``clinicctl_may_book``): a place is added, marked or removed by whoever may book
 that client with the session's provider. A login may change ``appointment.client_id`` only to
 another participant of the session (the first client leaving it), never to anyone else.
-``clinicctl_merge_clients`` moves the duplicate's places too (dropping the duplicate's place
-in a session where both records are).
+A whole session (rescheduled, cancelled, completed) is changed by a login that may book
+every one of its clients (``clinicctl_may_book_session``). ``clinicctl_merge_clients`` moves
+the duplicate's places too (dropping the duplicate's place in a session where both records
+are).
+
+``appointment.group_id`` records the client group a session was booked for (a member who
+leaves the group leaves its future sessions); ``chart_note.appointment_id`` ties a note to the
+session it records. Such a note is still one client's, in that client's chart only: only the
+session's provider writes it, for a client of the session (on PostgreSQL in the insert
+policy too).
 """
 
 from collections.abc import Sequence
@@ -151,6 +159,10 @@ PG_FUNCTIONS = [
                            WHERE p.appointment_id = p_appointment
                            AND NOT clinicctl_may_book(p_provider, p.client_id))
     $fn$""",
+    """CREATE FUNCTION clinicctl_is_participant(p_appointment integer, p_client integer)
+    RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = @search_path@
+    AS $fn$ SELECT EXISTS (SELECT 1 FROM appointment_participant
+                           WHERE appointment_id = p_appointment AND client_id = p_client) $fn$""",
     """CREATE FUNCTION clinicctl_appointment_provider(p_appointment integer)
     RETURNS integer LANGUAGE sql STABLE SECURITY DEFINER SET search_path = @search_path@
     AS $fn$ SELECT provider_id FROM appointment WHERE id = p_appointment $fn$""",
@@ -159,6 +171,7 @@ PG_SIGNATURES = ["clinicctl_first_participant()", "clinicctl_participant_sync()"
                  "clinicctl_participant_copies()", "clinicctl_first_client_guard()",
                  "clinicctl_may_book(integer, integer)",
                  "clinicctl_may_book_session(integer, integer)",
+                 "clinicctl_is_participant(integer, integer)",
                  "clinicctl_appointment_provider(integer)"]
 PG_TRIGGERS = [
     ("appointment_first_participant", "AFTER INSERT ON appointment",
@@ -186,6 +199,15 @@ BOOKERS_0004 = ("clinicctl_any_role('owner', 'manager', 'scheduler') "
                 "OR (clinicctl_has_role('provider') AND (provider_id = clinicctl_me() "
                 "OR clinicctl_is_assigned(clinicctl_me(), client_id)))")
 SESSION_BOOKERS = f"({BOOKERS_0004}) AND clinicctl_may_book_session(id, provider_id)"
+# migration 0004's note insert policy, and the rule of records.add_note for a note tied to a
+# session: the session's own provider writes it, for one of its clients.
+NOTE_WRITERS_0004 = ("author_id = clinicctl_me() AND clinicctl_has_role('provider') "
+                     "AND clinicctl_is_assigned(author_id, client_id) "
+                     "AND (addendum_to_id IS NULL "
+                     "OR clinicctl_may_amend(addendum_to_id, client_id, kind))")
+SESSION_NOTE_WRITERS = (f"{NOTE_WRITERS_0004} AND (appointment_id IS NULL OR ("
+                        "clinicctl_appointment_provider(appointment_id) = author_id "
+                        "AND clinicctl_is_participant(appointment_id, client_id)))")
 
 MERGE_SIGNATURE = "clinicctl_merge_clients(integer, integer, integer)"
 MERGE_ANCHOR = "    UPDATE appointment SET client_id = p_keep"
@@ -233,6 +255,16 @@ def upgrade() -> None:
     )
     op.create_index("ix_appointment_participant_client_id_start_at", "appointment_participant",
                     ["client_id", "start_at"], unique=False)
+    # A note tied to the session it records (``note add C --appointment ID``): still one
+    # client's note, in that client's chart only.
+    if op.get_bind().dialect.name == "postgresql":
+        op.add_column("chart_note", sa.Column("appointment_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(op.f("fk_chart_note_appointment_id_appointment"), "chart_note",
+                              "appointment", ["appointment_id"], ["id"])
+    else:
+        op.execute("ALTER TABLE chart_note ADD COLUMN appointment_id INTEGER "
+                   "CONSTRAINT fk_chart_note_appointment_id_appointment "
+                   "REFERENCES appointment (id)")
     # Every existing appointment's one client, with the time and attendance it implies.
     op.execute(f"""
         INSERT INTO appointment_participant
@@ -255,6 +287,7 @@ def downgrade() -> None:
         _rewrite_merge(lambda body: body.replace(MERGE_PLACES, "", 1))
         op.execute(f"REVOKE UPDATE (client_id) ON appointment FROM {STAFF_ROLE}")
         _appointment_update_policy(BOOKERS_0004)
+        _note_insert_policy(NOTE_WRITERS_0004)
     for name in SQLITE_TRIGGER_NAMES if not postgresql else [
             name for name, when, _ in PG_TRIGGERS if when.endswith(" ON appointment")]:
         op.execute(f"DROP TRIGGER IF EXISTS {name}" + (" ON appointment" if postgresql else ""))
@@ -263,8 +296,11 @@ def downgrade() -> None:
                   table_name="appointment_participant")
     op.drop_table("appointment_participant")
     if postgresql:
+        op.drop_column("chart_note", "appointment_id")
         op.drop_column("appointment", "group_id")
     else:
+        with op.batch_alter_table("chart_note") as batch:
+            batch.drop_column("appointment_id")
         # SQLite drops a column that references another table only by copying the table;
         # the triggers of 0009 are gone already, and nothing else is on it.
         with op.batch_alter_table("appointment") as batch:
@@ -292,6 +328,12 @@ def _rewrite_merge(change) -> None:  # type: ignore[no-untyped-def]
     if changed == definition:
         raise RuntimeError("clinicctl_merge_clients is not the function migration 0008 left")
     op.get_bind().exec_driver_sql(changed)
+
+
+def _note_insert_policy(rule: str) -> None:
+    op.execute("DROP POLICY chart_note_insert ON chart_note")
+    op.execute(f"CREATE POLICY chart_note_insert ON chart_note FOR INSERT TO {STAFF_ROLE} "
+               f"WITH CHECK ({rule})")
 
 
 def _appointment_update_policy(rule: str) -> None:
@@ -327,5 +369,6 @@ def _install_postgresql() -> None:
     # guard refuses anyone else).
     op.execute(f"GRANT UPDATE (client_id) ON appointment TO {STAFF_ROLE}")
     _appointment_update_policy(SESSION_BOOKERS)
+    _note_insert_policy(SESSION_NOTE_WRITERS)
     _rewrite_merge(lambda body: body.replace(MERGE_ANCHOR, MERGE_PLACES + MERGE_ANCHOR, 1))
 

@@ -316,3 +316,33 @@ def test_a_merge_moves_the_duplicates_places(cli, practice, both_in_one_session)
         from clinicctl.models import Appointment
 
         assert s.get(Appointment, session).client_id == ids["maya"]
+
+
+def test_notes_tied_to_a_group_session_are_each_clients_own(cli, practice):
+    ids = practice.ids
+    yesterday = TODAY.fromordinal(TODAY.toordinal() - 1)
+    booked = cli("appointment", "book", "--client", MAYA, "--client", OMAR, "--provider", SAM,
+                 "--at", at(yesterday, "11:00"), "--force", "-o", "json")
+    session = booked.json()["appointments"][0]["id"]
+    added = cli("--as", SAM, "note", "add", MAYA, "--appointment", str(session), "--body",
+                "Maya in group: engaged", "-o", "json")
+    assert added.exit_code == 0, added.output
+    note = added.json()
+    assert (note["appointment_id"], note["date"], note["client_id"]) == (
+        session, yesterday.isoformat(), ids["maya"])
+    # Omar's chart never shows Maya's note of the session, to his providers or Sam.
+    for viewer in (SAM, "kim@riverside.example"):
+        listed = cli("--as", viewer, "note", "list", OMAR, "-o", "json")
+        assert listed.exit_code == 0, listed.output
+        assert note["id"] not in [n["id"] for n in listed.json()]
+    # Only the session's provider ties notes to it, and only for its clients.
+    other = cli("--as", "kim@riverside.example", "note", "add", OMAR, "--appointment",
+                str(session), "--body", "x")
+    assert other.exit_code == 4, other.output
+    zoe = cli("client", "add", "Zoe", "Park", "--dob", "1993-02-02", "--provider", SAM,
+              "-o", "json").json()["id"]
+    outside = cli("--as", SAM, "note", "add", f"#{zoe}", "--appointment", str(session),
+                  "--body", "x")
+    assert_error(outside, 5, f"client #{zoe} is not in appointment #{session}")
+    missing = cli("--as", SAM, "note", "add", MAYA, "--appointment", "999999", "--body", "x")
+    assert missing.exit_code == 3

@@ -78,9 +78,12 @@ def test_demo_walks_through_the_steps_on_stderr(cli, tmp_path: Path) -> None:
                     "Step 6. Morgan Blake finds availability for Maya Chen with Priya Natarajan "
                     "and Kim Novak, and books the first open slot",
                     "Step 7. Sam Okafor books Maya Chen, from her profile, a weekly series with "
-                    "Kim Novak"):
+                    "Kim Novak",
+                    "Step 8. Jo Diaz makes Sam Okafor's group and books its first session"):
         assert f"\n{heading}\n" in result.stderr
-    assert "Step 8." not in result.stderr
+    assert "Step 9." not in result.stderr
+    assert "--group 'Thursday coping skills' --at '" in result.stderr
+    assert "Booked appointment #" in result.stderr and "3 clients, service 90853" in result.stderr
     assert result.stderr.count("refused  `note show") == 5
     for provider in ("Lee Park", "Priya Natarajan", "Kim Novak"):
         assert (f"Alert: client #1 is new to {provider}: added to their list with demographics "
@@ -278,3 +281,15 @@ def test_find_availability_on_the_demo_gives_the_documented_shapes(
     lines = as_csv.stdout.splitlines()
     assert lines[0] == "provider_id,provider,start,end,location"
     assert len(lines) == 4
+
+
+def test_the_group_session_shows_each_member_only_to_who_may_see_them(cli, demo_path: Path
+                                                                      ) -> None:
+    listed = cli("appointment", "list", "--provider", "Sam Okafor", "-o", "json",
+                 actor=SCHEDULER)
+    [group] = [a for a in listed.json() if len(a["clients"]) > 1]
+    assert (group["service"], group["client_id"], len(group["clients"])) == ("90853", None, 3)
+    kim = cli("appointment", "show", str(group["id"]), "-o", "json",
+              actor="kim@riverside.example")
+    assert kim.exit_code == 0, kim.output
+    assert kim.json()["client"] == "Omar Haddad" and len(kim.json()["clients"]) == 1

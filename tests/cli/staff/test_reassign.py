@@ -534,3 +534,27 @@ def test_a_provider_moves_their_own_appointments(cli, practice):
     assert result.exit_code == 0, result.output
     assert result.json()[1]["appointments_moved"] == [maya]
     assert practice.appointments()[0]["provider_id"] == practice.ids["ana"]
+
+
+def test_a_group_session_moves_whole_and_its_other_clients_are_alerted_on(cli, practice):
+    """A session of several clients moves to the colleague of its first client in the
+    caseload (Ben goes to Ana, Maya to Lee): Maya and Rex (inactive, outside the caseload)
+    stay in it and get Ana's demographics-only assignment, each with the alert."""
+    ids = practice.ids
+    [session] = practice.book(["Ben Adams", MAYA, "Rex Moss"], SAM, at(WED, "10:00"))
+    set_status(practice, "Rex Moss", SAM, "inactive")
+    result = cli("-q", *REASSIGN, SAM, "--to", ANA, "--to", LEE, "--appointments", "future",
+                 "-o", "json")
+    assert result.exit_code == 0, result.output
+    rows = {row["client_id"]: row for row in result.json()}
+    assert rows[ids["ben"]]["appointments_moved"] == [session]
+    assert rows[ids["maya"]]["to"] == "Lee Park"
+    for key in ("maya", "rex"):
+        assert (f"Alert: client #{ids[key]} is new to Ana Ruiz: added to their list with "
+                "demographics only") in result.stderr
+        assert practice.assignment(ids[key], ids["ana"]) == ("new", "appointment")
+    moved = {a["id"]: a for a in practice.appointments()}[session]
+    assert moved["provider_id"] == ids["ana"]
+    listed = cli("appointment", "show", str(session), "-o", "json")
+    assert [c["client_id"] for c in listed.json()["clients"]] == [ids["ben"], ids["maya"],
+                                                                 ids["rex"]]
