@@ -250,14 +250,17 @@ def import_appointments(ctx: typer.Context, file: FileArg, dry_run: DryRunOption
                         delimiter: DelimiterOption = None, date_format: DateFormatOption = None,
                         preset: PresetOption = None, ignore_unknown: IgnoreUnknownOption = False
                         ) -> None:
-    """Appointments: the client (as for assignments), provider, start; end, status, service,
-    pos, location, series_id, cancellation_reason, outside_availability optional.
+    """Appointments: the client (as for assignments) or clients, provider, start; end,
+    status, service, pos, location, series_id, cancellation_reason, outside_availability
+    optional.
 
-    Matched on provider and start. A future scheduled appointment gets every check a
-    booking gets (no overlap, time off, availability unless outside_availability=true);
-    past ones must not overlap. A client new to a provider, or reactivated in their list,
-    gets the alert `appointment book` prints, and the summary counts them (new_to_provider,
-    reactivated). Example: clinicctl import appointments appointments.csv
+    clients books a session of several clients in one row (references separated by ';',
+    the first client first). Matched on provider and start. A future scheduled
+    appointment gets every check a booking gets (no overlap, time off, availability unless
+    outside_availability=true); past ones must not overlap; each client of a session is
+    checked. A client new to a provider, or reactivated in their list, gets the alert
+    `appointment book` prints, and the summary counts them (new_to_provider, reactivated).
+    Example: clinicctl import appointments appointments.csv
     """
     _import(ctx, "appointments", file, dry_run, fmt,
             FileOptions(maps, mapping, encoding, delimiter, date_format, preset,

@@ -39,7 +39,9 @@ from clinicctl.models import (
 )
 from clinicctl.oversight import audit_log
 from clinicctl.people.refs import parse_date, resolve_provider
+from clinicctl.scheduling.appointments import place_scope
 from clinicctl.scheduling.availability import BLOCK_FIELDS
+from clinicctl.scheduling.places import places_of, sessions_of
 from clinicctl.scheduling.time_off import TIME_OFF_FIELDS
 from clinicctl.scheduling.timeutil import weekday_names
 
@@ -61,7 +63,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "timeoff": TIME_OFF_FIELDS,
     "appointments": ("id", "client_id", *CLIENT_KEY, "provider", "start", "end", "status",
                      "service", "pos", "location", "series_id", "series_rule",
-                     "cancellation_reason", "outside_availability"),
+                     "cancellation_reason", "outside_availability", "clients"),
     "shares": ("id", "client_id", *CLIENT_KEY, "from", "to", "include_private_notes",
                "started_at", "ended_at"),
     "audit": ("id", "at", "actor_id", "action", "object_type", "object_id", "client_id",
@@ -263,19 +265,24 @@ def _time_off(session: Session, actor: Staff, window: _Window, scope: set[int] |
 
 def _appointments(session: Session, actor: Staff, window: _Window, scope: set[int] | None
                   ) -> Iterator[dict[str, Any]]:
+    """One row per session. The one-client columns (``client_id`` and the client's key)
+    are a one-client session's; a session of several clients has them empty and names its
+    clients by id in ``clients`` (first client first), as every row does."""
     query = (select(Appointment.id, Appointment.client_id, *_client_key_columns(),
                     Staff.email.label("provider"), Appointment.start_at, Appointment.end_at,
                     Appointment.status, Appointment.service_code, Appointment.pos_code,
                     Location.name.label("location"), Appointment.series_id,
                     AppointmentSeries.rule.label("series_rule"),
-                    Appointment.cancellation_reason, Appointment.outside_availability)
+                    Appointment.cancellation_reason, Appointment.outside_availability,
+                    Appointment.provider_id)
              .join(Client, Client.id == Appointment.client_id)
              .join(Staff, Staff.id == Appointment.provider_id)
              .outerjoin(Location, Location.id == Appointment.location_id)
              .outerjoin(AppointmentSeries, AppointmentSeries.id == Appointment.series_id)
              .order_by(Appointment.start_at, Appointment.id))
     if scope is not None:
-        query = query.where(Appointment.client_id.in_(
+        # A session is in a custodian's scope when any of its clients is.
+        query = query.where(sessions_of(
             select(Assignment.client_id).where(Assignment.provider_id.in_(scope))))
     if window.provider is not None:
         query = query.where(Appointment.provider_id == window.provider.id)
@@ -283,8 +290,34 @@ def _appointments(session: Session, actor: Staff, window: _Window, scope: set[in
         query = query.where(Appointment.start_at >= window.start.astimezone(dt.UTC))
     if window.end is not None:
         query = query.where(Appointment.start_at < window.end.astimezone(dt.UTC))
+    chunk: list[dict[str, Any]] = []
     for row in _stream(session, query):
-        out = dict(row)
+        chunk.append(dict(row))
+        if len(chunk) == STREAM_CHUNK:
+            yield from _appointment_rows(session, actor, window, chunk)
+            chunk = []
+    yield from _appointment_rows(session, actor, window, chunk)
+
+
+def _appointment_rows(session: Session, actor: Staff, window: _Window,
+                      chunk: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The rows of one chunk with their clients, read for the chunk at once. As in
+    ``appointment list``, a session that is not the actor's own shows only the clients
+    whose place they may see."""
+    if not chunk:
+        return
+    places = places_of(session, [row["id"] for row in chunk])
+    seen = place_scope(session, actor, (client_id for found in places.values()
+                                        for client_id, _ in found))
+    for out in chunk:
+        found = [client_id for client_id, _ in places.get(out["id"], [])]
+        if len(found) > 1:
+            for column in ("client_id", *CLIENT_KEY):
+                out[column] = None
+        if seen is not None and out.pop("provider_id") != actor.id:
+            found = [client_id for client_id in found if client_id in seen]
+        out.pop("provider_id", None)
+        out["clients"] = ";".join(str(client_id) for client_id in found)
         out["start"] = out.pop("start_at").astimezone(window.zone)
         out["end"] = out.pop("end_at").astimezone(window.zone)
         out["service"] = out.pop("service_code")

@@ -37,6 +37,7 @@ from clinicctl.models import (
     StaffRole,
 )
 from clinicctl.people.refs import parse_date, resolve_provider
+from clinicctl.scheduling.places import places_of
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:clinicctl:fhir")
 EXTERNAL_ID_SYSTEM = "urn:clinicctl:client-external-id"
@@ -44,6 +45,8 @@ CPT_SYSTEM = "http://www.ama-assn.org/go/cpt"
 APPOINTMENT_STATUS = {"scheduled": "booked", "completed": "fulfilled",
                       "cancelled": "cancelled", "late-cancelled": "cancelled",
                       "no-show": "noshow"}
+# A client's attendance as their participation status (FHIR participationstatus).
+PARTICIPANT_STATUS = {"cancelled": "declined", "late-cancelled": "declined"}
 ACTIVE_ASSIGNMENTS = ("new", "active")
 
 
@@ -107,7 +110,12 @@ def export_fhir(session: Session, actor: Staff, *, provider_ref: str | None = No
         query = query.where(Appointment.start_at < end.astimezone(dt.UTC))
     if provider is not None:
         query = query.where(Appointment.provider_id == provider.id)
-    appointments = [a for a in session.scalars(query) if a.client_id in shown]
+    # A session is in when any of its clients is; its participants are the clients shown.
+    found = list(session.scalars(query))
+    places = places_of(session, [a.id for a in found])
+    attendees = {a.id: [(c, attendance) for c, attendance in places.get(a.id, [])
+                        if c in shown] for a in found}
+    appointments = [a for a in found if attendees[a.id]]
 
     provider_ids = set(session.scalars(
         select(StaffRole.staff_id).where(StaffRole.role == "provider")))
@@ -130,7 +138,7 @@ def export_fhir(session: Session, actor: Staff, *, provider_ref: str | None = No
         teams.setdefault(row.client_id, []).append(row)
     resources += [_care_team(cid, rows, zone) for cid, rows in sorted(teams.items())]
     resources += [_consent(s, zone) for s in shares]
-    resources += [_appointment(a, services, zone) for a in appointments]
+    resources += [_appointment(a, attendees[a.id], services, zone) for a in appointments]
 
     text = _validated({
         "resourceType": "Bundle", "type": "collection",
@@ -228,8 +236,10 @@ def _consent(share: ChartShare, zone: dt.tzinfo) -> dict[str, Any]:
             "provision": provision}
 
 
-def _appointment(appointment: Appointment, services: dict[str, str], zone: dt.tzinfo
-                 ) -> dict[str, Any]:
+def _appointment(appointment: Appointment, attendees: list[tuple[int, str | None]],
+                 services: dict[str, str], zone: dt.tzinfo) -> dict[str, Any]:
+    """One Patient participant per client (the first client first), ``declined`` for a
+    client marked cancelled or late-cancelled, else ``accepted``."""
     service = {"system": CPT_SYSTEM, "code": appointment.service_code}
     if services.get(appointment.service_code):
         service["display"] = services[appointment.service_code]
@@ -239,6 +249,8 @@ def _appointment(appointment: Appointment, services: dict[str, str], zone: dt.tz
             "start": _instant(appointment.start_at, zone),
             "end": _instant(appointment.end_at, zone),
             "participant": [
-                {"actor": _ref(f"patient-{appointment.client_id}"), "status": "accepted"},
+                *({"actor": _ref(f"patient-{client_id}"),
+                   "status": PARTICIPANT_STATUS.get(attendance or "", "accepted")}
+                  for client_id, attendance in attendees),
                 {"actor": _ref(f"practitioner-{appointment.provider_id}"),
                  "status": "accepted"}]}

@@ -1,8 +1,9 @@
 """``export calendar``: one provider's appointments as an iCalendar (RFC 5545) file.
 
 Calendars are synced to third parties (Google, Apple, Microsoft), so an event says only
-that there is a client session, when, where, and whether it still stands: never the
-client's name, initials, external id, contact details, diagnosis or any note text.
+that there is a client session (or a group session, for several clients), when, where, and
+whether it still stands: never a client's name, initials, external id, contact details,
+diagnosis or any note text.
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ from clinicctl.models import (
 )
 from clinicctl.people.practice import get_practice
 from clinicctl.people.refs import parse_date, resolve_provider
+from clinicctl.scheduling.places import places_of
 
 SUMMARY = "Client session"
+GROUP_SUMMARY = "Group session"  # a session of several clients: once, and nobody named
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -166,6 +169,8 @@ def export_calendar(session: Session, actor: Staff, provider_ref: str, *,
     ids = [a.id for a in appointments]
     reschedules = _reschedules(session, ids)
     handed_over = _moves(session, ids)
+    sizes = {appointment_id: len(found)
+             for appointment_id, found in places_of(session, ids).items()}
 
     cal = icalendar.Calendar()
     cal.add("prodid", f"-//clinicctl//clinicctl {__version__}//EN")
@@ -185,7 +190,7 @@ def export_calendar(session: Session, actor: Staff, provider_ref: str, *,
         event.add("created", appointment.created_at.astimezone(dt.UTC).replace(microsecond=0))
         event.add("dtstart", ical_instant(appointment.start_at, zone))
         event.add("dtend", ical_instant(appointment.end_at, zone))
-        event.add("summary", SUMMARY)
+        event.add("summary", GROUP_SUMMARY if sizes.get(appointment.id, 1) > 1 else SUMMARY)
         location = locations.get(appointment.location_id or 0)
         if location:
             event.add("location", location)

@@ -1,8 +1,9 @@
 """``export calendar``: an iCalendar file of one provider's appointments that a calendar app
 can subscribe to, with stable UIDs, the practice's time zone, and nothing about the client.
 
-Every test here only exports (which adds audit events and nothing else) or is refused, so the
-module shares one practice: the scheduling practice of ``schedule_db`` with Ana Ruiz's week.
+Every test here but the last only exports (which adds audit events and nothing else) or is
+refused, so they share one practice: the scheduling practice of ``schedule_db`` with Ana
+Ruiz's week; the group session test books on a fresh copy of the exchange practice.
 """
 
 from __future__ import annotations
@@ -394,3 +395,22 @@ def offset_in(timezone, wall: dt.datetime) -> dt.timedelta:
             starts += [value.dt for value in rdate.dts]
         onsets += [(begin, observance.decoded("TZOFFSETTO")) for begin in starts]
     return max((o for o in onsets if o[0] <= wall), key=lambda o: o[0])[1]
+
+
+def test_a_session_of_several_clients_is_one_group_session_without_names(
+        cli, exchange_practice, tmp_path):
+    args = ["--client", MAYA, "--client", "EXT-7", "--provider", ANA, "--at",
+            at(WED, "15:00"), "--outside-availability", "-o", "json"]
+    booked = cli("-q", "appointment", "book", *args)
+    assert booked.exit_code == 0, booked.output
+    [session] = booked.json()["appointments"]
+    result, target = export(cli, tmp_path)
+    assert result.exit_code == 0, result.output
+    calendar = parse(target.read_bytes())
+    events = events_by_uid(calendar)
+    group = events[uid_of(calendar, session["id"])]
+    assert str(group["SUMMARY"]) == "Group session"
+    others = [str(e["SUMMARY"]) for uid, e in events.items() if uid != str(group["UID"])]
+    assert others and set(others) == {"Client session"}
+    text = target.read_bytes().replace(b"\r\n ", b"").decode().casefold()
+    assert [w for w in ("maya", "chen", "zoë", "o'neil", "ext-7") if w in text] == []

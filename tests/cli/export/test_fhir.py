@@ -19,9 +19,11 @@ from tests.fixtures.schedule_db import (
     LEE,
     MAYA,
     MON,
+    OMAR,
     SAM,
     SCHEDULER,
     TUE,
+    WED,
 )
 
 
@@ -170,3 +172,38 @@ def test_export_is_audited(cli, exchange_practice, tmp_path):
     events = cli("audit", "list", "--action", "export.fhir", "-o", "json").json()
     assert events and events[-1]["details"]["kind"] == "fhir"
     assert events[-1]["details"]["rows"] > 0
+
+
+def test_a_session_of_several_clients_has_a_patient_participant_per_client(
+        cli, exchange_practice, tmp_path):
+    ids = exchange_practice.ids
+    booked = cli("-q", "appointment", "book", "--client", OMAR, "--client", "EXT-7",
+                 "--provider", ANA, "--at", f"{TUE.isoformat()} 15:00",
+                 "--outside-availability", "-o", "json")
+    assert booked.exit_code == 0, booked.output
+    [session] = booked.json()["appointments"]
+    zoe = session["clients"][1]["client_id"]
+    marked = cli("appointment", "attendance", str(session["id"]), "--client", "EXT-7",
+                 "--set", "cancelled")
+    assert marked.exit_code == 0, marked.output
+    bundle = bundle_of(cli, tmp_path)
+    [appointment] = [a for a in resources(bundle, "Appointment")
+                     if a["id"] == f"appointment-{session['id']}"]
+    from clinicctl.exchange.fhir_bundle import url_of
+
+    assert [(p["actor"]["reference"], p["status"]) for p in appointment["participant"]] == [
+        (url_of(f"patient-{ids['omar']}"), "accepted"),
+        (url_of(f"patient-{zoe}"), "declined"),
+        (url_of(f"practitioner-{ids['ana']}"), "accepted")]
+    urls = {e["fullUrl"] for e in bundle["entry"]}
+    assert set(references(appointment)) <= urls
+    # A custodian sees the session through its client in scope, and only that client (Zoë
+    # is Ana's alone).
+    book_lee = cli("-q", "appointment", "book", "--client", OMAR, "--provider", LEE, "--at",
+                   f"{WED.isoformat()} 15:00", "--outside-availability")
+    assert book_lee.exit_code == 0, book_lee.output
+    scoped = bundle_of(cli, tmp_path, actor=IVY)
+    [seen] = [a for a in resources(scoped, "Appointment")
+              if a["id"] == f"appointment-{session['id']}"]
+    assert [p["actor"]["reference"] for p in seen["participant"]] == [
+        url_of(f"patient-{ids['omar']}"), url_of(f"practitioner-{ids['ana']}")]

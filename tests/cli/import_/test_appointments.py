@@ -83,3 +83,88 @@ def test_out_of_range_ids_and_years_are_input_errors(cli, exchange_practice, tmp
     result = cli("import", "appointments", path)
     assert result.exit_code == 2, result.output
     assert "the year is out of range" in result.stderr
+
+
+def places_of_session(cli, appointment_id: str) -> list[int]:
+    shown = cli("appointment", "show", appointment_id, "-o", "json")
+    assert shown.exit_code == 0, shown.output
+    return [c["client_id"] for c in shown.json()["clients"]]
+
+
+def test_a_clients_column_books_one_session_of_several_clients(
+        cli, exchange_practice, tmp_path):
+    ids = exchange_practice.ids
+    path = write(tmp_path, "g.csv", "clients,provider,start,outside_availability\n"
+                 f"#{ids['omar']};EXT-7;{ids['maya']},{LEE},{at(TUE, '15:00')},true\n")
+    result = cli("import", "appointments", path, "-o", "json")
+    assert result.exit_code == 0, result.output
+    # Each client new to Lee is alerted on their own and counted (Maya is already Lee's).
+    assert result.json() == {"created": 1, "updated": 0, "unchanged": 0, "new_to_provider": 2,
+                             "reactivated": 0}
+    assert result.stderr.count("is new to Lee Park") == 2
+    assert f"client #{ids['omar']} is new to Lee Park" in result.stderr
+    [row] = [r for r in rows_of(cli("export", "appointments").stdout)
+             if r["provider"] == LEE and r["start"].startswith(f"{TUE.isoformat()}T15:00")]
+    assert row["client_id"] == "" and row["clients"].split(";")[0] == str(ids["omar"])
+    assert places_of_session(cli, row["id"])[:1] == [ids["omar"]]
+    assert len(places_of_session(cli, row["id"])) == 3
+    # The export imported again is the same session: nothing changes.
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(row))
+    writer.writeheader()
+    writer.writerow(row)
+    again = cli("import", "appointments", write(tmp_path, "r.csv", out.getvalue()), "-o", "json")
+    assert again.exit_code == 0, again.output
+    assert again.json()["unchanged"] == 1
+    # Moved to another time, the same clients make a new session.
+    row["start"] = row["start"].replace("T15:00", "T17:00")
+    row["end"] = row["end"].replace("T15:", "T17:")
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(row))
+    writer.writeheader()
+    writer.writerow(row)
+    moved = cli("import", "appointments", write(tmp_path, "m.csv", out.getvalue()), "-o", "json")
+    assert moved.exit_code == 0, moved.output
+    [new] = [r for r in rows_of(cli("export", "appointments").stdout)
+             if r["provider"] == LEE and r["start"].startswith(f"{TUE.isoformat()}T17:00")]
+    assert new["clients"] == row["clients"]
+
+
+def test_the_client_columns_and_clients_give_the_first_client_then_the_others(
+        cli, exchange_practice, tmp_path):
+    ids = exchange_practice.ids
+    path = write(tmp_path, "g.csv", "client_external_id,clients,provider,start,"
+                 "outside_availability\n"
+                 f"EXT-7,#{ids['omar']},{ANA},{at(TUE, '15:00')},true\n")
+    result = cli("import", "appointments", path, "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert result.json()["created"] == 1 and result.json()["new_to_provider"] == 1
+    assert result.stderr.count("is new to Ana Ruiz") == 1
+    [row] = [r for r in rows_of(cli("export", "appointments").stdout)
+             if r["provider"] == ANA and r["start"].startswith(f"{TUE.isoformat()}T15:00")]
+    assert row["clients"].split(";")[1] == str(ids["omar"])
+    assert places_of_session(cli, row["id"])[1:] == [ids["omar"]]
+
+
+def test_each_client_of_an_imported_session_is_checked_for_overlaps(
+        cli, exchange_practice, tmp_path):
+    ids = exchange_practice.ids
+    before = snapshot(exchange_practice.url)
+    # Maya is Sam's at MON 13:00; a session with her at 13:20 overlaps it, booked or history.
+    for status in ("scheduled", "completed"):
+        path = write(tmp_path, "g.csv", "clients,provider,start,status,outside_availability\n"
+                     f"#{ids['omar']};#{ids['maya']},{LEE},{at(MON, '13:20')},{status},true\n")
+        result = cli("import", "appointments", path)
+        assert result.exit_code == 5, result.output
+        assert "overlaps Maya Chen's (client #" in result.stderr, result.stderr
+    assert snapshot(exchange_practice.url) == before
+    twice = write(tmp_path, "t.csv", "clients,provider,start,outside_availability\n"
+                  f"#{ids['omar']};#{ids['omar']},{LEE},{at(TUE, '15:00')},true\n")
+    result = cli("import", "appointments", twice)
+    assert result.exit_code == 2, result.output
+    assert "column clients" in result.stderr and "named twice" in result.stderr
+    nobody = write(tmp_path, "n.csv", "clients,provider,start\n,"
+                   f"{LEE},{at(TUE, '15:00')}\n")
+    result = cli("import", "appointments", nobody)
+    assert result.exit_code == 2, result.output
+    assert "no client" in result.stderr
