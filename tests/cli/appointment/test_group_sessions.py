@@ -11,10 +11,12 @@ from tests.fixtures.bad_input import assert_error
 from tests.fixtures.practice_db import snapshot
 from tests.fixtures.schedule_db import (
     ANA,
+    BILLER,
     MAYA,
     MON,
     OMAR,
     SAM,
+    SCHEDULER,
     TODAY,
     alert,
     at,
@@ -346,3 +348,17 @@ def test_notes_tied_to_a_group_session_are_each_clients_own(cli, practice):
     assert_error(outside, 5, f"client #{zoe} is not in appointment #{session}")
     missing = cli("--as", SAM, "note", "add", MAYA, "--appointment", "999999", "--body", "x")
     assert missing.exit_code == 3
+
+
+@pytest.mark.parametrize(("actor", "code"), [
+    (SCHEDULER, 0),
+    (BILLER, 4),
+    # Sam may book his own sessions, Omar included (new to him); Ana may not book Sam's.
+    (SAM, 0),
+    (ANA, 4),
+])
+def test_who_may_book_a_group_session(cli, practice, actor, code):
+    result = cli("--as", actor, "appointment", "book", "--client", MAYA, "--client", OMAR,
+                 "--provider", SAM, "--at", at(MON, "14:00"))
+    assert result.exit_code == code, result.output
+    assert len(practice.appointments()) == (0 if code else 1)
