@@ -335,9 +335,9 @@ def search_slots(
         group, members = group_session(session, actor, group_ref, Action.AVAILABILITY_FIND)
         therapist_refs = therapist_refs or [f"#{group.provider_id}"]
         service = service or group.service_code
-    from clinicctl.scheduling.booking import resolve_clients
+    from clinicctl.scheduling.booking import members_of, resolve_clients
 
-    clients = resolve_clients(session, [*(f"#{m}" for m in members), *refs])
+    clients = resolve_clients(session, refs, first=members_of(session, members))
     if duration is None and service is not None:
         duration = get_service(session, service).minutes
     providers = list({p.id: p for p in (resolve_provider(session, ref, what="therapist")
