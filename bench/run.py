@@ -3,7 +3,8 @@
     python bench/run.py                  # 5 runs of each command, full sizes
     python bench/run.py --quick          # 2 runs, smaller data: a smoke test of the harness
     python bench/run.py --only find      # one pair: startup, data-startup, import (with
-                                         # memory), share, find, week
+                                         # memory), share, find (with the group find), week;
+                                         # repeat --only for several
     python bench/run.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
     python bench/run.py --postgres URL --write-docs   # also into docs/performance.md
 
@@ -80,6 +81,8 @@ QUICK = Sizes(runs=2, import_rows=10_000, share_rows=1_000, find_clients=2_000,
               week_appointments=100_000)
 FIND_THERAPISTS = 20
 FIND_DAYS = 30
+GROUP_MEMBERS = 10
+GROUP_NAME = "Thursday skills group"
 SHARE_PROVIDERS = 20
 PAIRS = ("startup", "data-startup", "import", "share", "find", "week")
 ALIASES = {"memory": "import"}
@@ -504,14 +507,25 @@ def find_trial(bench: Bench, backend: Backend) -> Trial:
     def prepare() -> Contenders:
         practice = generate.plan_practice(
             bench.spec(FIND_THERAPISTS, sizes.find_clients, sizes.find_appointments))
-        url = backend.practice("find", practice)
+        # A copy with one client group (untimed set-up): the first provider's, one client
+        # from each of GROUP_MEMBERS caseloads, so each member is busy with another provider.
+        url, _ = backend.fresh_copy(backend.practice("find", practice))
+        members = [arg for p in practice.providers[:GROUP_MEMBERS]
+                   for arg in ("--client", practice.client_of(p))]
+        made = subprocess.run([CLINICCTL, "-q", "group", "add", GROUP_NAME, "--provider",
+                               practice.providers[0].email, *members],
+                              env=bench.env(url), capture_output=True, text=True)
+        if made.returncode != 0:
+            raise SystemExit(f"clinicctl group add failed: {made.stderr.strip()}")
         client = practice.client_of(practice.providers[0])
         therapists = [arg for p in practice.providers for arg in ("--therapist", p.email)]
-        first_day = bench.anchor + dt.timedelta(weeks=1)  # all of it in the future
+        window = ["--from", (bench.anchor + dt.timedelta(weeks=1)).isoformat(),  # the future
+                  "--days", str(FIND_DAYS)]
         return {
             "clinicctl": fixed([CLINICCTL, "availability", "find", "--client", client,
-                                *therapists, "--from", first_day.isoformat(),
-                                "--days", str(FIND_DAYS)], bench.env(url)),
+                                *therapists, *window], bench.env(url)),
+            "clinicctl group": fixed([CLINICCTL, "availability", "find", "--group", GROUP_NAME,
+                                      *window], bench.env(url)),
             "client show": fixed([CLINICCTL, "client", "show", client], bench.env(url)),
         }
 
@@ -519,7 +533,11 @@ def find_trial(bench: Bench, backend: Backend) -> Trial:
                  [Row(f"find availability{on}: {FIND_THERAPISTS} therapists x {FIND_DAYS} "
                       f"days, {sizes.find_appointments:,} appointments, "
                       f"{sizes.find_clients:,} clients vs `client show` of one client",
-                      "clinicctl", "client show", 1.3)], prepare, warmup=True)
+                      "clinicctl", "client show", 1.3),
+                  Row(f"find for a {GROUP_MEMBERS}-member group{on}: `availability find "
+                      f"--group G` over {FIND_DAYS} days (the group's provider and service), "
+                      "the same practice vs `client show` of one client",
+                      "clinicctl group", "client show", 1.3)], prepare, warmup=True)
 
 
 def week_trial(bench: Bench, backend: Backend) -> Trial:
@@ -662,8 +680,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help=f"{QUICK.runs} runs and smaller data (a smoke test)")
     parser.add_argument("--runs", type=int, help="runs of each command (default 5, quick 2)")
-    parser.add_argument("--only", choices=[*PAIRS, *ALIASES], metavar="NAME",
-                        help=f"run one pair: {', '.join(PAIRS)} (memory is part of import)")
+    parser.add_argument("--only", choices=[*PAIRS, *ALIASES], metavar="NAME", action="append",
+                        help=f"run one pair: {', '.join(PAIRS)} (memory is part of import, "
+                        "the group find of find); repeat it for several")
     parser.add_argument("--postgres", metavar="URL",
                         help="also run import, share, find and week on this PostgreSQL "
                         "server (scratch databases are created and dropped)")
@@ -702,7 +721,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sizes = QUICK if args.quick else FULL
     runs = args.runs or sizes.runs
-    only = ALIASES.get(args.only, args.only)
+    only = {ALIASES.get(name, name) for name in args.only or ()}
     for tool in (CLINICCTL, SQLITE_UTILS):
         if not Path(tool).exists():
             raise SystemExit(f"{tool} not found: pip install -e '.[bench]' into this Python")
@@ -718,7 +737,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"{'--quick sizes' if args.quick else 'full sizes'}, seed {args.seed}"]
             results = []
             for trial in trials(bench, databases):
-                if only and trial.pair != only:
+                if only and trial.pair not in only:
                     continue
                 say(f"{trial.pair}{_where(trial)}")
                 results.append((trial, run_trial(trial, runs)))

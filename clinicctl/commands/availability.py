@@ -298,9 +298,16 @@ def timeoff_remove(ctx: typer.Context,
 @app.command()
 def find(
     ctx: typer.Context,
-    client: Annotated[str, typer.Option("--client", help="#ID, external id or full name.")],
-    therapist: Annotated[list[str], typer.Option(
-        "--therapist", help="A therapist to search (repeat for several).")],
+    client: Annotated[list[str] | None, typer.Option(
+        "--client", help="#ID, external id or full name; repeat it for a couple, family or "
+        "group session (slots when every client is free).")] = None,
+    group: Annotated[str | None, typer.Option(
+        "--group", help="A client group (name or #ID): slots when its provider and every "
+        "current member are free, as long as the group's service unless --duration or "
+        "--service.")] = None,
+    therapist: Annotated[list[str] | None, typer.Option(
+        "--therapist", help="A therapist to search (repeat for several; with --group the "
+        "group's provider unless given).")] = None,
     from_: Annotated[str | None, typer.Option("--from", help="First day (default today).")
                      ] = None,
     days: Annotated[int, typer.Option(help="Days to search.")] = 14,
@@ -316,17 +323,24 @@ def find(
     dry_run: DryRunOption = False,
     fmt: FormatOption = None,
 ) -> None:
-    """Find open slots for a client with one or more therapists, earliest first; optionally
-    book one. Booking with a therapist new to the client shares demographics only.
+    """Find open slots for a client, or several, with one or more therapists, earliest
+    first; optionally book one. --client repeated or --group finds times when the therapist
+    and every client are free, and books one session for all of them. Booking with a
+    therapist new to a client shares demographics only, and says so for each such client.
 
     Example: clinicctl availability find --client "Maya Chen" --therapist "Ana Ruiz"
     --therapist "Lee Park" --days 7 --book 2
     """
+    from clinicctl.commands._common import usage_error
     from clinicctl.days import practice_today
     from clinicctl.errors import Conflict, InvalidInput
     from clinicctl.scheduling import availability, booking
-    from clinicctl.scheduling.catalog import get_service
 
+    if not client and not group:
+        raise usage_error("Missing option '--client'. Give it once per client of the "
+                          "session, or give --group.", ctx)
+    if not therapist and not group:
+        raise usage_error("Missing option '--therapist'.", ctx)
     if book_n is not None and book_first:
         raise InvalidInput("give either --book N or --book-first, not both")
     if book_n is not None and book_n < 1:
@@ -334,29 +348,35 @@ def find(
     wanted = 1 if book_first else book_n
     fmt_ = output_format(ctx, fmt)
     with session(ctx, write=wanted is not None, dry_run=dry_run) as (db, actor):
-        length = duration
-        if length is None and service is not None:
-            length = get_service(db, service).minutes
-        found, slots = availability.find_slots(
-            db, actor, client_ref=client, therapist_refs=therapist, start_date=from_,
-            days=days, duration=length, location_ref=location, limit=limit)
+        found = availability.search_slots(
+            db, actor, client_ref=client or [], group_ref=group, therapist_refs=therapist or [],
+            start_date=from_, days=days, duration=duration, service=service,
+            location_ref=location, limit=limit)
+        slots = found.slots
         rows = [{"n": n, "provider_id": s.provider_id, "provider": s.provider,
                  "start": s.start, "end": s.end, "location": s.location}
                 for n, s in enumerate(slots, start=1)]
         if wanted is None:
             first_day = from_ or practice_today(db).isoformat()
             past = " (that day is in the past)" if from_ and _before_today(db, from_) else ""
+            who = (" or ".join(t.strip() for t in therapist) if therapist
+                   else found.providers[0].name)
+            free = (f" when all {len(found.clients)} clients are free"
+                    if len(found.clients) > 1 else "")
             render_list([{k: v for k, v in r.items() if k != "n"} for r in rows]
                         if fmt_ != "table" else rows,
                         SLOT_COLUMNS[1:], fmt_, table=SLOT_TABLE,
-                        empty=f"No open slots with {' or '.join(t.strip() for t in therapist)} "
-                        f"from {first_day} for {days} day{'s' if days != 1 else ''}{past}.")
+                        empty=f"No open slots with {who}{free} from {first_day} for {days} "
+                        f"day{'s' if days != 1 else ''}{past}.")
             return
         if wanted > len(slots):
             raise Conflict(f"there is no slot {wanted}: {len(slots)} open slot(s) found")
         slot = slots[wanted - 1]
+        members = set(found.member_ids)
         result = booking.book(
-            db, actor, client_ref=f"#{found.id}", provider_ref=f"#{slot.provider_id}",
+            db, actor, client_ref=[f"#{c.id}" for c in found.clients if c.id not in members],
+            group_ref=f"#{found.group.id}" if found.group is not None else None,
+            provider_ref=f"#{slot.provider_id}",
             # timestamps, not ``end - start``: two times in one zone subtract as wall-clock
             # times, which is an hour off across a DST change.
             at=slot.start, duration=int(slot.end.timestamp() - slot.start.timestamp()) // 60,

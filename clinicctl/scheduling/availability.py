@@ -1,8 +1,9 @@
 """Providers' weekly availability, time off, and finding open slots.
 
 Slots are computed set-wise: one query for the blocks of every therapist asked for, one for
-the busy intervals (their appointments and the client's), one for time off, then plain
-interval arithmetic in the practice's wall-clock time, so slots stay correct across DST.
+their appointments, one for the places of every client asked for (a group's members
+together), one for time off, then plain interval arithmetic in the practice's wall-clock
+time, so slots stay correct across DST.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinicctl import access, trail
@@ -25,14 +26,16 @@ from clinicctl.errors import Conflict, InvalidInput, NotFound
 from clinicctl.models import (
     CANCELLED_STATUSES,
     Appointment,
+    AppointmentParticipant,
     AvailabilityBlock,
     Client,
+    ClientGroup,
     Staff,
     TimeOff,
     utcnow,
 )
-from clinicctl.people.refs import parse_date, resolve_client, resolve_provider
-from clinicctl.scheduling.catalog import resolve_location
+from clinicctl.people.refs import parse_date, resolve_provider
+from clinicctl.scheduling.catalog import get_service, resolve_location
 from clinicctl.scheduling.time_off import add_time_off  # noqa: F401 (kept here for callers)
 from clinicctl.scheduling.timeutil import (
     exists_locally,
@@ -229,7 +232,7 @@ def block_applies(block: AvailabilityBlock, day: dt.date) -> bool:
 def busy_intervals(
     session: Session,
     provider_ids: list[int],
-    client_id: int | None,
+    client_ids: Iterable[int] | None,
     window_start: dt.datetime,
     window_end: dt.datetime,
     *,
@@ -237,27 +240,33 @@ def busy_intervals(
 ) -> tuple[dict[int, list[tuple[dt.datetime, dt.datetime]]],
            list[tuple[dt.datetime, dt.datetime]],
            dict[int, list[tuple[dt.datetime, dt.datetime]]]]:
-    """(provider id -> appointments, the client's appointments, provider id -> time off)."""
-    owners: list[Any] = [Appointment.provider_id.in_(provider_ids)]
-    if client_id is not None:
-        owners.append(Appointment.client_id == client_id)
-    query = select(Appointment.provider_id, Appointment.client_id, Appointment.start_at,
-                   Appointment.end_at).where(
-        or_(*owners),
-        Appointment.status.not_in(CANCELLED_STATUSES),
-        Appointment.start_at < window_end,
-        Appointment.end_at > window_start,
-    )
-    if exclude_appointment_id is not None:
-        query = query.where(Appointment.id != exclude_appointment_id)
+    """(provider id -> appointments, the clients' busy time together, provider id -> time
+    off), in at most three queries: the providers' appointments, the clients' active places
+    (``AppointmentParticipant``: a group session holds the time of each of its clients, not
+    only its first) and the providers' time off."""
+    excluded = exclude_appointment_id is not None
     by_provider: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
-    by_client: list[tuple[dt.datetime, dt.datetime]] = []
-    wanted = set(provider_ids)
-    for provider_id, owner_client, start, end in session.execute(query):
-        if provider_id in wanted:
+    if provider_ids:
+        query = select(Appointment.provider_id, Appointment.start_at, Appointment.end_at).where(
+            Appointment.provider_id.in_(provider_ids),
+            Appointment.status.not_in(CANCELLED_STATUSES),
+            Appointment.start_at < window_end,
+            Appointment.end_at > window_start,
+        )
+        if excluded:
+            query = query.where(Appointment.id != exclude_appointment_id)
+        for provider_id, start, end in session.execute(query):
             by_provider[provider_id].append((start, end))
-        if owner_client == client_id:
-            by_client.append((start, end))
+    by_client: list[tuple[dt.datetime, dt.datetime]] = []
+    clients = list(dict.fromkeys(client_ids or ()))
+    if clients:
+        Place = AppointmentParticipant
+        places = select(Place.start_at, Place.end_at).where(
+            Place.client_id.in_(clients), Place.active.is_(True),
+            Place.start_at < window_end, Place.end_at > window_start)
+        if excluded:
+            places = places.where(Place.appointment_id != exclude_appointment_id)
+        by_client = [(start, end) for start, end in session.execute(places)]
     time_off: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
     for provider_id, start, end in session.execute(
         select(TimeOff.provider_id, TimeOff.start_at, TimeOff.end_at).where(
@@ -268,20 +277,47 @@ def busy_intervals(
     return by_provider, by_client, time_off
 
 
-def find_slots(
+@dataclass
+class SlotSearch:
+    """What ``search_slots`` found: the clients (a group's current members first, then any
+    named besides), the group if one was given, the therapists searched, and the slots."""
+
+    clients: list[Client]
+    group: ClientGroup | None
+    member_ids: list[int]
+    providers: list[Staff]
+    slots: list[Slot]
+
+
+def find_slots(session: Session, actor: Staff, **options: Any) -> tuple[Client, list[Slot]]:
+    """``search_slots`` as (the first client, the slots)."""
+    found = search_slots(session, actor, **options)
+    return found.clients[0], found.slots
+
+
+def search_slots(
     session: Session,
     actor: Staff,
     *,
-    client_ref: str,
-    therapist_refs: list[str],
+    client_ref: str | Sequence[str] = (),
+    group_ref: str | None = None,
+    therapist_refs: Sequence[str] = (),
     start_date: str | None = None,
     days: int = 14,
     duration: int | None = None,
+    service: str | None = None,
     location_ref: str | None = None,
     limit: int = 20,
-) -> tuple[Client, list[Slot]]:
-    """Open slots for one client with one or more therapists, earliest first."""
-    if not therapist_refs:
+) -> SlotSearch:
+    """Open slots for one client or several (``client_ref`` a list, or a client group's
+    current members with ``group_ref``) with one or more therapists, earliest first: times
+    when the therapist and every client are free. With a group and no therapist, the group's
+    provider. The length is ``duration``, else the minutes of ``service`` (a group's service
+    unless told), else each block's session length."""
+    refs = [client_ref] if isinstance(client_ref, str) else list(client_ref)
+    if not refs and group_ref is None:
+        raise InvalidInput("give --client (once per client of the session) or --group")
+    if not therapist_refs and group_ref is None:
         raise InvalidInput("give at least one --therapist")
     if days < 1 or days > MAX_FIND_DAYS:
         raise InvalidInput(f"--days must be between 1 and {MAX_FIND_DAYS}, not {days}")
@@ -291,13 +327,27 @@ def find_slots(
         minutes(duration, "--duration")
     zone = practice_zone(session)
     first_day = parse_date(start_date, "--from date") if start_date else today_in(zone)
-    client = resolve_client(session, client_ref)
+    group: ClientGroup | None = None
+    members: list[int] = []
+    if group_ref is not None:
+        from clinicctl.scheduling.groups import group_session
+
+        group, members = group_session(session, actor, group_ref, Action.AVAILABILITY_FIND)
+        therapist_refs = therapist_refs or [f"#{group.provider_id}"]
+        service = service or group.service_code
+    from clinicctl.scheduling.booking import members_of, resolve_clients
+
+    clients = resolve_clients(session, refs, first=members_of(session, members))
+    if duration is None and service is not None:
+        duration = get_service(session, service).minutes
     providers = list({p.id: p for p in (resolve_provider(session, ref, what="therapist")
                                         for ref in therapist_refs)}.values())
     for provider in providers:
         if not provider.active:  # booking would refuse every slot offered
             raise InvalidInput(f"{provider.name} is deactivated; book with an active provider")
-        access.authorize_booking(session, actor, client, provider, Action.AVAILABILITY_FIND)
+        for client in clients:
+            access.authorize_booking(session, actor, client, provider,
+                                     Action.AVAILABILITY_FIND)
     location = resolve_location(session, location_ref) if location_ref else None
 
     window_start = day_start(first_day, zone)
@@ -307,9 +357,9 @@ def find_slots(
     if location is not None:
         blocks_query = blocks_query.where(AvailabilityBlock.location_id == location.id)
     blocks = list(session.scalars(blocks_query))
-    appointments, client_busy, time_off = busy_intervals(session, ids, client.id,
-                                                         window_start, window_end)
-    client_intervals = Intervals(client_busy)
+    appointments, clients_busy, time_off = busy_intervals(
+        session, ids, [c.id for c in clients], window_start, window_end)
+    client_intervals = Intervals(clients_busy)
     names = {p.id: p.name for p in providers}
     location_names = {b.location_id: b.location.name for b in blocks if b.location is not None}
     now = utcnow()
@@ -347,7 +397,7 @@ def find_slots(
         if (slot.provider_id, slot.start) not in seen:
             seen.add((slot.provider_id, slot.start))
             unique.append(slot)
-    return client, unique[:limit]
+    return SlotSearch(clients, group, members, providers, unique[:limit])
 
 
 def fits_availability(

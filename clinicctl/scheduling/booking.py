@@ -218,10 +218,17 @@ def ensure_in_list(session: Session, actor: Staff, result: BookingResult, action
     result.new_provider, result.reactivated = first.new_provider, first.reactivated
 
 
-def resolve_clients(session: Session, refs: Sequence[str]) -> list[Client]:
-    """The clients of one session, in the order given; a client named twice is refused (a
-    session holds one place per client)."""
-    clients: list[Client] = []
+def members_of(session: Session, client_ids: Sequence[int]) -> list[Client]:
+    """A group's members (ids from ``groups.group_session``), in that order, in one query."""
+    found = {c.id: c for c in session.scalars(select(Client).where(Client.id.in_(client_ids)))}
+    return [found[client_id] for client_id in client_ids]
+
+
+def resolve_clients(session: Session, refs: Sequence[str], *,
+                    first: Sequence[Client] = ()) -> list[Client]:
+    """The clients of one session: ``first`` (a group's members), then ``refs`` in the
+    order given; a client named twice is refused (a session holds one place per client)."""
+    clients: list[Client] = list(first)
     for ref in refs:
         client = resolve_client(session, ref)
         if any(c.id == client.id for c in clients):
@@ -261,7 +268,7 @@ def book(
         group, members = group_session(session, actor, group_ref, Action.APPOINTMENT_BOOK)
         provider_ref = provider_ref or f"#{group.provider_id}"
         service = service or group.service_code
-        clients = resolve_clients(session, [*(f"#{m}" for m in members), *refs])
+        clients = resolve_clients(session, refs, first=members_of(session, members))
     elif not refs:
         raise InvalidInput("give --client (once per client of the session) or --group")
     else:
