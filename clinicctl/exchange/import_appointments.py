@@ -30,14 +30,13 @@ from clinicctl.scheduling.booking import (
     BookingResult,
     check_occurrences,
     ensure_in_list,
-    resolve_clients,
 )
 from clinicctl.scheduling.catalog import (
     get_service,
     resolve_location,
     validate_pos,
 )
-from clinicctl.scheduling.places import add_places, places_of
+from clinicctl.scheduling.places import add_places, places_of, resolve_clients
 from clinicctl.scheduling.pos import DEFAULT_POS
 from clinicctl.scheduling.provider_lists import ClientPlace
 from clinicctl.scheduling.timeutil import parse_local_datetime

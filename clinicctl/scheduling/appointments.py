@@ -33,9 +33,14 @@ from clinicctl.scheduling.booking import (
     check_occurrences,
     ensure_in_list,
     refuse_past,
-    resolve_clients,
 )
-from clinicctl.scheduling.places import add_places, places_of, remove_places, sessions_of
+from clinicctl.scheduling.places import (
+    add_places,
+    places_of,
+    remove_places,
+    resolve_clients,
+    sessions_of,
+)
 from clinicctl.scheduling.provider_lists import ClientPlace, ensure_place_in_list, place_messages
 from clinicctl.scheduling.timeutil import (
     parse_local_datetime,

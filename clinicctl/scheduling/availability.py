@@ -335,7 +335,7 @@ def search_slots(
         group, members = group_session(session, actor, group_ref, Action.AVAILABILITY_FIND)
         therapist_refs = therapist_refs or [f"#{group.provider_id}"]
         service = service or group.service_code
-    from clinicctl.scheduling.booking import members_of, resolve_clients
+    from clinicctl.scheduling.places import members_of, resolve_clients
 
     clients = resolve_clients(session, refs, first=members_of(session, members))
     if duration is None and service is not None:

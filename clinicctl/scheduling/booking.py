@@ -35,10 +35,10 @@ from clinicctl.models import (
     Staff,
     utcnow,
 )
-from clinicctl.people.refs import resolve_client, resolve_provider
+from clinicctl.people.refs import resolve_provider
 from clinicctl.scheduling.availability import Intervals, busy_intervals, fits_availability
 from clinicctl.scheduling.catalog import get_service, resolve_location, validate_pos
-from clinicctl.scheduling.places import add_places
+from clinicctl.scheduling.places import add_places, members_of, resolve_clients
 from clinicctl.scheduling.pos import DEFAULT_POS
 from clinicctl.scheduling.provider_lists import (
     ClientPlace,
@@ -216,26 +216,6 @@ def ensure_in_list(session: Session, actor: Staff, result: BookingResult, action
     for place in (first, *result.others):
         ensure_place_in_list(session, actor, place, result.provider, action, origin=origin)
     result.new_provider, result.reactivated = first.new_provider, first.reactivated
-
-
-def members_of(session: Session, client_ids: Sequence[int]) -> list[Client]:
-    """A group's members (ids from ``groups.group_session``), in that order, in one query."""
-    found = {c.id: c for c in session.scalars(select(Client).where(Client.id.in_(client_ids)))}
-    return [found[client_id] for client_id in client_ids]
-
-
-def resolve_clients(session: Session, refs: Sequence[str], *,
-                    first: Sequence[Client] = ()) -> list[Client]:
-    """The clients of one session: ``first`` (a group's members), then ``refs`` in the
-    order given; a client named twice is refused (a session holds one place per client)."""
-    clients: list[Client] = list(first)
-    for ref in refs:
-        client = resolve_client(session, ref)
-        if any(c.id == client.id for c in clients):
-            raise InvalidInput(f"client #{client.id} ({client.first_name} {client.last_name}) "
-                               "is named twice; a session has one place per client")
-        clients.append(client)
-    return clients
 
 
 def book(

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.orm import Session
 
+from clinicctl.errors import InvalidInput
 from clinicctl.models import CANCELLED_STATUSES, Appointment, AppointmentParticipant, Client
+from clinicctl.people.refs import resolve_client
 
 Place = AppointmentParticipant
 CHUNK = 5000  # ids per IN list, well under SQLite's limit of bound parameters
@@ -44,16 +46,32 @@ def sessions_of(client_ids: Iterable[int] | Select[Any]):  # type: ignore[no-unt
         Place.client_id.in_(client_ids)))
 
 
+# The attendance a session's status gives a client not yet marked (migration 0009).
+IMPLIED_ATTENDANCE = {"completed": "attended", "no-show": "no-show", "cancelled": "cancelled",
+                      "late-cancelled": "late-cancelled"}
+
+
 def add_places(session: Session, appointments: Sequence[Appointment],
                clients: Sequence[Client]) -> None:
     """Places for ``clients`` in each of ``appointments`` (the first client's place is the
-    database's: migration 0009's trigger makes it with the appointment)."""
+    database's: migration 0009's trigger makes it with the appointment). A session recorded
+    with its outcome (an import of a past one) gives each new place the attendance its
+    status implies, as the first client's has; a place is added unmarked, then marked (the
+    order the database's policies take)."""
     for appointment in appointments:
         for client in clients:
             session.add(Place(
                 appointment_id=appointment.id, client_id=client.id,
                 start_at=appointment.start_at, end_at=appointment.end_at,
                 active=appointment.status not in CANCELLED_STATUSES))
+    session.flush()
+    for appointment in appointments:
+        implied = IMPLIED_ATTENDANCE.get(appointment.status)
+        if implied and clients:
+            session.execute(update(Place).where(
+                Place.appointment_id == appointment.id,
+                Place.client_id.in_([c.id for c in clients]), Place.attendance.is_(None))
+                .values(attendance=implied).execution_options(synchronize_session=False))
     session.flush()
 
 
@@ -68,3 +86,23 @@ def remove_places(session: Session, appointment: Appointment, client_ids: Sequen
         if remaining:
             appointment.client_id = remaining[0][0]
     session.flush()
+
+
+def members_of(session: Session, client_ids: Sequence[int]) -> list[Client]:
+    """A group's members (ids from ``groups.group_session``), in that order, in one query."""
+    found = {c.id: c for c in session.scalars(select(Client).where(Client.id.in_(client_ids)))}
+    return [found[client_id] for client_id in client_ids]
+
+
+def resolve_clients(session: Session, refs: Sequence[str], *,
+                    first: Sequence[Client] = ()) -> list[Client]:
+    """The clients of one session: ``first`` (a group's members), then ``refs`` in the
+    order given; a client named twice is refused (a session holds one place per client)."""
+    clients: list[Client] = list(first)
+    for ref in refs:
+        client = resolve_client(session, ref)
+        if any(c.id == client.id for c in clients):
+            raise InvalidInput(f"client #{client.id} ({client.first_name} {client.last_name}) "
+                               "is named twice; a session has one place per client")
+        clients.append(client)
+    return clients

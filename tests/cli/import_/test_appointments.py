@@ -168,3 +168,22 @@ def test_each_client_of_an_imported_session_is_checked_for_overlaps(
     result = cli("import", "appointments", nobody)
     assert result.exit_code == 2, result.output
     assert "no client" in result.stderr
+
+
+def test_an_imported_past_session_gives_every_client_the_attendance_of_its_status(
+        cli, exchange_practice, tmp_path):
+    """A completed group session from another system: each client attended, as the first
+    client's place says; a cancelled one frees every client's time."""
+    import datetime as dt
+
+    ids = exchange_practice.ids
+    past = dt.date.today() - dt.timedelta(days=10)
+    path = write(tmp_path, "p.csv", "clients,provider,start,status,outside_availability\n"
+                 f"#{ids['maya']};#{ids['omar']},{LEE},{past.isoformat()} 15:00,completed,true\n"
+                 f"#{ids['maya']};#{ids['omar']},{LEE},{past.isoformat()} 17:00,cancelled,true\n")
+    result = cli("import", "appointments", path, "-o", "json")
+    assert result.exit_code == 0, result.output
+    listed = cli("appointment", "list", "--provider", LEE, "--from", past.isoformat(), "--to",
+                 past.isoformat(), "-o", "json").json()
+    assert [[c["attendance"] for c in a["clients"]] for a in listed] == [
+        ["attended", "attended"], ["cancelled", "cancelled"]]
