@@ -630,3 +630,44 @@ def test_a_login_changes_a_sessions_clients_only_as_booking_allows(practice, db_
     sql(ana, "UPDATE appointment SET status = 'cancelled' WHERE id = %s", (session_id,))
     assert sql(db_url, "SELECT status FROM appointment WHERE id = %s", (session_id,)
                ) == [("scheduled",)]
+
+
+def test_a_login_sees_only_the_places_clinicctl_shows_it(practice, db_url, open_session):
+    """Who is in a session with whom (migration 0009): Sam sees Ana's couple session through
+    his client Maya, never Omar in it, neither in psql nor through clinicctl; his booking
+    checks still see when Omar is busy (times only); the biller sees the schedule whole."""
+    import datetime as dt
+
+    from clinicctl.people.refs import resolve_client, resolve_staff
+    from clinicctl.scheduling import booking
+
+    cast, logins = practice
+    start = dt.datetime(2031, 3, 4, 15, tzinfo=dt.UTC)
+    with open_session() as s:
+        omar = resolve_client(s, cast.own_client).id
+        session_id = booking.book(
+            s, resolve_staff(s, OWNER_EMAIL), client_ref=[f"#{cast.client_id}", f"#{omar}"],
+            provider_ref=cast.provider_b, at=start, outside_availability=True
+        ).appointments[0].id
+    sam, biller = logins.url_of(cast.provider_a), logins.url_of(cast.biller)
+    query = "SELECT client_id FROM appointment_participant WHERE appointment_id = %s"
+    assert sql(sam, query, (session_id,)) == [(cast.client_id,)]
+    assert sorted(sql(biller, query, (session_id,))) == sorted([(cast.client_id,), (omar,)])
+    assert sql(sam, "SELECT appointment_id FROM clinicctl_busy_places(%s, %s, %s, NULL)",
+               ([omar], start, start + dt.timedelta(hours=1))) == [(session_id,)]
+    shown = run_as(sam, "appointment", "show", str(session_id), "-o", "json")
+    assert shown.exit_code == 0, shown.output
+    assert (shown.json()["client_id"], shown.json()["clients"]) == (
+        cast.client_id, [{"client_id": cast.client_id, "attendance": None}])
+    probed = run_as(sam, "appointment", "list", "--client", f"#{omar}", "-o", "json")
+    assert probed.exit_code == 0 and probed.json() == [], probed.output
+    # Sam may not cancel the whole session: Omar is not his to book.
+    refused = run_as(sam, "appointment", "cancel", str(session_id))
+    assert refused.exit_code == 4, refused.output
+    # He may take Maya out of it; the session passes to Omar, which Sam could not do by
+    # hand.
+    left = run_as(sam, "appointment", "clients", str(session_id), "--remove",
+                  f"#{cast.client_id}")
+    assert left.exit_code == 0, left.output
+    assert sql(db_url, "SELECT client_id FROM appointment WHERE id = %s", (session_id,)
+               ) == [(omar,)]

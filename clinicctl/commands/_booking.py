@@ -68,19 +68,17 @@ DurationOption = Annotated[int | None, typer.Option(
 
 
 def appointment_row(appointment: Appointment, zone: ZoneInfo, *,
-                    places: list[tuple[int, str | None]], size: int,
-                    names: dict[int, str], provider: str | None, location: str | None
-                    ) -> dict[str, Any]:
+                    places: list[tuple[int, str | None]], names: dict[int, str],
+                    provider: str | None, location: str | None) -> dict[str, Any]:
     """One appointment as an output row. ``places`` are the session's (client id,
-    attendance) the viewer may see (``rows_for``), so a provider who sees a group session
-    through one member learns nothing of the others; ``size`` is how many clients it has.
-    ``client_id`` and ``client`` are the one client's of a one-client session; a session
-    of several has ``client_id`` null and ``client`` the names the viewer may see."""
+    attendance) the viewer may see (``rows_for``), so a provider who sees a colleague's
+    group session through one member learns nothing of the others. ``client_id`` is the
+    client's when the session shows one client, and null when it shows several; ``client``
+    is the names shown, comma-separated."""
     shown = [(client_id, attendance) for client_id, attendance in places
              if client_id in names]
-    single = size == 1
     return {"id": appointment.id,
-            "client_id": appointment.client_id if single else None,
+            "client_id": shown[0][0] if len(shown) == 1 else None,
             "client": ", ".join(names[client_id] for client_id, _ in shown) or None,
             "provider_id": appointment.provider_id, "provider": provider,
             "start": appointment.start_at.astimezone(zone),
@@ -103,7 +101,6 @@ def rows_for(db: Any, actor: Staff, appointments: list[Appointment]) -> list[dic
     places = places_of(db, [a.id for a in appointments])
     names = client_names(db, actor, (client_id for session_places in places.values()
                                      for client_id, _ in session_places))
-    sizes = {appointment_id: len(found) for appointment_id, found in places.items()}
     scope = place_scope(db, actor, names)
     if scope is not None:
         # A session that is not the viewer's own shows only the clients they may see.
@@ -113,8 +110,7 @@ def rows_for(db: Any, actor: Staff, appointments: list[Appointment]) -> list[dic
                   for appointment_id, found in places.items()}
     providers = staff_names(db, actor, (a.provider_id for a in appointments))
     locations = location_names(db, (a.location_id for a in appointments))
-    return [appointment_row(a, zone, places=places.get(a.id, []),
-                            size=sizes.get(a.id, 1), names=names,
+    return [appointment_row(a, zone, places=places.get(a.id, []), names=names,
                             provider=providers.get(a.provider_id),
                             location=locations.get(a.location_id or 0)) for a in appointments]
 

@@ -181,12 +181,17 @@ def cancel(
     from clinicctl.scheduling import appointments
 
     with session(ctx, dry_run=dry_run) as (db, actor):
-        changed_rows, changed = appointments.cancel(
+        changed_rows, changed, marked = appointments.cancel(
             db, actor, appointment_id, reason=reason, late=late, no_show=no_show, scope=scope)
         rows = rows_for(db, actor, changed_rows)
     render_list(rows, COLUMNS, output_format(ctx, fmt), table=TABLE)
     if changed:
         report_change(f"{len(rows)} appointment(s) now {rows[0]['status']}.", dry_run=dry_run)
+        if marked:
+            # Each client's attendance changed too (billable for a late cancellation or a
+            # no-show): said even with --quiet.
+            warning(f"{len(marked)} client place(s) marked {rows[0]['status']} (those not "
+                    "marked before; see `clients`).")
     else:
         message(f"Appointment #{appointment_id} is already {rows[0]['status']}; "
                 "nothing changed.")
@@ -202,11 +207,14 @@ def complete(ctx: typer.Context, appointment_id: Annotated[int, typer.Argument(m
     from clinicctl.scheduling import appointments
 
     with session(ctx, dry_run=dry_run) as (db, actor):
-        appointment, changed = appointments.complete(db, actor, appointment_id)
+        appointment, changed, marked = appointments.complete(db, actor, appointment_id)
         row = rows_for(db, actor, [appointment])[0]
     render_object(row, COLUMNS, output_format(ctx, fmt), table=FIELDS)
     if changed:
         report_change(f"Appointment #{row['id']} completed.", dry_run=dry_run)
+        if marked:
+            warning(f"Client {', '.join(f'#{c}' for c in marked)} marked attended (not "
+                    "marked before).")
     else:
         message(f"Appointment #{row['id']} is already completed; nothing changed.")
 

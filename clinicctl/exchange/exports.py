@@ -311,12 +311,14 @@ def _appointment_rows(session: Session, actor: Staff, window: _Window,
                                         for client_id, _ in found))
     for out in chunk:
         found = [client_id for client_id, _ in places.get(out["id"], [])]
-        if len(found) > 1:
-            for column in ("client_id", *CLIENT_KEY):
-                out[column] = None
         if seen is not None and out.pop("provider_id") != actor.id:
             found = [client_id for client_id in found if client_id in seen]
         out.pop("provider_id", None)
+        if found != [out["client_id"]]:
+            # Several clients, or one the actor may see who is not the first: the
+            # one-client columns (the first client's) stay empty.
+            for column in ("client_id", *CLIENT_KEY):
+                out[column] = None
         out["clients"] = ";".join(str(client_id) for client_id in found)
         out["start"] = out.pop("start_at").astimezone(window.zone)
         out["end"] = out.pop("end_at").astimezone(window.zone)

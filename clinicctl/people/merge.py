@@ -385,9 +385,18 @@ def _move_records(session: Session, actor: Staff, keep: Client, duplicate: Clien
 def _move_places(session: Session, keep: Client, duplicate: Client) -> None:
     """The duplicate's places in sessions move to the kept record (as
     ``clinicctl_merge_clients`` does on PostgreSQL, migration 0009); in a session both are
-    in, the duplicate's place goes."""
+    in, the duplicate's place goes (its attendance kept where the kept place has none)."""
     Place = AppointmentParticipant
     both = select(Place.appointment_id).where(Place.client_id == keep.id)
+    # In a session both are in, a mark on the duplicate's place only is kept.
+    marks = dict(session.execute(select(Place.appointment_id, Place.attendance).where(
+        Place.client_id == duplicate.id, Place.attendance.is_not(None),
+        Place.appointment_id.in_(both))).all())
+    for appointment_id, attendance in marks.items():
+        session.execute(update(Place).where(
+            Place.appointment_id == appointment_id, Place.client_id == keep.id,
+            Place.attendance.is_(None)).values(attendance=attendance)
+            .execution_options(synchronize_session=False))
     session.execute(delete(Place).where(Place.client_id == duplicate.id,
                                         Place.appointment_id.in_(both))
                     .execution_options(synchronize_session=False))

@@ -19,6 +19,7 @@ from clinicctl.days import day_window, practice_zone
 from clinicctl.errors import Conflict, InvalidChoice, InvalidInput, NotFound
 from clinicctl.models import (
     APPOINTMENT_STATUSES,
+    CANCELLED_STATUSES,
     Appointment,
     AppointmentMove,
     AppointmentParticipant,
@@ -39,6 +40,7 @@ from clinicctl.scheduling.places import (
     places_of,
     remove_places,
     resolve_clients,
+    session_size,
     sessions_of,
 )
 from clinicctl.scheduling.provider_lists import ClientPlace, ensure_place_in_list, place_messages
@@ -95,6 +97,12 @@ def _authorize_existing(session: Session, actor: Staff, appointment: Appointment
     clients = session_clients(session, appointment)
     for client in clients:
         access.authorize_booking(session, actor, client, appointment.provider, action)
+    if session_size(session, appointment.id) > len(clients):
+        # Clients the actor may not even see (a PostgreSQL login reads only the places it
+        # may): they may not book them either.
+        raise access._deny(actor, action, "the session has clients you may not book",
+                           client_id=clients[0].id if clients else None,
+                           object_type="appointment", object_id=appointment.id)
     return clients[0]
 
 
@@ -155,7 +163,13 @@ def list_appointments(
         query = query.where(
             Appointment.provider_id == resolve_provider(session, provider_ref).id)
     if client_ref:
-        query = query.where(sessions_of([resolve_client(session, client_ref).id]))
+        searched = resolve_client(session, client_ref).id
+        query = query.where(sessions_of([searched]))
+        scope = place_scope(session, actor, [searched])
+        if scope is not None and searched not in scope:
+            # Whose sessions a client is in is not the actor's to learn through the
+            # sessions of their own clients: only the actor's own sessions are searched.
+            query = query.where(Appointment.provider_id == actor.id)
     restriction = visible_filter(session, actor)
     if restriction is not None:
         query = query.where(restriction)
@@ -180,10 +194,13 @@ def show_appointment(session: Session, actor: Staff, appointment_id: int) -> App
 
 def cancel(session: Session, actor: Staff, appointment_id: int, *, reason: str | None = None,
            late: bool = False, no_show: bool = False, scope: str = "this"
-           ) -> tuple[list[Appointment], bool]:
+           ) -> tuple[list[Appointment], bool, list[list[int]]]:
     """Cancel (or mark late-cancelled / no-show) one appointment or part of its series.
 
-    Returns the appointments changed and whether anything changed."""
+    Returns the appointments changed, whether anything changed, and the [appointment id,
+    client id] places of sessions of several clients that the new status marked (those not
+    marked before). Every occurrence is changed only by whoever may book each of its
+    clients."""
     if late and no_show:
         raise InvalidInput("give either --late or --no-show, not both")
     if scope not in CANCEL_SCOPES:
@@ -197,7 +214,7 @@ def cancel(session: Session, actor: Staff, appointment_id: int, *, reason: str |
     if no_show and scope != "this":
         raise InvalidInput("--no-show applies to one appointment: use --scope this")
     if appointment.status == new_status and scope == "this":
-        return [appointment], False
+        return [appointment], False, []
     if appointment.status != "scheduled" and scope == "this":
         raise Conflict(f"appointment #{appointment.id} is {appointment.status}; only scheduled "
                        "appointments can be cancelled")
@@ -214,7 +231,11 @@ def cancel(session: Session, actor: Staff, appointment_id: int, *, reason: str |
             query = query.where(Appointment.start_at >= appointment.start_at)
         targets = list(session.scalars(query.order_by(Appointment.start_at)))
         if not targets:
-            return [appointment], False
+            return [appointment], False, []
+        for target in targets:
+            # An occurrence may have other clients than the one named (appointment clients).
+            if target.id != appointment.id:
+                _authorize_existing(session, actor, target, Action.APPOINTMENT_CANCEL)
     marked = unmarked_places(session, [t.id for t in targets])
     for target in targets:
         target.status = new_status
@@ -226,7 +247,7 @@ def cancel(session: Session, actor: Staff, appointment_id: int, *, reason: str |
                  details={"status": new_status, "scope": scope,
                           "appointment_ids": [t.id for t in targets],
                           **({"attendance_marked": marked} if _grouped(marked) else {})})
-    return targets, True
+    return targets, True, marked if _grouped(marked) else []
 
 
 def unmarked_places(session: Session, appointment_ids: Sequence[int]) -> list[list[int]]:
@@ -246,11 +267,14 @@ def _grouped(marked: list[list[int]]) -> bool:
 
 
 def complete(session: Session, actor: Staff, appointment_id: int
-             ) -> tuple[Appointment, bool]:
+             ) -> tuple[Appointment, bool, list[int]]:
+    """Mark a session that has started completed; its clients not marked yet attended.
+    Returns the appointment, whether it changed, and those clients (for a session of
+    several clients)."""
     appointment = get_appointment(session, appointment_id)
     _authorize_existing(session, actor, appointment, Action.APPOINTMENT_COMPLETE)
     if appointment.status == "completed":
-        return appointment, False
+        return appointment, False, []
     if appointment.status != "scheduled":
         raise Conflict(f"appointment #{appointment.id} is {appointment.status}; only scheduled "
                        "appointments can be completed")
@@ -263,7 +287,7 @@ def complete(session: Session, actor: Staff, appointment_id: int
                  object_type="appointment", object_id=appointment.id,
                  client_id=appointment.client_id,
                  details={"attendance_marked": marked} if _grouped(marked) else None)
-    return appointment, True
+    return appointment, True, [c for _, c in marked] if _grouped(marked) else []
 
 
 def reschedule(session: Session, actor: Staff, appointment_id: int, *, at: str,
@@ -289,7 +313,10 @@ def reschedule(session: Session, actor: Staff, appointment_id: int, *, at: str,
         return BookingResult(client, provider, [appointment], appointment.series_id, False,
                              changed=False)
     past = refuse_past([(begin, begin + length)], zone, force=force)
-    others = session_clients(session, appointment)[1:]
+    # The clients still coming: a place cancelled holds no time and asks no list.
+    holding = {c for c, attendance in places_of(session, [appointment.id])[appointment.id]
+               if attendance not in CANCELLED_STATUSES}
+    others = [c for c in session_clients(session, appointment)[1:] if c.id in holding]
     fitted = check_occurrences(session, client=client, provider=provider,
                                spans=[(begin, begin + length)], zone=zone,
                                outside_availability=outside_availability,
@@ -364,8 +391,9 @@ def change_clients(session: Session, actor: Staff, appointment_id: int, *,
     result.already_in = [c.id for c in adding if c.id in current]
     result.not_in = [c.id for c in removing if c.id not in current]
     leaving = [c for c in removing if c.id in current]
-    staying = [c for c in current if c not in {x.id for x in leaving}]
-    if not staying and not new:
+    # Counted whole: a PostgreSQL login sees only the places it may.
+    staying = session_size(session, appointment.id) - len(leaving)
+    if staying < 1 and not new:
         raise Conflict(f"appointment #{appointment.id} would have no client left; cancel it "
                        f"with `clinicctl appointment cancel {appointment.id}`")
     zone = practice_zone(session)

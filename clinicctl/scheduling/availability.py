@@ -26,7 +26,6 @@ from clinicctl.errors import Conflict, InvalidInput, NotFound
 from clinicctl.models import (
     CANCELLED_STATUSES,
     Appointment,
-    AppointmentParticipant,
     AvailabilityBlock,
     Client,
     ClientGroup,
@@ -260,13 +259,11 @@ def busy_intervals(
     by_client: list[tuple[dt.datetime, dt.datetime]] = []
     clients = list(dict.fromkeys(client_ids or ()))
     if clients:
-        Place = AppointmentParticipant
-        places = select(Place.start_at, Place.end_at).where(
-            Place.client_id.in_(clients), Place.active.is_(True),
-            Place.start_at < window_end, Place.end_at > window_start)
-        if excluded:
-            places = places.where(Place.appointment_id != exclude_appointment_id)
-        by_client = [(start, end) for start, end in session.execute(places)]
+        from clinicctl.scheduling.places import busy_places
+
+        by_client = [(start, end) for _, _, start, end in busy_places(
+            session, clients, window_start, window_end,
+            exclude_appointment_id=exclude_appointment_id)]
     time_off: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
     for provider_id, start, end in session.execute(
         select(TimeOff.provider_id, TimeOff.start_at, TimeOff.end_at).where(

@@ -28,7 +28,6 @@ from clinicctl.errors import Conflict, InvalidInput
 from clinicctl.models import (
     CANCELLED_STATUSES,
     Appointment,
-    AppointmentParticipant,
     AppointmentSeries,
     AvailabilityBlock,
     Client,
@@ -38,7 +37,7 @@ from clinicctl.models import (
 from clinicctl.people.refs import resolve_provider
 from clinicctl.scheduling.availability import Intervals, busy_intervals, fits_availability
 from clinicctl.scheduling.catalog import get_service, resolve_location, validate_pos
-from clinicctl.scheduling.places import add_places, members_of, resolve_clients
+from clinicctl.scheduling.places import add_places, busy_places, members_of, resolve_clients
 from clinicctl.scheduling.pos import DEFAULT_POS
 from clinicctl.scheduling.provider_lists import (
     ClientPlace,
@@ -154,15 +153,9 @@ def check_occurrences(
                 Appointment.start_at < window_end, Appointment.end_at > window_start,
                 *excluded))]
     seen = {appointment_id for _, appointment_id, _, _ in existing}
-    Place = AppointmentParticipant
-    for client_id, appointment_id, start, end in session.execute(
-        select(Place.client_id, Place.appointment_id, Place.start_at, Place.end_at).where(
-            Place.client_id.in_(clients), Place.active.is_(True),
-            Place.start_at < window_end, Place.end_at > window_start,
-            *([Place.appointment_id != exclude_appointment_id]
-              if exclude_appointment_id else []))
-        .order_by(Place.start_at, Place.client_id)
-    ):
+    for client_id, appointment_id, start, end in busy_places(
+            session, list(clients), window_start, window_end,
+            exclude_appointment_id=exclude_appointment_id):
         if appointment_id in seen and len(clients) == 1:
             continue
         whose = ("the client's" if len(clients) == 1 else

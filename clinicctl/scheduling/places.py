@@ -8,10 +8,11 @@ not in the session, migration 0009).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from clinicctl.errors import InvalidInput
@@ -78,14 +79,52 @@ def add_places(session: Session, appointments: Sequence[Appointment],
 def remove_places(session: Session, appointment: Appointment, client_ids: Sequence[int]
                   ) -> None:
     """Take ``client_ids`` out of one session; at least one of its clients stays (the
-    caller checks)."""
-    session.execute(delete(Place).where(Place.appointment_id == appointment.id,
-                                        Place.client_id.in_(client_ids)))
-    if appointment.client_id in client_ids:
-        remaining = places_of(session, [appointment.id]).get(appointment.id, [])
-        if remaining:
-            appointment.client_id = remaining[0][0]
+    caller checks, and the database refuses otherwise). When the first client leaves, the
+    database hands ``appointment.client_id`` to the next one (migration 0009)."""
     session.flush()
+    session.execute(delete(Place).where(Place.appointment_id == appointment.id,
+                                        Place.client_id.in_(client_ids))
+                    .execution_options(synchronize_session=False))
+    session.expire(appointment, ["client_id"])
+
+
+def busy_places(session: Session, client_ids: Sequence[int], start: dt.datetime,
+                end: dt.datetime, *, exclude_appointment_id: int | None = None
+                ) -> list[tuple[int, int, dt.datetime, dt.datetime]]:
+    """(client id, appointment id, start, end) of the clients' active places overlapping
+    [start, end), earliest first: when they are busy, for a booking's checks. A PostgreSQL
+    staff login may not read other sessions' places (who is in them is clinical), so it
+    asks the database's ``clinicctl_busy_places``, which answers with times only."""
+    from clinicctl.oversight.logins import reads_through_functions
+
+    wanted = list(dict.fromkeys(client_ids))
+    if not wanted:
+        return []
+    if reads_through_functions(session):
+        rows = session.execute(text(
+            "SELECT client_id, appointment_id, start_at, end_at "
+            "FROM clinicctl_busy_places(:clients, :start, :end, :exclude)"),
+            {"clients": wanted, "start": start, "end": end,
+             "exclude": exclude_appointment_id})
+        return [(c, a, s.astimezone(dt.UTC), e.astimezone(dt.UTC)) for c, a, s, e in rows]
+    query = (select(Place.client_id, Place.appointment_id, Place.start_at, Place.end_at)
+             .where(Place.client_id.in_(wanted), Place.active.is_(True),
+                    Place.start_at < end, Place.end_at > start)
+             .order_by(Place.start_at, Place.client_id))
+    if exclude_appointment_id is not None:
+        query = query.where(Place.appointment_id != exclude_appointment_id)
+    return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
+
+
+def session_size(session: Session, appointment_id: int) -> int:
+    """How many clients a session has, whether or not the actor may see each of them."""
+    from clinicctl.oversight.logins import reads_through_functions
+
+    if reads_through_functions(session):
+        return int(session.execute(text("SELECT clinicctl_session_size(:a)"),
+                                   {"a": appointment_id}).scalar() or 0)
+    return int(session.scalar(select(func.count()).select_from(Place).where(
+        Place.appointment_id == appointment_id)) or 0)
 
 
 def members_of(session: Session, client_ids: Sequence[int]) -> list[Client]:

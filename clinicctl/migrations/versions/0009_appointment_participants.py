@@ -20,9 +20,14 @@ its row the same way, so no booking is lost and each client keeps exactly the ti
 
 On PostgreSQL the client's exclusion constraint moves from ``appointment`` to this table
 (``ex_appointment_participant_client_overlap``), still proving the rule under concurrent
-writers. Row-level security states the booking rule of ``access.authorize_booking`` for each
-participant (``clinicctl_may_book``): a place is added, marked or removed by whoever may book
-that client with the session's provider. A login may change ``appointment.client_id`` only to
+writers. Who is in a session with whom is clinical: a login reads the places as
+``appointments.place_scope`` shows them (the schedule roles all, a provider those of their
+own sessions and clients, a records custodian those in scope), and a booking's checks ask
+``clinicctl_busy_places`` for the times the other clients are busy. Row-level security
+states the booking rule of ``access.authorize_booking`` for each participant
+(``clinicctl_may_book``): a place is added, marked or removed by whoever may book that
+client with the session's provider. The first client leaving hands the session to the next
+one, and the last place of a session never goes (both by trigger, on both stores). A login may change ``appointment.client_id`` only to
 another participant of the session (the first client leaving it), never to anyone else.
 A whole session (rescheduled, cancelled, completed) is changed by a login that may book
 every one of its clients (``clinicctl_may_book_session``). ``clinicctl_merge_clients`` moves
@@ -55,6 +60,15 @@ IMPLIED = ("CASE {status} WHEN 'completed' THEN 'attended' WHEN 'no-show' THEN '
            "WHEN 'cancelled' THEN 'cancelled' WHEN 'late-cancelled' THEN 'late-cancelled' END")
 
 
+# On a change of status, a place whose attendance is what the old status implied (or none)
+# takes what the new one implies: completing marks the unmarked attended, a session
+# cancelled and re-opened (an import) frees no one's time any more. A client marked on their
+# own keeps their mark.
+RESTATED = ("CASE WHEN NEW.status <> OLD.status AND (attendance IS NULL OR attendance = "
+            + IMPLIED.format(status="OLD.status") + ") THEN "
+            + IMPLIED.format(status="NEW.status") + " ELSE attendance END")
+
+
 def _active(status: str, attendance: str) -> str:
     return (f"({status} NOT IN {FREEING} AND coalesce({attendance}, '') NOT IN {FREEING})")
 
@@ -72,9 +86,7 @@ SQLITE_TRIGGERS = [
     BEGIN
         UPDATE appointment_participant
         SET start_at = NEW.start_at, end_at = NEW.end_at,
-            attendance = CASE WHEN NEW.status <> OLD.status AND attendance IS NULL
-                              THEN {IMPLIED.format(status="NEW.status")}
-                              ELSE attendance END
+            attendance = {RESTATED}
         WHERE appointment_id = NEW.id;
         UPDATE appointment_participant
         SET active = {_active("NEW.status", "attendance")}
@@ -89,9 +101,22 @@ SQLITE_TRIGGERS = [
                               "NEW.attendance")}
         WHERE appointment_id = NEW.appointment_id AND client_id = NEW.client_id;
     END""",
+    # The first client leaving hands the session to the next one; the last place of a
+    # session that is still there never goes (the session is cancelled instead).
+    """CREATE TRIGGER appointment_participant_gone AFTER DELETE ON appointment_participant
+    BEGIN
+        SELECT RAISE(ABORT, 'a session keeps at least one client; cancel it instead')
+        WHERE EXISTS (SELECT 1 FROM appointment WHERE id = OLD.appointment_id)
+        AND NOT EXISTS (SELECT 1 FROM appointment_participant
+                        WHERE appointment_id = OLD.appointment_id);
+        UPDATE appointment SET client_id = (
+            SELECT min(client_id) FROM appointment_participant
+            WHERE appointment_id = OLD.appointment_id)
+        WHERE id = OLD.appointment_id AND client_id = OLD.client_id;
+    END""",
 ]
 SQLITE_TRIGGER_NAMES = ["appointment_first_participant", "appointment_participant_sync",
-                        "appointment_participant_attendance"]
+                        "appointment_participant_attendance", "appointment_participant_gone"]
 
 # PostgreSQL: the same rules as plpgsql, the copies set by the database whatever a login
 # writes, and the first client's guard.
@@ -110,9 +135,7 @@ PG_FUNCTIONS = [
     BEGIN
         UPDATE appointment_participant
         SET start_at = NEW.start_at, end_at = NEW.end_at,
-            attendance = CASE WHEN NEW.status <> OLD.status AND attendance IS NULL
-                              THEN {IMPLIED.format(status="NEW.status")}
-                              ELSE attendance END
+            attendance = {RESTATED}
         WHERE appointment_id = NEW.id;
         RETURN NULL;
     END $fn$""",
@@ -140,6 +163,50 @@ PG_FUNCTIONS = [
         END IF;
         RETURN NEW;
     END $fn$""",
+    # The first client leaving hands the session to the next one (as the owner: whoever may
+    # take a client out of a session may let the next one head it); the last place of a
+    # session that is still there never goes.
+    """CREATE FUNCTION clinicctl_participant_gone() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = @search_path@ AS $fn$
+    DECLARE
+        v_next integer;
+    BEGIN
+        IF NOT EXISTS (SELECT 1 FROM appointment WHERE id = OLD.appointment_id) THEN
+            RETURN NULL;
+        END IF;
+        SELECT min(client_id) INTO v_next FROM appointment_participant
+        WHERE appointment_id = OLD.appointment_id;
+        IF v_next IS NULL THEN
+            RAISE EXCEPTION 'a session keeps at least one client; cancel it instead'
+                USING ERRCODE = '23514';
+        END IF;
+        UPDATE appointment SET client_id = v_next
+        WHERE id = OLD.appointment_id AND client_id = OLD.client_id;
+        RETURN NULL;
+    END $fn$""",
+    # When the clients of a booking are busy, for the booking's checks: times only, never
+    # who else is in those sessions (a login reads only the places of its own sessions and
+    # of its own clients).
+    """CREATE FUNCTION clinicctl_busy_places(p_clients integer[], p_start timestamptz,
+        p_end timestamptz, p_exclude integer)
+    RETURNS TABLE (client_id integer, appointment_id integer, start_at timestamptz,
+                   end_at timestamptz)
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = @search_path@ AS $fn$
+        SELECT p.client_id, p.appointment_id, p.start_at, p.end_at
+        FROM appointment_participant p
+        WHERE clinicctl_me() IS NOT NULL AND p.client_id = ANY (p_clients) AND p.active
+        AND p.start_at < p_end AND p.end_at > p_start
+        AND p.appointment_id IS DISTINCT FROM p_exclude
+        ORDER BY p.start_at, p.client_id
+    $fn$""",
+    # How many clients a session has (a whole session is changed only by whoever may book
+    # each of them, seen or not).
+    """CREATE FUNCTION clinicctl_session_size(p_appointment integer) RETURNS integer
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = @search_path@ AS $fn$
+        SELECT CASE WHEN clinicctl_me() IS NULL THEN NULL ELSE (
+            SELECT count(*)::integer FROM appointment_participant
+            WHERE appointment_id = p_appointment) END
+    $fn$""",
     # access.authorize_booking for one client with one provider.
     """CREATE FUNCTION clinicctl_may_book(p_provider integer, p_client integer)
     RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = @search_path@
@@ -168,6 +235,9 @@ PG_FUNCTIONS = [
     AS $fn$ SELECT provider_id FROM appointment WHERE id = p_appointment $fn$""",
 ]
 PG_SIGNATURES = ["clinicctl_first_participant()", "clinicctl_participant_sync()",
+                 "clinicctl_participant_gone()",
+                 "clinicctl_busy_places(integer[], timestamptz, timestamptz, integer)",
+                 "clinicctl_session_size(integer)",
                  "clinicctl_participant_copies()", "clinicctl_first_client_guard()",
                  "clinicctl_may_book(integer, integer)",
                  "clinicctl_may_book_session(integer, integer)",
@@ -182,11 +252,21 @@ PG_TRIGGERS = [
      "clinicctl_participant_copies()"),
     ("appointment_first_client_guard", "BEFORE UPDATE OF client_id ON appointment",
      "clinicctl_first_client_guard()"),
+    ("appointment_participant_gone", "AFTER DELETE ON appointment_participant",
+     "clinicctl_participant_gone()"),
 ]
 MAY_BOOK = "clinicctl_may_book(clinicctl_appointment_provider(appointment_id), client_id)"
+# Who is in a session with whom is clinical (appointments.place_scope): the practice's
+# schedule roles read every place, a provider those of their own sessions and of the
+# clients in their list, a records custodian those of the clients in their scope.
+PLACE_READERS = ("clinicctl_any_role('owner', 'manager', 'scheduler', 'biller') "
+                 "OR (clinicctl_has_role('provider') AND ("
+                 "clinicctl_appointment_provider(appointment_id) = clinicctl_me() "
+                 "OR clinicctl_is_assigned(clinicctl_me(), client_id))) "
+                 "OR (clinicctl_has_role('records-custodian') "
+                 "AND clinicctl_custodian_covers_client(client_id))")
 POLICIES: dict[str, tuple[str, str | None, str | None]] = {
-    # Read like the appointments themselves (migration 0004: the practice's schedule).
-    "select": ("SELECT", "clinicctl_me() IS NOT NULL", None),
+    "select": ("SELECT", PLACE_READERS, None),
     "insert": ("INSERT", None, f"attendance IS NULL AND {MAY_BOOK}"),
     "update": ("UPDATE (attendance)", MAY_BOOK, MAY_BOOK),
     "delete": ("DELETE", MAY_BOOK, None),
@@ -211,7 +291,11 @@ SESSION_NOTE_WRITERS = (f"{NOTE_WRITERS_0004} AND (appointment_id IS NULL OR ("
 
 MERGE_SIGNATURE = "clinicctl_merge_clients(integer, integer, integer)"
 MERGE_ANCHOR = "    UPDATE appointment SET client_id = p_keep"
-MERGE_PLACES = """    DELETE FROM appointment_participant d
+MERGE_PLACES = """    UPDATE appointment_participant k SET attendance = d.attendance
+    FROM appointment_participant d
+    WHERE k.appointment_id = d.appointment_id AND k.client_id = p_keep
+    AND d.client_id = p_duplicate AND k.attendance IS NULL AND d.attendance IS NOT NULL;
+    DELETE FROM appointment_participant d
     WHERE d.client_id = p_duplicate AND EXISTS (
         SELECT 1 FROM appointment_participant k
         WHERE k.appointment_id = d.appointment_id AND k.client_id = p_keep);

@@ -362,3 +362,67 @@ def test_who_may_book_a_group_session(cli, practice, actor, code):
                  "--provider", SAM, "--at", at(MON, "14:00"))
     assert result.exit_code == code, result.output
     assert len(practice.appointments()) == (0 if code else 1)
+
+
+def test_a_provider_cannot_learn_through_their_client_who_else_is_in_a_session(cli, practice):
+    # Sam has Maya in his list, not Omar: asking for Omar's sessions finds none of Ana's.
+    booked = cli(*COUPLE)
+    assert booked.exit_code == 0, booked.output
+    probed = cli("--as", SAM, "appointment", "list", "--client", OMAR, "-o", "json")
+    assert probed.exit_code == 0, probed.output
+    assert probed.json() == []
+    own = cli("--as", SAM, "appointment", "list", "--client", MAYA, "-o", "json")
+    assert [r["client_id"] for r in own.json()] == [practice.ids["maya"]]
+
+
+def test_the_first_client_leaving_hands_the_session_on_and_the_last_never_leaves(
+        cli, practice):
+    from sqlalchemy import delete
+
+    from clinicctl.models import Appointment, AppointmentParticipant
+
+    ids = practice.ids
+    session = cli(*COUPLE, "-o", "json").json()["appointments"][0]["id"]
+    # Sam may take his own client Maya out of Ana's session; the session is Omar's now.
+    left = cli("--as", SAM, "appointment", "clients", str(session), "--remove", MAYA)
+    assert left.exit_code == 0, left.output
+    with practice.session(write=False) as s:
+        assert s.get(Appointment, session).client_id == ids["omar"]
+    with pytest.raises(Exception, match="keeps at least one client"), \
+            practice.session() as s:
+        s.execute(delete(AppointmentParticipant).where(
+            AppointmentParticipant.appointment_id == session))
+    assert [p[0] for p in places(practice.url, session)] == [ids["omar"]]
+
+
+def test_a_series_is_cancelled_only_by_whoever_may_book_every_occurrences_clients(
+        cli, practice):
+    kim = "kim@riverside.example"
+    series = cli("appointment", "book", "--client", OMAR, "--provider", ANA, "--at",
+                 at(MON, "10:00"), "--repeat", "weekly", "--count", "2", "-o", "json")
+    first, second = (a["id"] for a in series.json()["appointments"])
+    assert cli("appointment", "clients", str(second), "--add", MAYA).exit_code == 0
+    before = practice.appointments()
+    # Kim may book her client Omar with Ana, not Maya, who is in the second session.
+    refused = cli("--as", kim, "appointment", "cancel", str(first), "--scope", "series")
+    assert refused.exit_code == 4, refused.output
+    assert practice.appointments() == before
+    alone = cli("--as", kim, "appointment", "cancel", str(first))
+    assert alone.exit_code == 0, alone.output
+
+
+def test_a_session_reopened_frees_no_one_and_the_marks_are_said(cli, practice):
+    from clinicctl.models import Appointment
+
+    ids = practice.ids
+    session = cli(*COUPLE, "-o", "json").json()["appointments"][0]["id"]
+    cancelled = cli("-q", "appointment", "cancel", str(session), "--late")
+    assert cancelled.exit_code == 0, cancelled.output
+    assert cancelled.stderr == ("2 client place(s) marked late-cancelled (those not marked "
+                                "before; see `clients`).\n")
+    # Re-opened (as an import of the other system's record does): every client's time is
+    # held again.
+    with practice.session() as s:
+        s.get(Appointment, session).status = "scheduled"
+    assert places(practice.url, session) == [(ids["maya"], None, True),
+                                             (ids["omar"], None, True)]
