@@ -27,8 +27,9 @@ own sessions and clients, a records custodian those in scope), and a booking's c
 states the booking rule of ``access.authorize_booking`` for each participant
 (``clinicctl_may_book``): a place is added, marked or removed by whoever may book that
 client with the session's provider. The first client leaving hands the session to the next
-one, and the last place of a session never goes (both by trigger, on both stores). A login may change ``appointment.client_id`` only to
-another participant of the session (the first client leaving it), never to anyone else.
+one, and the last place of a session never goes (both by trigger, on both stores). A login
+may change ``appointment.client_id`` only to another participant of the session (the first
+client leaving it), never to anyone else.
 A whole session (rescheduled, cancelled, completed) is changed by a login that may book
 every one of its clients (``clinicctl_may_book_session``). ``clinicctl_merge_clients`` moves
 the duplicate's places too (dropping the duplicate's place in a session where both records
