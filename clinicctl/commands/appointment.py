@@ -234,7 +234,8 @@ def reschedule(
 ) -> None:
     """Move an appointment, with the same checks as booking (a time in the past only with
     --force). Moved to another provider, it stays in the former provider's calendar export
-    as a cancelled event.
+    as a cancelled event; a client new to that provider gets the alert, and the JSON says
+    so as a booking's does (new_provider, reactivated_from).
 
     Example: clinicctl appointment reschedule 42 --at "2026-12-04 15:00"
     """
@@ -248,7 +249,11 @@ def reschedule(
                                          force=force)
         row = rows_for(db, actor, result.appointments)[0]
         lines = result.messages
-    render_object(row, COLUMNS, fmt_, table=FIELDS)
+    # As a booking says it (JSON only): whether the move put a client in the provider's list.
+    moved = {**row, "new_provider": result.new_provider, "reactivated_from": result.reactivated,
+             **({"new_to_provider": [p.client.id for p in result.places if p.new_provider]}
+                if result.others else {})}
+    render_object(moved if fmt_ == "json" else row, COLUMNS, fmt_, table=FIELDS)
     if not result.changed:
         message(f"Appointment #{row['id']} is already at {row['start']:%Y-%m-%d %H:%M} with "
                 f"{row['provider']}; nothing changed.")

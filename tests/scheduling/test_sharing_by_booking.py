@@ -166,7 +166,8 @@ def test_reschedule_to_a_provider_new_to_the_client(cli, practice):
                  "--provider", LEE, "-o", "json")
     assert result.exit_code == 0, result.output
     assert result.json() == row(practice, appointment_id, "maya", LEE, MON, "10:30", "11:20",
-                                location="Telehealth")
+                                location="Telehealth") | {"new_provider": True,
+                                                          "reactivated_from": None}
     assert result.stderr == (f"Appointment #{appointment_id} is now {MON} 10:30 with Lee Park.\n"
                              f"{alert(maya, 'Lee Park')}\n")
     assert practice.assignment(maya, lee) == ("new", "appointment")
@@ -184,9 +185,11 @@ def test_reschedule_to_an_inactive_provider_reactivates(cli, practice):
     with practice.session() as s:
         clients.set_status(s, resolve_staff(s, OWNER_EMAIL), MAYA, SAM, "inactive")
     result = cli("appointment", "reschedule", str(appointment_id), "--at", at(TUE, "10:00"),
-                 "--provider", SAM)
+                 "--provider", SAM, "-o", "json")
     assert result.exit_code == 0, result.output
     assert result.stderr == (f"Appointment #{appointment_id} is now {TUE} 10:00 with "
                              "Sam Okafor.\n"
                              f"Client #{maya} was inactive in Sam Okafor's list; reactivated.\n")
+    assert (result.json()["new_provider"], result.json()["reactivated_from"]) == (
+        False, "inactive")
     assert practice.assignment(maya, sam) == ("active", "intake")

@@ -28,7 +28,8 @@ def test_reschedule(cli, practice):
     mark = practice.last_event_id()
     result = cli("appointment", "reschedule", str(moving), "--at", at(TUE, "11:00"), "-o", "json")
     assert result.exit_code == 0, result.output
-    assert result.json() == row(practice, moving, "maya", SAM, TUE, "11:00", "11:50")
+    assert result.json() == row(practice, moving, "maya", SAM, TUE, "11:00", "11:50") | {
+        "new_provider": False, "reactivated_from": None}
     assert result.stderr == f"Appointment #{moving} is now {TUE} 11:00 with Sam Okafor.\n"
     [event] = practice.events(mark)
     assert event[1] == "appointment.reschedule"
