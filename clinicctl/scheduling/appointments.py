@@ -83,9 +83,13 @@ def place_scope(session: Session, actor: Staff, client_ids: Iterable[int]
         Assignment.provider_id.in_(providers), Assignment.client_id.in_(wanted))))
 
 
-def session_clients(session: Session, appointment: Appointment) -> list[Client]:
-    """The clients of one session, the first client first."""
-    ids = [client_id for client_id, _ in places_of(session, [appointment.id])[appointment.id]]
+def session_clients(session: Session, appointment: Appointment, *,
+                    holding: bool = False) -> list[Client]:
+    """The clients of one session, the first client first; with ``holding`` only those
+    still coming (a place cancelled holds no time)."""
+    ids = [client_id for client_id, attendance
+           in places_of(session, [appointment.id])[appointment.id]
+           if not holding or attendance not in CANCELLED_STATUSES]
     clients = {c.id: c for c in session.scalars(select(Client).where(Client.id.in_(ids)))}
     return [clients[i] for i in ids]
 
@@ -314,9 +318,8 @@ def reschedule(session: Session, actor: Staff, appointment_id: int, *, at: str,
                              changed=False)
     past = refuse_past([(begin, begin + length)], zone, force=force)
     # The clients still coming: a place cancelled holds no time and asks no list.
-    holding = {c for c, attendance in places_of(session, [appointment.id])[appointment.id]
-               if attendance not in CANCELLED_STATUSES}
-    others = [c for c in session_clients(session, appointment)[1:] if c.id in holding]
+    others = [c for c in session_clients(session, appointment, holding=True)
+              if c.id != client.id]
     fitted = check_occurrences(session, client=client, provider=provider,
                                spans=[(begin, begin + length)], zone=zone,
                                outside_availability=outside_availability,

@@ -35,6 +35,7 @@ from clinicctl.models import (
 )
 from clinicctl.people.refs import parse_date, resolve_provider
 from clinicctl.scheduling.catalog import get_service, resolve_location
+from clinicctl.scheduling.places import busy_places, members_of, resolve_clients
 from clinicctl.scheduling.time_off import add_time_off  # noqa: F401 (kept here for callers)
 from clinicctl.scheduling.timeutil import (
     exists_locally,
@@ -259,8 +260,6 @@ def busy_intervals(
     by_client: list[tuple[dt.datetime, dt.datetime]] = []
     clients = list(dict.fromkeys(client_ids or ()))
     if clients:
-        from clinicctl.scheduling.places import busy_places
-
         by_client = [(start, end) for _, _, start, end in busy_places(
             session, clients, window_start, window_end,
             exclude_appointment_id=exclude_appointment_id)]
@@ -332,7 +331,6 @@ def search_slots(
         group, members = group_session(session, actor, group_ref, Action.AVAILABILITY_FIND)
         therapist_refs = therapist_refs or [f"#{group.provider_id}"]
         service = service or group.service_code
-    from clinicctl.scheduling.places import members_of, resolve_clients
 
     clients = resolve_clients(session, refs, first=members_of(session, members))
     if duration is None and service is not None:

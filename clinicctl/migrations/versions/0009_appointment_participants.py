@@ -304,19 +304,22 @@ MERGE_PLACES = """    UPDATE appointment_participant k SET attendance = d.attend
 """
 
 
+def _add_reference(table: str, column: str, target: str) -> None:
+    """A nullable column referencing ``target``'s id. On SQLite a plain ADD COLUMN (it takes
+    a reference there), never a copy of a table that others reference."""
+    name = f"fk_{table}_{column}_{target}"
+    if op.get_bind().dialect.name == "postgresql":
+        op.add_column(table, sa.Column(column, sa.Integer(), nullable=True))
+        op.create_foreign_key(op.f(name), table, target, [column], ["id"])
+    else:
+        op.execute(f"ALTER TABLE {table} ADD COLUMN {column} INTEGER "
+                   f"CONSTRAINT {name} REFERENCES {target} (id)")
+
+
 def upgrade() -> None:
     # The client group a session was booked for (``--group``): a member who leaves the group
     # leaves its future sessions.
-    if op.get_bind().dialect.name == "postgresql":
-        op.add_column("appointment", sa.Column("group_id", sa.Integer(), nullable=True))
-        op.create_foreign_key(op.f("fk_appointment_group_id_client_group"), "appointment",
-                              "client_group", ["group_id"], ["id"])
-    else:
-        # A plain ADD COLUMN (SQLite takes a reference there), never a copy of the table
-        # that every appointment table references.
-        op.execute("ALTER TABLE appointment ADD COLUMN group_id INTEGER "
-                   "CONSTRAINT fk_appointment_group_id_client_group "
-                   "REFERENCES client_group (id)")
+    _add_reference("appointment", "group_id", "client_group")
     op.create_table(
         "appointment_participant",
         sa.Column("appointment_id", sa.Integer(), nullable=False),
@@ -342,14 +345,7 @@ def upgrade() -> None:
                     ["client_id", "start_at"], unique=False)
     # A note tied to the session it records (``note add C --appointment ID``): still one
     # client's note, in that client's chart only.
-    if op.get_bind().dialect.name == "postgresql":
-        op.add_column("chart_note", sa.Column("appointment_id", sa.Integer(), nullable=True))
-        op.create_foreign_key(op.f("fk_chart_note_appointment_id_appointment"), "chart_note",
-                              "appointment", ["appointment_id"], ["id"])
-    else:
-        op.execute("ALTER TABLE chart_note ADD COLUMN appointment_id INTEGER "
-                   "CONSTRAINT fk_chart_note_appointment_id_appointment "
-                   "REFERENCES appointment (id)")
+    _add_reference("chart_note", "appointment_id", "appointment")
     # Every existing appointment's one client, with the time and attendance it implies.
     op.execute(f"""
         INSERT INTO appointment_participant

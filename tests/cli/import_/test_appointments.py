@@ -85,6 +85,15 @@ def test_out_of_range_ids_and_years_are_input_errors(cli, exchange_practice, tmp
     assert "the year is out of range" in result.stderr
 
 
+def as_csv(row: dict[str, str]) -> str:
+    """One exported row as a file of its own, header first."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(row))
+    writer.writeheader()
+    writer.writerow(row)
+    return out.getvalue()
+
+
 def places_of_session(cli, appointment_id: str) -> list[int]:
     shown = cli("appointment", "show", appointment_id, "-o", "json")
     assert shown.exit_code == 0, shown.output
@@ -109,21 +118,13 @@ def test_a_clients_column_books_one_session_of_several_clients(
     assert places_of_session(cli, row["id"])[:1] == [ids["omar"]]
     assert len(places_of_session(cli, row["id"])) == 3
     # The export imported again is the same session: nothing changes.
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(row))
-    writer.writeheader()
-    writer.writerow(row)
-    again = cli("import", "appointments", write(tmp_path, "r.csv", out.getvalue()), "-o", "json")
+    again = cli("import", "appointments", write(tmp_path, "r.csv", as_csv(row)), "-o", "json")
     assert again.exit_code == 0, again.output
     assert again.json()["unchanged"] == 1
     # Moved to another time, the same clients make a new session.
     row["start"] = row["start"].replace("T15:00", "T17:00")
     row["end"] = row["end"].replace("T15:", "T17:")
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(row))
-    writer.writeheader()
-    writer.writerow(row)
-    moved = cli("import", "appointments", write(tmp_path, "m.csv", out.getvalue()), "-o", "json")
+    moved = cli("import", "appointments", write(tmp_path, "m.csv", as_csv(row)), "-o", "json")
     assert moved.exit_code == 0, moved.output
     [new] = [r for r in rows_of(cli("export", "appointments").stdout)
              if r["provider"] == LEE and r["start"].startswith(f"{TUE.isoformat()}T17:00")]
