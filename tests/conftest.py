@@ -68,6 +68,11 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.touch()
     monkeypatch.setenv("CLINICCTL_CONFIG", str(config))
+    # --quiet is process state set by the root command: a test that calls a module directly
+    # (a progress bar, a warning) must not inherit the last CLI run's --quiet.
+    from clinicctl import output
+
+    monkeypatch.setattr(output, "_quiet", False)
 
 
 @pytest.fixture

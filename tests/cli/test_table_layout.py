@@ -220,6 +220,7 @@ def test_a_progress_bar_under_no_color_has_no_colour_or_bold(monkeypatch):
 
     for no_color, expect_escape in (("", True), ("1", False)):
         monkeypatch.setenv("NO_COLOR", no_color)
+        monkeypatch.setenv("TERM", "xterm-256color")  # a bar is drawn only on a real terminal
         stream = Terminal()
         monkeypatch.setattr(sys, "stderr", stream)
         with progress.progress("Importing", total=3) as advance:
