@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from clinicctl.actions import Action
+from clinicctl.days import practice_zone
 from clinicctl.errors import Denied
 from clinicctl.models import Assignment, Client, Staff
 from clinicctl.relations import (
@@ -22,7 +23,9 @@ from clinicctl.relations import (
     client_provider_ids,
     custodian_covers_client,
     custodian_scope,
+    emergency_access_in_force,
     is_assigned,
+    open_supervisions_by,
 )
 
 CUSTODIAN = "records-custodian"
@@ -32,18 +35,29 @@ CUSTODIAN = "records-custodian"
 class ChartGrant:
     """One reason an actor reads chart notes of a client: ``client access`` prints these."""
 
-    why: str  # "own notes", "chart share", "owner", "records custodian"
+    # "own notes", "chart share", "owner", "records custodian", "supervision",
+    # "emergency access"
+    why: str
     author_id: int | None = None
-    since: dt.datetime | None = None
+    since: dt.datetime | dt.date | None = None
     private_notes: bool = False
+    until: dt.datetime | dt.date | None = None
+    record_id: int | None = None  # the supervision or emergency access
+
+
+# The paths to a chart besides the permission table's own (SPEC section 9). Each read through
+# one of them is audited as such (Action.SUPERVISION_READ, Action.EMERGENCY_READ).
+SUPERVISION = "supervision"
+EMERGENCY = "emergency access"
 
 
 @dataclass
 class ChartAccess:
     """Which authors' chart notes and clinical documents one actor may read for one client.
 
-    This is the chart-read rule; the row-level security policies of migration 0004
-    (``clinicctl_can_read_chart``) state it again for the database, and
+    This is the chart-read rule; the row-level security policies state it again for the
+    database (migration 0004's ``clinicctl_can_read_chart``, extended by migration 0010's
+    ``clinicctl_can_read_note`` and ``clinicctl_can_read_clinical_document``), and
     ``tests/test_row_security.py`` proves the two agree.
     """
 
@@ -52,23 +66,62 @@ class ChartAccess:
     # owner and records custodians read non-private notes of these authors (None: all)
     nonprivate_authors: set[int] | None = field(default_factory=set)
     grants: list[ChartGrant] = field(default_factory=list)
+    # supervisee id -> supervision id: their non-private notes and clinical documents
+    supervised: dict[int, int] = field(default_factory=dict)
+    # an emergency access in force: every author's non-private notes (not documents)
+    emergency: int | None = None
 
-    def can_read(self, author_id: int, kind: str = "progress") -> bool:
+    def reads_by_role(self, author_id: int, kind: str) -> bool:
+        """The permission table's own grants (no supervision or emergency access): what an
+        addendum's author must read of the note amended."""
         if author_id in self.authors and (kind != "private" or self.authors[author_id]):
             return True
         if kind == "private":
             return False
         return self.nonprivate_authors is None or author_id in self.nonprivate_authors
 
+    def via(self, author_id: int, kind: str = "progress") -> str | None:
+        """The path a note is read through when the permission table's own grants do not
+        reach it: ``SUPERVISION``, ``EMERGENCY``, or None (read by role, or not at all)."""
+        if kind == "private" or self.reads_by_role(author_id, kind):
+            return None
+        if author_id in self.supervised:
+            return SUPERVISION
+        return EMERGENCY if self.emergency is not None else None
+
+    def can_read(self, author_id: int, kind: str = "progress") -> bool:
+        """A chart note of ``author_id`` of this kind."""
+        return self.reads_by_role(author_id, kind) or self.via(author_id, kind) is not None
+
+    def document_via(self, uploader_id: int) -> str | None:
+        """As ``via``, for a clinical document: emergency access opens none."""
+        if self.reads_by_role(uploader_id, "progress"):
+            return None
+        return SUPERVISION if uploader_id in self.supervised else None
+
+    def can_read_document(self, uploader_id: int) -> bool:
+        """A clinical document ``uploader_id`` added."""
+        return self.reads_by_role(uploader_id, "progress") or uploader_id in self.supervised
+
     def granted(self, why: str) -> bool:
         return any(grant.why == why for grant in self.grants)
+
+
+# Emergency access (``client access --emergency``): how long it holds, and who may open it:
+# the roles with some clinical access of their own (schedulers, billers and managers read no
+# chart note, so they open none this way).
+EMERGENCY_HOURS = 4
+EMERGENCY_ROLES = ("owner", "records-custodian", "provider")
 
 
 def chart_access(session: Session, actor: Staff, client_id: int) -> ChartAccess:
     """An active provider reads their own notes, and the notes of each provider with an
     active chart share to them (private ones only if the share includes them); the owner
     reads every non-private note; a records custodian whose scope covers the client reads
-    the non-private notes of the providers in their scope. Nobody else reads any."""
+    the non-private notes of the providers in their scope. Besides: a provider who
+    supervises a provider who has the client reads that provider's non-private notes and
+    clinical documents while the supervision holds, and whoever opened emergency access to
+    the client reads every non-private note until it expires. Nobody else reads any."""
     access = ChartAccess()
     if not actor.active:
         return access
@@ -81,6 +134,12 @@ def chart_access(session: Session, actor: Staff, client_id: int) -> ChartAccess:
             )
             access.grants.append(ChartGrant("chart share", share.from_provider_id,
                                             share.started_at, share.include_private_notes))
+        for supervision in open_supervisions_by(session, actor.id):
+            if is_assigned(session, supervision.supervisee_id, client_id):
+                access.supervised[supervision.supervisee_id] = supervision.id
+                access.grants.append(ChartGrant(
+                    SUPERVISION, supervision.supervisee_id, supervision.starts_on,
+                    until=supervision.ends_on, record_id=supervision.id))
     if actor.has_role("owner"):
         access.nonprivate_authors = None
         access.grants.append(ChartGrant("owner"))
@@ -89,18 +148,27 @@ def chart_access(session: Session, actor: Staff, client_id: int) -> ChartAccess:
         if scope is None or scope & client_provider_ids(session, client_id):
             access.nonprivate_authors = scope
             access.grants.append(ChartGrant("records custodian"))
+    if actor.has_role(*EMERGENCY_ROLES):
+        emergency = emergency_access_in_force(session, actor.id, client_id)
+        if emergency is not None:
+            access.emergency = emergency.id
+            access.grants.append(ChartGrant(EMERGENCY, since=emergency.started_at,
+                                            until=emergency.expires_at,
+                                            record_id=emergency.id))
     return access
 
 
 def authorize_chart_listing(session: Session, actor: Staff, client: Client, action: str
                             ) -> ChartAccess:
     """Listing a chart needs a reason to look at it at all: the owner, a custodian whose scope
-    covers the client, or a provider who has the client or an incoming chart share."""
+    covers the client, a provider who has the client or an incoming chart share, a
+    supervisor of a provider who has the client, or emergency access."""
     audit_info = {"client_id": client.id}
     require_roles(actor, action, ("owner", CUSTODIAN, "provider"), **audit_info)
     chart = chart_access(session, actor, client.id)
     if (chart.granted("owner") or chart.granted("records custodian")
-            or chart.granted("chart share")
+            or chart.granted("chart share") or chart.granted(SUPERVISION)
+            or chart.granted(EMERGENCY)
             or (actor.has_role("provider") and is_assigned(session, actor.id, client.id))):
         return chart
     raise _deny(actor, action, "the client is not in your list or scope", **audit_info)
@@ -175,6 +243,11 @@ def profile_grant(session: Session, actor: Staff, client: Client) -> str | None:
         return "in their list"
     if actor.has_role(CUSTODIAN) and custodian_covers_client(session, actor, client.id):
         return "records custodian in scope"
+    if actor.has_role(*EMERGENCY_ROLES):
+        emergency = emergency_access_in_force(session, actor.id, client.id)
+        if emergency is not None:
+            until = emergency.expires_at.astimezone(practice_zone(session))
+            return f"emergency access until {until.strftime('%Y-%m-%d %H:%M %Z')}"
     return None
 
 
@@ -282,11 +355,67 @@ def authorize_clinical_read(
     action: str,
     object_type: str,
     object_id: int,
-) -> None:
+) -> ChartAccess:
+    """A chart note (``object_type`` "chart_note") or a clinical document ("document");
+    returns the actor's access, whose ``via`` says which path the read went through."""
     audit = {"client_id": client.id, "object_type": object_type, "object_id": object_id}
     require_active(actor, action, **audit)
-    if not chart_access(session, actor, client.id).can_read(author_id, kind):
+    chart = chart_access(session, actor, client.id)
+    readable = (chart.can_read_document(author_id) if object_type == "document"
+                else chart.can_read(author_id, kind))
+    if not readable:
         raise _deny(actor, action, f"no access to this {object_type.replace('_', ' ')}", **audit)
+    return chart
+
+
+def authorize_document_listing(session: Session, actor: Staff, client: Client, action: str
+                               ) -> tuple[ChartAccess, bool]:
+    """``doc list``: non-clinical documents go with the profile, clinical ones with the
+    chart, so a supervisor lists the clinical documents of a supervisee's client without
+    its profile. Returns the chart access and whether the profile is readable."""
+    audit = {"client_id": client.id}
+    require_roles(actor, action, PROFILE_READERS, **audit)
+    chart = chart_access(session, actor, client.id)
+    profile = profile_grant(session, actor, client) is not None
+    if not profile and not chart.granted(SUPERVISION):
+        raise _deny(actor, action, "the client is not in your list or scope", **audit)
+    return chart, profile
+
+
+def authorize_emergency_access(actor: Staff, client: Client) -> None:
+    """``client access --emergency``: whoever has some clinical access of their own."""
+    require_roles(actor, Action.CLIENT_EMERGENCY, EMERGENCY_ROLES, client_id=client.id,
+                  object_type="emergency_access", object_id=None)
+
+
+def authorize_supervision_admin(actor: Staff, supervisee: Staff) -> None:
+    """``staff supervise``: the owner and managers set up and end supervision."""
+    require_roles(actor, Action.STAFF_SUPERVISE, STAFF_ADMIN, object_type="staff",
+                  object_id=supervisee.id)
+
+
+def may_cosign(session: Session, actor: Staff, author_id: int) -> int | None:
+    """The supervision under which ``actor`` co-signs ``author_id``'s notes today, or None:
+    an active provider whose open supervision of the author has ``cosign``."""
+    if not actor.active or not actor.has_role("provider"):
+        return None
+    for supervision in open_supervisions_by(session, actor.id):
+        if supervision.supervisee_id == author_id and supervision.cosign:
+            return supervision.id
+    return None
+
+
+def authorize_cosign(session: Session, actor: Staff, client: Client, author: Staff,
+                     note_id: int) -> int:
+    """``note sign``: only a supervisor who co-signs the author's notes. Returns the
+    supervision."""
+    audit = {"client_id": client.id, "object_type": "chart_note", "object_id": note_id}
+    require_roles(actor, Action.NOTE_SIGN, ("provider",), **audit)
+    supervision = may_cosign(session, actor, author.id)
+    if supervision is None:
+        raise _deny(actor, Action.NOTE_SIGN, f"only a supervisor who co-signs {author.name}'s "
+                    "notes signs them", **audit)
+    return supervision
 
 
 def authorize_document_add(

@@ -44,6 +44,7 @@ class Action(StrEnum):
     CLIENT_ACCESS = "client.access"
     CLIENT_ADD = "client.add"
     CLIENT_DIAGNOSIS = "client.diagnosis"
+    CLIENT_EMERGENCY = "client.emergency"
     CLIENT_DUPLICATES = "client.duplicates"
     CLIENT_EDIT = "client.edit"
     CLIENT_LIST = "client.list"
@@ -68,6 +69,7 @@ class Action(StrEnum):
     NOTE_ADD = "note.add"
     NOTE_LIST = "note.list"
     NOTE_READ = "note.read"
+    NOTE_SIGN = "note.sign"
     SERVICE_ADD = "service.add"
     SERVICE_EDIT = "service.edit"
     SERVICE_LIST = "service.list"
@@ -80,6 +82,11 @@ class Action(StrEnum):
     STAFF_REASSIGN = "staff.reassign"
     STAFF_ROLES = "staff.roles"
     STAFF_SHOW = "staff.show"
+    STAFF_SUPERVISE = "staff.supervise"
+    # A read of notes or documents through supervision or emergency access (details: the
+    # read's own action and the ids read), beside that read's own event.
+    SUPERVISION_READ = "supervision.read"
+    EMERGENCY_READ = "emergency.read"
     STAFF_UPDATE = "staff.update"
     EXPORT_LOCATIONS = "export.locations"
     EXPORT_SERVICES = "export.services"

@@ -279,6 +279,11 @@ class ChartNote(Base):
     # The session the note records (``note add --appointment``); the note is this client's
     # alone, whoever else was in the session.
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
+    # Co-signature (``staff supervise --cosign``): None when nobody co-signs the note,
+    # "pending" until the supervisor signs it (``note sign``), then "signed".
+    cosign_status: Mapped[str | None] = mapped_column(String(16))
+    cosigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    cosigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class Document(Base):
@@ -550,3 +555,53 @@ class ClientGroupMember(Base):
     removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 
     client: Mapped[Client] = relationship()
+
+
+class Supervision(Base):
+    """A supervisor reads a supervisee's non-private notes and clinical documents (for the
+    supervisee's clients) from ``starts_on`` to ``ends_on`` (practice days, both included)
+    until ``ended_at``; with ``cosign`` the supervisee's new notes wait for their signature.
+    """
+
+    __tablename__ = "supervision"
+    __table_args__ = (
+        CheckConstraint("supervisee_id <> supervisor_id", name="not_self"),
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="period"),
+        Index("uq_supervision_open", "supervisee_id", "supervisor_id", unique=True,
+              sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
+        Index("ix_supervision_supervisor_id", "supervisor_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    supervisee_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    cosign: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+    def holds_on(self, day: dt.date) -> bool:
+        return (self.ended_at is None and self.starts_on <= day
+                and (self.ends_on is None or self.ends_on >= day))
+
+
+class EmergencyAccess(Base):
+    """Break-the-glass: one staff member reads one client's profile and non-private notes
+    until ``expires_at``. The reason stays here, never in the audit details (PHI-free); the
+    ``client.emergency`` event carries its SHA-256."""
+
+    __tablename__ = "emergency_access"
+    __table_args__ = (
+        CheckConstraint("expires_at > started_at", name="period"),
+        Index("ix_emergency_access_staff_id_client_id", "staff_id", "client_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -5,10 +5,18 @@ are in ``access.py``."""
 from __future__ import annotations
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from clinicctl.days import practice_today
-from clinicctl.models import Assignment, ChartShare, CustodianGrant, Staff
+from clinicctl.models import (
+    Assignment,
+    ChartShare,
+    CustodianGrant,
+    EmergencyAccess,
+    Staff,
+    Supervision,
+    utcnow,
+)
 
 
 def is_assigned(session: Session, provider_id: int, client_id: int) -> bool:
@@ -91,3 +99,43 @@ def active_shares_to(session: Session, provider_id: int, client_id: int) -> list
             ).order_by(ChartShare.id)
         )
     )
+
+
+def open_supervisions_by(session: Session, supervisor_id: int) -> list[Supervision]:
+    """The supervisions ``supervisor_id`` holds today (not ended, in their period)."""
+    day = practice_today(session)
+    return list(session.scalars(
+        select(Supervision).where(
+            Supervision.supervisor_id == supervisor_id, Supervision.ended_at.is_(None),
+            Supervision.starts_on <= day,
+            (Supervision.ends_on.is_(None)) | (Supervision.ends_on >= day),
+        ).order_by(Supervision.id)))
+
+
+def cosign_required(session: Session, author_id: int) -> bool:
+    """A supervisor who is an active provider co-signs ``author_id``'s notes today."""
+    day = practice_today(session)
+    supervisors = session.scalars(
+        select(Supervision.supervisor_id).where(
+            Supervision.supervisee_id == author_id, Supervision.cosign.is_(True),
+            Supervision.ended_at.is_(None), Supervision.starts_on <= day,
+            (Supervision.ends_on.is_(None)) | (Supervision.ends_on >= day)))
+    for supervisor_id in supervisors:
+        supervisor = session.get(Staff, supervisor_id)
+        if supervisor is not None and supervisor.active and supervisor.has_role("provider"):
+            return True
+    return False
+
+
+def emergency_access_in_force(session: Session, staff_id: int, client_id: int
+                              ) -> EmergencyAccess | None:
+    """The latest-expiring emergency access of ``staff_id`` to the client that holds now
+    (without its reason, which a PostgreSQL login may not read)."""
+    now = utcnow()
+    return session.scalars(
+        select(EmergencyAccess).options(load_only(
+            EmergencyAccess.id, EmergencyAccess.staff_id, EmergencyAccess.client_id,
+            EmergencyAccess.started_at, EmergencyAccess.expires_at)).where(
+            EmergencyAccess.staff_id == staff_id, EmergencyAccess.client_id == client_id,
+            EmergencyAccess.started_at <= now, EmergencyAccess.expires_at > now,
+        ).order_by(EmergencyAccess.expires_at.desc()).limit(1)).first()

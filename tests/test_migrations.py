@@ -121,13 +121,19 @@ def test_upgrade_to_0004_keeps_every_row_and_the_chain(cli, empty_db_url):
     assert json.loads(cli("audit", "verify", "-o", "json").stdout)["ok"] is True
 
 
+# The tables of supervision and emergency access (migration 0010).
+TABLES_OF_0010 = ("supervision", "emergency_access")
+
+
 def snapshot_rows(engine) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of every table, without the columns 0004, 0005 and 0009 add to existing
-    tables (so the revisions compare)."""
+    """Every row of every table, without the columns 0004, 0005, 0009 and 0010 add to
+    existing tables (so the revisions compare)."""
     from sqlalchemy import inspect, text
 
     added = {"db_login", "search_key"}
-    added_to = {("appointment", "group_id"), ("chart_note", "appointment_id")}
+    added_to = {("appointment", "group_id"), ("chart_note", "appointment_id"),
+                ("chart_note", "cosign_status"), ("chart_note", "cosigned_by_id"),
+                ("chart_note", "cosigned_at")}
     with engine.connect() as conn:
         tables = inspect(conn).get_table_names()
         rows: dict[str, list[tuple[object, ...]]] = {}
@@ -170,7 +176,7 @@ def test_migration_0007_loses_nothing_and_goes_back(cli, cast, db_url):
         assert snapshot_rows(engine) == {
             t: rows for t, rows in before.items()
             if t not in ("client_merge", "client_group", "client_group_member",
-                         "appointment_participant")} | {
+                         "appointment_participant", *TABLES_OF_0010)} | {
             "alembic_version": [("0006",)]}
         migrate.upgrade(engine)
         assert migrate.current_revision(engine) == SCHEMA_HEAD
@@ -207,7 +213,8 @@ def test_migration_0008_loses_nothing_and_goes_back(cli, cast, db_url):
         assert not tables & {"client_group", "client_group_member"}
         assert snapshot_rows(engine) == {
             t: rows for t, rows in before.items()
-            if t not in ("client_group", "client_group_member", "appointment_participant")} | {
+            if t not in ("client_group", "client_group_member", "appointment_participant",
+                         *TABLES_OF_0010)} | {
             "alembic_version": [("0007",)]}
         migrate.upgrade(engine)
         assert migrate.current_revision(engine) == SCHEMA_HEAD
@@ -307,7 +314,8 @@ def test_migration_0009_gives_every_appointment_its_client_place_and_goes_back(c
             ("late-cancelled", True, "late-cancelled", False, True),
             ("no-show", True, "no-show", True, True)]
         after = snapshot_rows(engine)
-        assert {t: r for t, r in after.items() if t != "appointment_participant"} == (
+        assert {t: r for t, r in after.items()
+                if t not in ("appointment_participant", *TABLES_OF_0010)} == (
             before | {"alembic_version": [(SCHEMA_HEAD,)]})
         command.downgrade(migrate.alembic_config(engine), "0008")
         assert snapshot_rows(engine) == before

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -32,15 +33,22 @@ pytestmark = pytest.mark.skipif(
 NIA = "nia@riverside.example"  # recipient of a chart share, then deactivated
 PAT = "pat@riverside.example"  # recipient of a chart share, then loses the provider role
 EVE = "eve@riverside.example"  # records custodian whose grant has expired
+UMA = "uma@riverside.example"  # supervises Sam, co-signing his notes
+VAL = "val@riverside.example"  # supervised Sam; it has ended
+RAY = "ray@riverside.example"  # provider who opened emergency access to two clients
 
 # Sharing states, each its own client in Sam's list with one note of every kind by Sam, a
 # clinical and a non-clinical document.
 STATES = ("none", "demographics", "chart", "chart_private", "ended", "to_deactivated",
-          "to_former_provider", "two_providers", "merged", "group_session")
+          "to_former_provider", "two_providers", "merged", "group_session", "cosign_pending",
+          "emergency", "emergency_expired")
 # "merged": Sam's client shares its chart with Ana, then a duplicate record of the same
 # person in Lee's list, with Lee's notes and documents, is merged into it.
 # "group_session": Sam's notes are tied to a group session of Sam's with this client and a
 # partner whose chart Sam shares with Ana: Ana reads the partner's chart, never this one's.
+# "cosign_pending": Sam's notes written while Uma supervises him with co-signature (they
+# wait for her); every other state's were written before. "emergency": Ray opened emergency
+# access to this client; "emergency_expired": he did, more than four hours ago.
 
 
 @dataclass
@@ -58,7 +66,7 @@ def build_matrix(backend: Backend, logins: Logins, url: str) -> Matrix:
 
     from sqlalchemy import text
 
-    from clinicctl.charts import records, sharing
+    from clinicctl.charts import emergency, records, sharing, supervision
     from clinicctl.people import clients, merge, staff
     from clinicctl.people.refs import resolve_staff
     from clinicctl.scheduling import booking
@@ -78,6 +86,9 @@ def build_matrix(backend: Backend, logins: Logins, url: str) -> Matrix:
                            created_by=owner)
         staff.create_staff(s, name="Eve Hart", email=EVE, roles=["records-custodian"],
                            created_by=owner)
+        for name, email in (("Uma Sol", UMA), ("Val Roy", VAL), ("Ray Fox", RAY)):
+            staff.create_staff(s, name=name, email=email, roles=["provider"],
+                               created_by=owner)
         staff.set_custodian_scope(s, owner, EVE, provider_refs=[cast.provider_c],
                                   all_providers=False, expires_on=None)
         for state in STATES:
@@ -96,19 +107,39 @@ def build_matrix(backend: Backend, logins: Logins, url: str) -> Matrix:
             provider_ref=cast.provider_a, at=f"{yesterday.isoformat()} 12:00",
             outside_availability=True, force=True).appointments[0].id
     authors = {"sam": cast.provider_a, "lee": cast.provider_c}
+
+    def write(s: Any, state: str, key: str) -> None:
+        author = resolve_staff(s, authors[key])
+        tied = group_session if state == "group_session" else None
+        for kind in ("progress", "intake", "private"):
+            notes[(state, key, kind)] = records.add_note(
+                s, author, f"#{ids[state]}", body=f"{key}'s {kind} note", kind=kind,
+                appointment_id=tied).id
+        for clinical in (True, False):
+            documents[(state, key, clinical)] = records.add_document(
+                s, author, f"#{ids[state]}", title=f"{key} {clinical}", content=b"x",
+                clinical=clinical).id
+
     with opener() as s:
-        for state, client_id in ids.items():
+        for state in ids:
+            if state == "cosign_pending":
+                continue
             for key in ("sam", "lee") if state == "two_providers" else ("sam",):
-                author = resolve_staff(s, authors[key])
-                tied = group_session if state == "group_session" else None
-                for kind in ("progress", "intake", "private"):
-                    notes[(state, key, kind)] = records.add_note(
-                        s, author, f"#{client_id}", body=f"{key}'s {kind} note",
-                        kind=kind, appointment_id=tied).id
-                for clinical in (True, False):
-                    documents[(state, key, clinical)] = records.add_document(
-                        s, author, f"#{client_id}", title=f"{key} {clinical}",
-                        content=b"x", clinical=clinical).id
+                write(s, state, key)
+    with opener() as s:
+        owner = resolve_staff(s, OWNER_EMAIL)
+        supervision.supervise(s, owner, cast.provider_a, UMA, cosign=True)
+        supervision.supervise(s, owner, cast.provider_a, VAL)
+        supervision.end_supervision(s, owner, cast.provider_a, VAL)
+        ray = resolve_staff(s, RAY)
+        for state in ("emergency", "emergency_expired"):
+            emergency.open_emergency_access(s, ray, f"#{ids[state]}", "matrix")
+        # Opened five hours ago: emergency access holds four.
+        s.execute(text("UPDATE emergency_access SET started_at = now() - interval '5 hours', "
+                       "expires_at = now() - interval '1 hour' WHERE client_id = :c"),
+                  {"c": ids["emergency_expired"]})
+    with opener() as s:
+        write(s, "cosign_pending", "sam")
     with opener() as s:
         lee = resolve_staff(s, cast.provider_c)
         owner = resolve_staff(s, OWNER_EMAIL)
@@ -155,7 +186,8 @@ def build_matrix(backend: Backend, logins: Logins, url: str) -> Matrix:
                "author_lee": cast.provider_c, "custodian": cast.custodian,
                "custodian_scoped": cast.scoped_custodian, "custodian_expired": EVE,
                "scheduler": cast.scheduler, "biller": cast.biller, "deactivated": NIA,
-               "former_provider": PAT}
+               "former_provider": PAT, "supervisor": UMA, "supervisor_ended": VAL,
+               "emergency": RAY}
     for email in viewers.values():
         logins.bind(email)
     return Matrix(url, logins, viewers, ids, notes, documents)
@@ -250,6 +282,25 @@ NOT_PRIVATE = {"progress", "intake"}
     ("author", "group_session", "sam", ALL_KINDS),
     ("custodian", "group_session", "sam", NOT_PRIVATE),
     ("scheduler", "group_session", "sam", set()),
+    # Supervision: Uma reads Sam's non-private notes of every client of his, pending or
+    # signed or written before; never another author's; Val, whose supervision ended,
+    # reads none.
+    ("supervisor", "none", "sam", NOT_PRIVATE),
+    ("supervisor", "cosign_pending", "sam", NOT_PRIVATE),
+    ("supervisor", "chart_private", "sam", NOT_PRIVATE),
+    ("supervisor", "group_session", "sam", NOT_PRIVATE),
+    ("supervisor", "two_providers", "lee", set()),
+    ("supervisor", "merged", "lee", set()),
+    ("supervisor_ended", "none", "sam", set()),
+    ("supervisor_ended", "cosign_pending", "sam", set()),
+    ("author", "cosign_pending", "sam", ALL_KINDS),
+    ("recipient", "cosign_pending", "sam", set()),
+    ("owner", "cosign_pending", "sam", NOT_PRIVATE),
+    # Emergency access: Ray reads the non-private notes of the one client, until it expires.
+    ("emergency", "emergency", "sam", NOT_PRIVATE),
+    ("emergency", "emergency_expired", "sam", set()),
+    ("emergency", "none", "sam", set()),
+    ("bystander", "emergency", "sam", set()),
 ])
 def test_the_database_shows_what_the_permission_table_says(matrix, viewer, state, author,
                                                            kinds):
@@ -269,6 +320,37 @@ def test_clinical_documents_follow_the_chart_and_the_rest_the_profile(matrix):
     assert seen("biller", "none") == {False}
     assert seen("custodian_scoped", "none") == set()
     assert seen("deactivated", "to_deactivated") == set()
+    # Supervision opens the clinical documents, not the profile; emergency access the
+    # profile (and its documents), not the clinical ones.
+    assert seen("supervisor", "none") == {True}
+    assert seen("supervisor_ended", "none") == set()
+    assert seen("emergency", "emergency") == {False}
+    assert seen("emergency", "emergency_expired") == set()
+
+
+def test_pending_notes_are_listed_and_signed_as_clinicctl_does(matrix):
+    """`note list --unsigned` and `note sign` through Uma's login, against the database's
+    own answer; only the co-signing supervisor signs, as themselves."""
+    pending = {matrix.notes[("cosign_pending", "sam", kind)] for kind in NOT_PRIVATE}
+    uma = matrix.logins.url_of(UMA)
+    assert {row[0] for row in sql(uma, "SELECT id FROM clinicctl_unsigned_notes()")} == pending
+    assert cli_ids(matrix, UMA, "note", "list", "--unsigned") == pending
+    assert cli_ids(matrix, matrix.viewers["author"], "note", "list", "--unsigned") == pending
+    assert cli_ids(matrix, matrix.viewers["recipient"], "note", "list", "--unsigned") == set()
+    note = matrix.notes[("cosign_pending", "sam", "progress")]
+    sign = ("UPDATE chart_note SET cosign_status = 'signed', cosigned_by_id = %s, "
+            "cosigned_at = now() WHERE id = %s")
+    # Whoever does not co-sign Sam's notes finds nothing to sign.
+    for who in (matrix.viewers["author"], VAL, matrix.viewers["owner"]):
+        url = matrix.logins.url_of(who)
+        assert sql(url, sign + " RETURNING id", (staff_id(matrix.url, who), note)) == [], who
+    # Not in another's name.
+    error = refused(uma, sign + " RETURNING id", (staff_id(matrix.url, VAL), note))
+    assert "row-level security" in error
+    signed = run_as(uma, "note", "sign", str(note), "-o", "json")
+    assert signed.exit_code == 0, signed.output
+    assert signed.json()["cosigned_by"] == "Uma Sol"
+    assert note not in {row[0] for row in sql(uma, "SELECT id FROM clinicctl_unsigned_notes()")}
 
 
 # --- attacks as the login --------------------------------------------------------------------

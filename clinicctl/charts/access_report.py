@@ -4,6 +4,7 @@ checks would refuse."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from clinicctl import access
 from clinicctl.actions import Action
+from clinicctl.days import practice_zone
 from clinicctl.models import Assignment, Client, Staff
 from clinicctl.people.clients import assignments_of
 from clinicctl.people.refs import resolve_client
@@ -80,13 +82,24 @@ def _describe(session: Session, person: Staff, client: Client,
                 reasons.append("their own notes")
         elif reason.why == "chart share":
             private = " incl. private notes" if reason.private_notes else ""
-            since = reason.since.date().isoformat() if reason.since else "?"
+            since = (reason.since.date().isoformat()
+                     if isinstance(reason.since, dt.datetime) else "?")
             author = names.get(reason.author_id or 0, f"#{reason.author_id}")
             reasons.append(f"chart share from {author} since {since}{private}")
         elif reason.why == "owner":
             reasons.append("owner (not private notes)")
         elif reason.why == "records custodian":
             reasons.append("records custodian in scope (not private notes)")
+        elif reason.why == access.SUPERVISION:
+            supervisee = names.get(reason.author_id or 0, f"#{reason.author_id}")
+            until = f" until {reason.until.isoformat()}" if reason.until else ""
+            reasons.append(f"supervisor of {supervisee}{until} (not private notes; each "
+                           "read audited)")
+        elif reason.why == access.EMERGENCY:
+            until = (reason.until.astimezone(practice_zone(session)).strftime("%Y-%m-%d %H:%M %Z")
+                     if isinstance(reason.until, dt.datetime) else "?")
+            reasons.append(f"emergency access until {until} (not private notes; each read "
+                           "audited)")
     others = [a for a in readable if a != person.id]
     if not readable:
         summary = "none"

@@ -21,6 +21,7 @@ from clinicctl.errors import Conflict, InvalidChoice, InvalidInput, NotFound
 from clinicctl.models import NOTE_KINDS, ChartNote, Client, Document, Staff
 from clinicctl.oversight.logins import reads_through_functions
 from clinicctl.people.refs import parse_date, resolve_client
+from clinicctl.relations import cosign_required
 
 # Documented limits (docs/records.md): a note of 100,000 characters is some 40
 # pages; a document larger than 10 MiB belongs in the practice's document store, not here.
@@ -70,20 +71,25 @@ def add_note(
         # A missing note and an unreadable one get the same refusal, so note ids of a chart
         # the actor cannot read cannot be probed.
         if first is None or first.client_id != client.id or not access.chart_access(
-                session, actor, client.id).can_read(first.author_id, first.kind):
+                session, actor, client.id).reads_by_role(first.author_id, first.kind):
             raise access._deny(actor, Action.NOTE_ADD, "no access to the note being amended",
                                client_id=client.id, object_type="chart_note",
                                object_id=addendum_to)
         # An addendum is part of the note it amends: a private note's addendum is private.
         kind = first.kind
+    # A supervisor who co-signs reads no private note, so a private note waits for nobody
+    # (migration 0010's trigger decides the same for a PostgreSQL login).
+    pending = kind != "private" and cosign_required(session, actor.id)
     note = ChartNote(client_id=client.id, author_id=actor.id, date_of_service=when, kind=kind,
-                     body=body, addendum_to_id=addendum_to, appointment_id=appointment_id)
+                     body=body, addendum_to_id=addendum_to, appointment_id=appointment_id,
+                     cosign_status="pending" if pending else None)
     session.add(note)
     session.flush()
     trail.record(session, actor_id=actor.id, action=Action.NOTE_ADD, object_type="chart_note",
                  object_id=note.id, client_id=client.id,
                  details={"kind": kind, "addendum_to": addendum_to,
-                          **({"appointment_id": appointment_id} if appointment_id else {})})
+                          **({"appointment_id": appointment_id} if appointment_id else {}),
+                          **({"cosign": "pending"} if pending else {})})
     return note
 
 
@@ -164,7 +170,38 @@ def list_notes(session: Session, actor: Staff, client_ref: str) -> list[ChartNot
     trail.record(session, actor_id=actor.id, action=Action.NOTE_LIST, object_type="client",
                  object_id=client.id, client_id=client.id,
                  details={"note_ids": [n.id for n in notes]})
+    record_paths(session, actor, client.id, chart, Action.NOTE_LIST,
+                 notes=[(n.id, n.author_id, n.kind) for n in notes])
     return notes
+
+
+def record_paths(session: Session, actor: Staff, client_id: int, chart: access.ChartAccess,
+                 read: Action, *, notes: list[tuple[int, int, str]] = (),  # type: ignore[assignment]
+                 documents: list[tuple[int, int]] = ()) -> list[str]:  # type: ignore[assignment]
+    """Audit the notes (id, author, kind) and clinical documents (id, uploader) a read
+    reached through supervision or emergency access, one event per path beside the read's
+    own. Returns the paths taken (the command warns of emergency access)."""
+    reached: dict[str, dict[str, list[int]]] = {}
+    for note_id, author_id, kind in notes:
+        path = chart.via(author_id, kind)
+        if path is not None:
+            reached.setdefault(path, {}).setdefault("note_ids", []).append(note_id)
+    for document_id, uploader_id in documents:
+        path = chart.document_via(uploader_id)
+        if path is not None:
+            reached.setdefault(path, {}).setdefault("document_ids", []).append(document_id)
+    for path, ids in reached.items():
+        grant: dict[str, object]
+        if path == access.SUPERVISION:
+            action = Action.SUPERVISION_READ
+            grant = {"supervision_ids": sorted(set(chart.supervised.values()))}
+        else:
+            action = Action.EMERGENCY_READ
+            grant = {"emergency_access_id": chart.emergency}
+        trail.record(session, actor_id=actor.id, action=action, object_type="client",
+                     object_id=client_id, client_id=client_id,
+                     details={"read": str(read), **grant, **ids})
+    return sorted(reached)
 
 
 def show_note(session: Session, actor: Staff, note_id: int) -> ChartNote:
@@ -174,10 +211,12 @@ def show_note(session: Session, actor: Staff, note_id: int) -> ChartNote:
         # The same answer as for a note the actor may not read, so ids cannot be probed
         # (on PostgreSQL row-level security hides such a note as if it were missing).
         raise _no_access(actor, Action.NOTE_READ, "chart_note", note_id)
-    access.authorize_clinical_read(session, actor, client, note.author_id, note.kind,
-                                   Action.NOTE_READ, "chart_note", note.id)
+    chart = access.authorize_clinical_read(session, actor, client, note.author_id, note.kind,
+                                           Action.NOTE_READ, "chart_note", note.id)
     trail.record(session, actor_id=actor.id, action=Action.NOTE_READ, object_type="chart_note",
                  object_id=note.id, client_id=client.id)
+    record_paths(session, actor, client.id, chart, Action.NOTE_READ,
+                 notes=[(note.id, note.author_id, note.kind)])
     return note
 
 
@@ -214,15 +253,17 @@ def list_documents(session: Session, actor: Staff, client_ref: str) -> list[Docu
     """Non-clinical documents for everyone with profile access; clinical ones only for those
     who may read the uploader's chart."""
     client = resolve_client(session, client_ref)
-    access.authorize_client_profile(session, actor, client, Action.DOC_LIST)
-    chart = access.chart_access(session, actor, client.id)
+    chart, profile = access.authorize_document_listing(session, actor, client, Action.DOC_LIST)
     documents = [d for d in documents_of(session, client.id)
-                 if not d.clinical or chart.can_read(d.uploaded_by_id)]
-    clinical_ids = [d.id for d in documents if d.clinical]
-    if clinical_ids:
+                 if (profile and not d.clinical)
+                 or (d.clinical and chart.can_read_document(d.uploaded_by_id))]
+    clinical = [d for d in documents if d.clinical]
+    if clinical:
         trail.record(session, actor_id=actor.id, action=Action.DOC_LIST, object_type="client",
                      object_id=client.id, client_id=client.id,
-                     details={"clinical_document_ids": clinical_ids})
+                     details={"clinical_document_ids": [d.id for d in clinical]})
+        record_paths(session, actor, client.id, chart, Action.DOC_LIST,
+                     documents=[(d.id, d.uploaded_by_id) for d in clinical])
     return documents
 
 
@@ -237,12 +278,17 @@ def get_document(session: Session, actor: Staff, document_id: int) -> Document:
     if document is None or client is None:
         # As for notes: a missing document and a hidden clinical one get the same answer.
         raise _no_access(actor, Action.DOC_READ, "document", document_id)
+    chart = None
     if document.clinical:
-        access.authorize_clinical_read(session, actor, client, document.uploaded_by_id,
-                                       "progress", Action.DOC_READ, "document", document.id)
+        chart = access.authorize_clinical_read(session, actor, client, document.uploaded_by_id,
+                                               "progress", Action.DOC_READ, "document",
+                                               document.id)
     else:
         access.authorize_client_profile(session, actor, client, Action.DOC_READ)
     trail.record(session, actor_id=actor.id, action=Action.DOC_READ, object_type="document",
                  object_id=document.id, client_id=client.id,
                  details={"clinical": document.clinical})
+    if chart is not None:
+        record_paths(session, actor, client.id, chart, Action.DOC_READ,
+                     documents=[(document.id, document.uploaded_by_id)])
     return document

@@ -27,6 +27,19 @@ TABLE = Layout([("id", "ID"), ("at", "At"), ("actor", "Actor"), ("action", "Acti
                    if part is not None)})
 
 
+EMERGENCY_COLUMNS = [("id", "ID"), ("at", "At"), ("actor_id", "Actor ID"), ("actor", "Actor"),
+                     ("client_id", "Client ID"), ("object_id", "Access ID"),
+                     ("outcome", "Outcome"), ("expires_at", "Expires"), ("reason", "Reason"),
+                     ("reason_hidden", "Reason hidden")]
+EMERGENCY_TABLE = Layout([("id", "ID"), ("at", "At"), ("actor", "Actor"),
+                          ("client_id", "Client ID"), ("outcome", "Outcome"),
+                          ("expires_at", "Expires"),
+                          ("reason_text", "Reason"), ("actor_id", "Actor ID")],
+                         optional=["actor_id"], wrap={"actor": NAME, "reason_text": TEXT},
+                         cells=lambda row: {"reason_text": row["reason"] if not row[
+                             "reason_hidden"] else "(owner and records custodians only)"})
+
+
 @app.command("list")
 def list_events(
     ctx: typer.Context,
@@ -45,19 +58,29 @@ def list_events(
     since: Annotated[str | None, typer.Option(hidden=True)] = None,
     until: Annotated[str | None, typer.Option(hidden=True)] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the last N events.")] = None,
+    emergency: Annotated[bool, typer.Option(
+        "--emergency", help="Only emergency access (`client access --emergency`), with "
+        "when it expires and its reason.")] = False,
     fmt: FormatOption = None,
 ) -> None:
     """List audit events (owner, manager, records custodian in scope).
 
     --from and --to are days in the practice's time zone, both included, as everywhere;
     the older --since and --until still work as their aliases (--until is now inclusive).
+    --emergency lists the emergency accesses opened; the reason shows to the owner and to
+    records custodians covering the client (a manager sees that one was opened, not why).
     Example: clinicctl audit list --client "Maya Chen" --outcome denied --from 2026-12-01
+    Example: clinicctl audit list --emergency --from 2026-12-01
     """
     from clinicctl.days import practice_zone
     from clinicctl.errors import InvalidInput
     from clinicctl.oversight import audit_log
     from clinicctl.people.names import staff_names
 
+    if emergency:
+        if action is not None:
+            raise InvalidInput("--emergency lists one action (client.emergency); leave out "
+                               "--action")
     for name, alias, given, aliased in (("from", "since", from_, since),
                                         ("to", "until", to, until)):
         if given is not None and aliased is not None:
@@ -68,6 +91,8 @@ def list_events(
     searched = " ".join(f"{what} {value}" for what, value in (
         ("by", actor), ("about", client), ("for action", action), ("with outcome", outcome),
         ("from", first[0]), ("to", last[0])) if value)
+    if emergency:
+        action = str(Action.CLIENT_EMERGENCY)
     with session(ctx) as (db, me):
         events = audit_log.list_for(db, me, actor_ref=actor, client_ref=client, action=action,
                                     outcome=outcome, first_day=first, last_day=last,
@@ -76,6 +101,16 @@ def list_events(
         actors = staff_names(db, me, (e.actor_id for e in events))
         rows = [{**audit_log.event_row(e, zone), "actor": actors.get(e.actor_id or 0)}
                 for e in events]
+        if emergency:
+            from clinicctl.charts.emergency import reasons_for
+
+            for row, found in zip(rows, reasons_for(db, me, events), strict=True):
+                row.update(expires_at=found.expires_at, reason=found.reason,
+                           reason_hidden=found.reason_hidden)
+    if emergency:
+        render_list(rows, EMERGENCY_COLUMNS, output_format(ctx, fmt), table=EMERGENCY_TABLE,
+                    empty="No emergency access" + (f" {searched}" if searched else "") + ".")
+        return
     render_list(rows, COLUMNS, output_format(ctx, fmt), table=TABLE,
                 empty="No audit events" + (f" {searched}" if searched else "") + ".")
 

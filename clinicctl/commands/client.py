@@ -26,7 +26,7 @@ from clinicctl.commands._common import (
     session,
 )
 from clinicctl.errors import InvalidInput
-from clinicctl.output import message, render_list, render_object, warning
+from clinicctl.output import OutputFormat, message, render_list, render_object, warning
 
 if TYPE_CHECKING:
     from clinicctl.models import Assignment, Client
@@ -412,12 +412,29 @@ def access_report(
     ctx: typer.Context,
     client: ClientArg,
     staff: Annotated[str | None, typer.Option(help="Only this staff member.")] = None,
+    emergency: Annotated[bool, typer.Option(
+        "--emergency", help="Open emergency access for yourself instead (needs --reason).")
+    ] = False,
+    reason: Annotated[str | None, typer.Option(
+        help="With --emergency: why the chart must be opened now (kept on record).")
+    ] = None,
     fmt: FormatOption = None,
 ) -> None:
     """Who can see what of this client, and why.
 
+    With --emergency (break the glass) you read the client's profile and non-private notes
+    for 4 hours although they are outside your care: owner, records custodians and providers
+    only, with the reason on record (only the owner and records custodians read it; `audit
+    list --emergency` lists every one).
     Example: clinicctl client access "Maya Chen" --staff "Ana Ruiz"
+    Example: clinicctl client access "Maya Chen" --emergency --reason "Crisis call, her
+    provider is away"
     """
+    if emergency:
+        _open_emergency_access(ctx, client, reason, staff, fmt)
+        return
+    if reason is not None:
+        raise InvalidInput("--reason goes with --emergency")
     from clinicctl.charts.access_report import staff_access
 
     with session(ctx, write=False) as (db, actor):
@@ -428,6 +445,31 @@ def access_report(
                        ("chart_notes", "Chart notes of"), ("chart_reason", "Why")],
                 output_format(ctx, fmt), title=f"Access to client #{found.id}",
                 table=ACCESS_TABLE)
+
+
+def _open_emergency_access(ctx: typer.Context, client: str, reason: str | None,
+                           staff: str | None, fmt: OutputFormat | None) -> None:
+    from clinicctl.charts import emergency
+    from clinicctl.days import practice_zone
+
+    if reason is None:
+        raise InvalidInput("--emergency needs --reason: say why the chart must be opened now")
+    if staff is not None:
+        raise InvalidInput("--emergency opens access for yourself only; leave out --staff")
+    with session(ctx) as (db, actor):
+        found, opened = emergency.open_emergency_access(db, actor, client, reason)
+        zone = practice_zone(db)
+        expires = opened.expires_at.astimezone(zone)
+        row = {"id": opened.id, "client_id": found.id, "staff_id": actor.id,
+               "staff": actor.name, "started_at": opened.started_at.astimezone(zone),
+               "expires_at": expires}
+    render_object(row, [("id", "ID"), ("client_id", "Client ID"), ("staff_id", "Staff ID"),
+                        ("staff", "Staff"), ("started_at", "Started"),
+                        ("expires_at", "Expires")], output_format(ctx, fmt))
+    until = expires.strftime("%Y-%m-%d %H:%M %Z")
+    warning(f"Warning: emergency access to client #{found.id} is open for {actor.name} until "
+            f"{until}: the profile and non-private notes. This is on record with your reason, "
+            "and every note you read is audited as an emergency read.")
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,8 +17,17 @@ from clinicctl.commands._common import (
     output_format,
     report_change,
     session,
+    usage_error,
 )
-from clinicctl.output import NAME, TEXT, Layout, render_list, render_object
+from clinicctl.output import (
+    NAME,
+    TEXT,
+    Layout,
+    OutputFormat,
+    message,
+    render_list,
+    render_object,
+)
 
 if TYPE_CHECKING:
     from clinicctl.models import ChartNote, Staff
@@ -26,25 +36,48 @@ app = command_group(help="Chart notes: write, list and read (every read is audit
 
 COLUMNS = [("id", "ID"), ("client_id", "Client ID"), ("author_id", "Author ID"),
            ("kind", "Kind"), ("date", "Date"), ("addendum_to", "Addendum to"), ("body", "Body"),
-           ("author", "Author"), ("appointment_id", "Appointment")]
+           ("author", "Author"), ("appointment_id", "Appointment"),
+           ("cosign_status", "Co-signature"), ("cosigned_by_id", "Co-signed by ID"),
+           ("cosigned_by", "Co-signed by"), ("cosigned_at", "Co-signed at")]
 TABLE = Layout([("id", "ID"), ("date", "Date"), ("author", "Author"), ("kind", "Kind"),
-                ("addendum_to", "Addendum to"), ("body", "Body"), ("client_id", "Client ID"),
-                ("author_id", "Author ID")],
-               optional=["author_id", "client_id", "addendum_to"],
-               wrap={"author": NAME, "body": TEXT})
+                ("addendum_to", "Addendum to"), ("body", "Body"), ("signed", "Co-signature"),
+                ("client_id", "Client ID"), ("author_id", "Author ID")],
+               optional=["author_id", "client_id", "addendum_to", "signed"],
+               wrap={"author": NAME, "body": TEXT, "signed": NAME},
+               cells=lambda row: {"signed": _signature_text(row)})
 FIELDS = [("id", "ID"), ("client_id", "Client ID"), ("author", "Author"),
           ("author_id", "Author ID"), ("kind", "Kind"), ("date", "Date"),
-          ("addendum_to", "Addendum to"), ("appointment_id", "Appointment"), ("body", "Body")]
+          ("addendum_to", "Addendum to"), ("appointment_id", "Appointment"),
+          ("signed", "Co-signature"), ("body", "Body")]
+
+
+def _signature_text(row: Mapping[str, Any]) -> str | None:
+    if row["cosign_status"] == "pending":
+        return "pending"
+    if row["cosign_status"] == "signed":
+        at = row["cosigned_at"]
+        return f"signed by {row['cosigned_by']}" + (f" on {at.date().isoformat()}" if at else "")
+    return None
 
 
 def note_rows(db: Any, actor: Staff, notes: list[ChartNote]) -> list[dict[str, Any]]:
     from clinicctl.people.names import staff_names
 
-    authors = staff_names(db, actor, (n.author_id for n in notes))
+    names = staff_names(db, actor, [*(n.author_id for n in notes),
+                                    *(n.cosigned_by_id for n in notes)])
     return [{"id": n.id, "client_id": n.client_id, "author_id": n.author_id,
-             "author": authors.get(n.author_id), "kind": n.kind, "date": n.date_of_service,
+             "author": names.get(n.author_id), "kind": n.kind, "date": n.date_of_service,
              "addendum_to": n.addendum_to_id, "body": n.body,
-             "appointment_id": n.appointment_id} for n in notes]
+             "appointment_id": n.appointment_id, "cosign_status": n.cosign_status,
+             "cosigned_by_id": n.cosigned_by_id, "cosigned_by": names.get(n.cosigned_by_id or 0),
+             "cosigned_at": n.cosigned_at} for n in notes]
+
+
+def _render_note(ctx: typer.Context, fmt: OutputFormat | None, row: dict[str, Any]) -> None:
+    fmt_ = output_format(ctx, fmt)
+    # The co-signature in words is for the table; JSON and CSV keep its fields.
+    shown = {**row, "signed": _signature_text(row)} if fmt_ == "table" else row
+    render_object(shown, COLUMNS, fmt_, table=FIELDS)
 
 
 @app.command()
@@ -83,11 +116,13 @@ def add(
                                 addendum_to=addendum_to, appointment_id=appointment)
         row = note_rows(db, actor, [note])[0]
         row["id"] = created_id(row["id"], dry_run=dry_run)
-    render_object(row, COLUMNS, output_format(ctx, fmt), table=FIELDS)
+    _render_note(ctx, fmt, row)
+    pending = " (it waits for your supervisor's co-signature)" if (
+        row["cosign_status"] == "pending") else ""
     if dry_run:
-        report_change(f"would add a {row['kind']} note.", dry_run=True)
+        report_change(f"would add a {row['kind']} note{pending}.", dry_run=True)
     else:
-        report_change(f"Added note #{row['id']}.", dry_run=False)
+        report_change(f"Added note #{row['id']}{pending}.", dry_run=False)
 
 
 def _read_text(path: Path) -> str:
@@ -107,20 +142,34 @@ def _read_text(path: Path) -> str:
 @app.command("list")
 def list_notes(
     ctx: typer.Context,
-    client: Annotated[str, typer.Argument(metavar="CLIENT")],
+    client: Annotated[str | None, typer.Argument(
+        metavar="CLIENT", help="#ID, external id or name (may be left out with --unsigned).",
+        show_default=False)] = None,
+    unsigned: Annotated[bool, typer.Option(
+        "--unsigned", help="Only notes waiting for a supervisor's co-signature.")] = False,
     fmt: FormatOption = None,
 ) -> None:
     """List the chart notes of a client that you may read.
 
+    --unsigned lists the notes waiting for co-signature (`staff supervise --cosign`): of
+    CLIENT, or without CLIENT of every client, those you may read (a supervisor's to sign,
+    a supervisee's own waiting).
     Example: clinicctl note list "Maya Chen" -o json
+    Example: clinicctl note list --unsigned
     """
-    from clinicctl.charts import records
+    from clinicctl.charts import records, supervision
 
+    if client is None and not unsigned:
+        raise usage_error("Missing argument 'CLIENT' (or give --unsigned).", ctx)
     # write=True: the read is audited in the same transaction.
     with session(ctx) as (db, actor):
-        rows = note_rows(db, actor, records.list_notes(db, actor, client))
-    render_list(rows, COLUMNS, output_format(ctx, fmt), table=TABLE,
-                empty=f"No chart notes of {client.strip()} that you may read.")
+        found = (supervision.unsigned_notes(db, actor, client) if unsigned
+                 else records.list_notes(db, actor, client))  # type: ignore[arg-type]
+        rows = note_rows(db, actor, found)
+    of = f" of {client.strip()}" if client else ""
+    empty = (f"No notes{of} waiting for co-signature that you may read." if unsigned
+             else f"No chart notes{of} that you may read.")
+    render_list(rows, COLUMNS, output_format(ctx, fmt), table=TABLE, empty=empty)
 
 
 @app.command()
@@ -137,4 +186,29 @@ def show(
 
     with session(ctx) as (db, actor):
         row = note_rows(db, actor, [records.show_note(db, actor, note_id)])[0]
-    render_object(row, COLUMNS, output_format(ctx, fmt), table=FIELDS)
+    _render_note(ctx, fmt, row)
+
+
+@app.command()
+def sign(
+    ctx: typer.Context,
+    note_id: Annotated[int, typer.Argument(metavar="ID")],
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Co-sign a supervisee's pending note (their supervisor, under `staff supervise
+    --cosign`). Signing a signed note changes nothing.
+
+    Example: clinicctl note sign 42
+    """
+    from clinicctl.charts import supervision
+
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        note, changed = supervision.sign_note(db, actor, note_id)
+        row = note_rows(db, actor, [note])[0]
+    _render_note(ctx, fmt, row)
+    if changed:
+        report_change(f"Signed note #{row['id']} of {row['author']}.", dry_run=dry_run)
+    else:
+        message(f"Note #{row['id']} is already signed by {row['cosigned_by']}; nothing "
+                "changed.")

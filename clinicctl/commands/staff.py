@@ -108,14 +108,113 @@ def show(
 
     Example: clinicctl staff show sam@riverside.example
     """
+    from clinicctl.charts.supervision import supervisions_of
     from clinicctl.people import staff as staff_service
 
     with session(ctx, write=False) as (db, actor):
         member = staff_service.show_staff(db, actor, ref)
+        supervises, supervised_by = supervisions_of(db, member)
         row = staff_row(member, custodian_scope=staff_service.custodian_description(db, member),
-                        db_login=member.db_login)
-    render_object(row, [*COLUMNS, ("custodian_scope", "Custodian scope"),
-                        ("db_login", "Database login")], output_format(ctx, fmt))
+                        db_login=member.db_login,
+                        supervises=[line.as_dict("supervisee") for line in supervises],
+                        supervised_by=[line.as_dict("supervisor") for line in supervised_by])
+    fmt_ = output_format(ctx, fmt)
+    columns = [*COLUMNS, ("custodian_scope", "Custodian scope"), ("db_login", "Database login"),
+               ("supervises", "Supervises"), ("supervised_by", "Supervised by")]
+    if fmt_ == "table":
+        # One line per supervision, in words, for the person reading.
+        row = {**row, "supervises": [_supervision_text(s, "supervisee") for s in supervises],
+               "supervised_by": [_supervision_text(s, "supervisor") for s in supervised_by]}
+    render_object(row, columns, fmt_)
+
+
+def _supervision_text(line: Any, side: str) -> str:
+    period = f"from {line.starts_on.isoformat()}"
+    if line.ends_on is not None:
+        period += f" until {line.ends_on.isoformat()}"
+    extras = [period] + (["co-signs notes"] if line.cosign else []) + (
+        [] if line.holds_today else ["not in force today"])
+    return f"{line.staff} (#{line.id}: {', '.join(extras)})"
+
+
+@app.command()
+def supervise(
+    ctx: typer.Context,
+    supervisee: Annotated[str, typer.Argument(
+        metavar="SUPERVISEE", help="The provider supervised: email, #ID or full name.")],
+    by: Annotated[str, typer.Option(
+        "--by", metavar="SUPERVISOR", help="The supervising provider.")],
+    from_: Annotated[str | None, typer.Option(
+        "--from", metavar="DATE", help="First day (default today, or the current one).")
+    ] = None,
+    until: Annotated[str | None, typer.Option(
+        metavar="DATE", help="Last day, included (default: until --end).")] = None,
+    cosign: Annotated[bool | None, typer.Option(
+        "--cosign/--no-cosign",
+        help="The supervisee's new notes wait for the supervisor's `note sign`.",
+        show_default=False)] = None,
+    end: Annotated[bool, typer.Option("--end", help="End the supervision now.")] = False,
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Let a provider supervise another: read their notes, and with --cosign sign them.
+
+    While the supervision holds, SUPERVISOR reads SUPERVISEE's non-private chart notes and
+    clinical documents for SUPERVISEE's clients (never private notes); every such read is
+    audited as supervision.read. With --cosign, SUPERVISEE's new non-private notes stay
+    pending until SUPERVISOR runs `note sign ID` (`note list --unsigned` lists them).
+    Running it again changes the period or co-signature; --end stops it. Owner and
+    managers only; SUPERVISOR is an active provider other than SUPERVISEE.
+    Example: clinicctl staff supervise "Ana Ruiz" --by "Sam Okafor" --cosign --until 2027-06-30
+    """
+    from clinicctl.charts import supervision as service
+    from clinicctl.errors import InvalidInput
+    from clinicctl.people.refs import parse_date
+
+    if end and (from_ or until or cosign is not None):
+        raise InvalidInput("--end takes no --from, --until or --cosign")
+    starts = parse_date(from_, "--from date") if from_ else None
+    ends = parse_date(until, "--until date") if until else None
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        if end:
+            change = service.end_supervision(db, actor, supervisee, by)
+        else:
+            change = service.supervise(db, actor, supervisee, by, starts_on=starts,
+                                       ends_on=ends, cosign=cosign)
+        if change is None:
+            row = None
+        else:
+            held = change.supervision
+            row = {"id": created_id(held.id, dry_run=dry_run and change.created),
+                   "supervisee_id": change.supervisee.id, "supervisee": change.supervisee.name,
+                   "supervisor_id": change.supervisor.id, "supervisor": change.supervisor.name,
+                   "from": held.starts_on, "until": held.ends_on, "cosign": held.cosign,
+                   "ended_at": held.ended_at, "changed": change.changed}
+    if change is None:
+        message(f"No supervision of {supervisee} by {by} is open; nothing changed.")
+        return
+    assert row is not None
+    render_object(row, [("id", "ID"), ("supervisee_id", "Supervisee ID"),
+                        ("supervisee", "Supervisee"), ("supervisor_id", "Supervisor ID"),
+                        ("supervisor", "Supervisor"), ("from", "From"), ("until", "Until"),
+                        ("cosign", "Co-signs"), ("ended_at", "Ended"), ("changed", "Changed")],
+                  output_format(ctx, fmt))
+    who = f"{row['supervisor']} supervising {row['supervisee']}"
+    if end:
+        report_change(f"Ended {who}: no more reads through it.", dry_run=dry_run)
+    elif not change.changed:
+        message(f"{who} is already as asked; nothing changed.")
+    elif change.created:
+        signing = "; their new notes wait for co-signature" if row["cosign"] else ""
+        report_change(f"Started {who} (reads their notes and clinical documents{signing}).",
+                      dry_run=dry_run)
+    else:
+        report_change(f"Changed {who}.", dry_run=dry_run)
+    if change.pending_notes:
+        warning(f"Warning: {_count(change.pending_notes, 'note')} of {row['supervisee']} "
+                f"still {'waits' if change.pending_notes == 1 else 'wait'} for co-signature "
+                "(`note list --unsigned`); a supervisor who co-signs their notes signs "
+                f"{'it' if change.pending_notes == 1 else 'them'}.")
 
 
 @app.command()

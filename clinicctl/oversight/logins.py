@@ -28,7 +28,7 @@ STAFF_GROUP = "clinicctl_staff"
 # Tables whose rows the policies of migrations 0004, 0008 and 0009 guard.
 GUARDED_TABLES = ("staff", "staff_role", "custodian_grant", "chart_share", "chart_note",
                   "document", "audit_event", "client_group", "client_group_member",
-                  "appointment_participant")
+                  "appointment_participant", "supervision", "emergency_access")
 # What a login may be called here: PostgreSQL takes more when quoted, but a name that needs
 # no care in a shell, a .pgpass line or a connection URL is what people type.
 _LOGIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,62}$")

@@ -196,7 +196,8 @@ def test_demographics_only_notes_are_neither_listed_nor_counted(cli, cast, open_
     assert as_csv.exit_code == 0, as_csv.output
     # The header row and nothing else (the runner's stdout normalises CRLF).
     assert as_csv.stdout.splitlines() == [
-        "id,client_id,author_id,kind,date,addendum_to,body,author,appointment_id"]
+        "id,client_id,author_id,kind,date,addendum_to,body,author,appointment_id,"
+        "cosign_status,cosigned_by_id,cosigned_by,cosigned_at"]
     assert as_csv.stderr == f"No chart notes of {cast.client} that you may read.\n"
     table = cli("note", "list", cast.client, actor=cast.provider_b)
     assert table.exit_code == 0, table.output
@@ -225,7 +226,9 @@ def test_chart_share_shows_exact_records_and_audits_each_read(cli, cast, open_se
                              "author_id": ids[cast.provider_a], "kind": "progress",
                              "date": today, "addendum_to": None,
                              "body": "A's progress note", "author": "Sam Okafor",
-                             "appointment_id": None}]
+                             "appointment_id": None, "cosign_status": None,
+                             "cosigned_by_id": None, "cosigned_by": None,
+                             "cosigned_at": None}]
     docs = cli("doc", "list", cast.client, "-o", "json", actor=cast.provider_b)
     assert docs.exit_code == 0, docs.output
     assert docs.json() == [

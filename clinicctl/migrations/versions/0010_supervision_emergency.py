@@ -1,0 +1,408 @@
+"""supervision with co-signature, and emergency access with its reason on record
+
+Revision ID: 0010
+Revises: 0009
+
+Two more paths to a chart besides chart shares (SPEC section 9):
+
+- ``supervision``: a supervisor (an active provider) reads the non-private chart notes and
+  the clinical documents of a supervisee's clients while the period holds (``starts_on`` to
+  ``ends_on``, both practice days, until ``ended_at``). With ``cosign`` the supervisee's new
+  non-private notes are ``pending`` (``chart_note.cosign_status``) until the supervisor signs
+  them (``signed``, ``cosigned_by_id``, ``cosigned_at``). At most one open supervision per
+  pair.
+- ``emergency_access``: a staff member with clinical access reads one client's profile and
+  non-private notes for four hours (``expires_at``). The reason is in its own column, never
+  in the audit details (which stay free of PHI; they carry its SHA-256, so a changed reason
+  shows).
+
+On PostgreSQL the rule is stated again for staff logins (``access.chart_access``):
+``clinicctl_can_read_note`` and ``clinicctl_can_read_clinical_document`` extend 0004's
+``clinicctl_can_read_chart`` by the two paths, and the note and document readers and
+policies use them; the profile rule gains emergency access. A note's co-signature state is
+set by trigger when it is written (a login cannot write a note that skips it), and only a
+supervisor who may co-sign it turns ``pending`` into ``signed``, as themselves, with the
+database's time. An emergency access row gets its times from the database, and inserting it
+appends its ``client.emergency`` audit event in the same statement, so nobody opens a chart
+this way off the record. Only the owner and records custodians covering the client read the
+reason (``clinicctl_emergency_reason``).
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0010"
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+STAFF_ROLE = "clinicctl_staff"  # migration 0004
+EMERGENCY_HOURS = 4  # access.EMERGENCY_HOURS
+# access.EMERGENCY_ROLES: the roles with some clinical access.
+EMERGENCY_ROLES = "'owner', 'records-custodian', 'provider'"
+
+
+def _add_reference(table: str, column: str, target: str) -> None:
+    """A nullable column referencing ``target``'s id (as migration 0009 adds them)."""
+    name = f"fk_{table}_{column}_{target}"
+    if op.get_bind().dialect.name == "postgresql":
+        op.add_column(table, sa.Column(column, sa.Integer(), nullable=True))
+        op.create_foreign_key(op.f(name), table, target, [column], ["id"])
+    else:
+        op.execute(f"ALTER TABLE {table} ADD COLUMN {column} INTEGER "
+                   f"CONSTRAINT {name} REFERENCES {target} (id)")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "supervision",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("supervisee_id", sa.Integer(), nullable=False),
+        sa.Column("supervisor_id", sa.Integer(), nullable=False),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("ends_on", sa.Date(), nullable=True),
+        sa.Column("cosign", sa.Boolean(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("ended_by_id", sa.Integer(), nullable=True),
+        sa.CheckConstraint("supervisee_id <> supervisor_id", name=op.f("ck_supervision_not_self")),
+        sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on",
+                           name=op.f("ck_supervision_period")),
+        sa.ForeignKeyConstraint(["supervisee_id"], ["staff.id"],
+                                name=op.f("fk_supervision_supervisee_id_staff")),
+        sa.ForeignKeyConstraint(["supervisor_id"], ["staff.id"],
+                                name=op.f("fk_supervision_supervisor_id_staff")),
+        sa.ForeignKeyConstraint(["created_by_id"], ["staff.id"],
+                                name=op.f("fk_supervision_created_by_id_staff")),
+        sa.ForeignKeyConstraint(["ended_by_id"], ["staff.id"],
+                                name=op.f("fk_supervision_ended_by_id_staff")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_supervision")),
+    )
+    op.create_index("uq_supervision_open", "supervision", ["supervisee_id", "supervisor_id"],
+                    unique=True, sqlite_where=sa.text("ended_at IS NULL"),
+                    postgresql_where=sa.text("ended_at IS NULL"))
+    op.create_index("ix_supervision_supervisor_id", "supervision", ["supervisor_id"])
+    op.create_table(
+        "emergency_access",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("staff_id", sa.Integer(), nullable=False),
+        sa.Column("client_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("expires_at > started_at", name=op.f("ck_emergency_access_period")),
+        sa.ForeignKeyConstraint(["staff_id"], ["staff.id"],
+                                name=op.f("fk_emergency_access_staff_id_staff")),
+        sa.ForeignKeyConstraint(["client_id"], ["client.id"],
+                                name=op.f("fk_emergency_access_client_id_client"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_emergency_access")),
+    )
+    op.create_index("ix_emergency_access_staff_id_client_id", "emergency_access",
+                    ["staff_id", "client_id"])
+    # NULL for every note written before (and for notes nobody co-signs): no note is pending
+    # because this revision ran.
+    op.add_column("chart_note", sa.Column("cosign_status", sa.String(16), nullable=True))
+    _add_reference("chart_note", "cosigned_by_id", "staff")
+    op.add_column("chart_note", sa.Column("cosigned_at", sa.DateTime(timezone=True),
+                                          nullable=True))
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE chart_note ADD CONSTRAINT ck_chart_note_cosign_status "
+                   "CHECK (cosign_status IN ('pending', 'signed'))")
+        op.execute("ALTER TABLE chart_note ADD CONSTRAINT ck_chart_note_cosigned "
+                   "CHECK ((cosign_status = 'signed') = (cosigned_by_id IS NOT NULL))")
+        _install_postgresql()
+
+
+def downgrade() -> None:
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        _remove_postgresql()
+        for column in ("cosigned_at", "cosigned_by_id", "cosign_status"):
+            op.drop_column("chart_note", column)
+    else:
+        with op.batch_alter_table("chart_note") as batch:
+            for column in ("cosigned_at", "cosigned_by_id", "cosign_status"):
+                batch.drop_column(column)
+    op.drop_index("ix_emergency_access_staff_id_client_id", table_name="emergency_access")
+    op.drop_table("emergency_access")
+    op.drop_index("ix_supervision_supervisor_id", table_name="supervision")
+    op.drop_index("uq_supervision_open", table_name="supervision")
+    op.drop_table("supervision")
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+# The period of a supervision holds on the practice's date (days.practice_today).
+SUPERVISION_OPEN = ("s.ended_at IS NULL AND s.starts_on <= clinicctl_today() "
+                    "AND (s.ends_on IS NULL OR s.ends_on >= clinicctl_today())")
+
+# name(arguments) -> (returns, body): SECURITY DEFINER, as migration 0004 creates its own.
+FUNCTIONS: list[tuple[str, str, str]] = [
+    # access.chart_access: the session's provider supervises the author, who has the client.
+    ("clinicctl_supervises(p_author integer, p_client integer)", "boolean", f"""
+        SELECT clinicctl_has_role('provider') AND clinicctl_is_assigned(p_author, p_client)
+            AND EXISTS (SELECT 1 FROM supervision s WHERE s.supervisor_id = clinicctl_me()
+                        AND s.supervisee_id = p_author AND {SUPERVISION_OPEN})"""),
+    # access.may_cosign: the session's provider co-signs the author's notes today.
+    ("clinicctl_may_cosign(p_author integer)", "boolean", f"""
+        SELECT clinicctl_has_role('provider')
+            AND EXISTS (SELECT 1 FROM supervision s WHERE s.supervisor_id = clinicctl_me()
+                        AND s.supervisee_id = p_author AND s.cosign AND {SUPERVISION_OPEN})"""),
+    # supervision.cosign_required: a supervisor who is an active provider co-signs the
+    # author's notes today.
+    ("clinicctl_cosign_required(p_author integer)", "boolean", f"""
+        SELECT EXISTS (SELECT 1 FROM supervision s WHERE s.supervisee_id = p_author
+                       AND s.cosign AND {SUPERVISION_OPEN}
+                       AND clinicctl_is_active_provider(s.supervisor_id))"""),
+    # access.chart_access: an emergency access of the session's staff member holds now.
+    ("clinicctl_has_emergency_access(p_client integer)", "boolean", f"""
+        SELECT clinicctl_any_role({EMERGENCY_ROLES})
+            AND EXISTS (SELECT 1 FROM emergency_access e WHERE e.staff_id = clinicctl_me()
+                        AND e.client_id = p_client AND e.started_at <= now()
+                        AND e.expires_at > now())"""),
+    # access.ChartAccess.can_read, for notes.
+    ("clinicctl_can_read_note(p_client integer, p_author integer, p_kind text)", "boolean", """
+        SELECT clinicctl_can_read_chart(p_client, p_author, p_kind)
+            OR (p_kind <> 'private' AND (clinicctl_supervises(p_author, p_client)
+                                         OR clinicctl_has_emergency_access(p_client)))"""),
+    # access.ChartAccess.can_read_document: emergency access reads notes, not documents.
+    ("clinicctl_can_read_clinical_document(p_client integer, p_uploader integer)", "boolean",
+     """
+        SELECT clinicctl_can_read_chart(p_client, p_uploader, 'progress')
+            OR clinicctl_supervises(p_uploader, p_client)"""),
+    # Only the owner and records custodians covering the client read why a chart was opened.
+    ("clinicctl_emergency_reason(p_id integer)", "text", """
+        SELECT e.reason FROM emergency_access e WHERE e.id = p_id
+        AND (clinicctl_has_role('owner') OR clinicctl_custodian_covers_client(e.client_id))"""),
+    # note list --unsigned: the pending notes the caller may read.
+    ("clinicctl_unsigned_notes()", "SETOF chart_note", """
+        SELECT n.* FROM chart_note n WHERE n.cosign_status = 'pending'
+        AND clinicctl_can_read_note(n.client_id, n.author_id, n.kind)
+        ORDER BY n.date_of_service, n.id"""),
+]
+
+# 0004's functions this revision states again: (signature, returns, body now, body of 0004).
+NOTE_READ = "clinicctl_can_read_note(n.client_id, n.author_id, n.kind)"
+NOTE_READ_0004 = "clinicctl_can_read_chart(n.client_id, n.author_id, n.kind)"
+DOC_READ = "clinicctl_can_read_clinical_document(d.client_id, d.uploaded_by_id)"
+DOC_READ_0004 = "clinicctl_can_read_chart(d.client_id, d.uploaded_by_id, 'progress')"
+PROFILE_0004 = """
+        SELECT clinicctl_has_role('owner') OR clinicctl_has_role('manager')
+            OR clinicctl_has_role('scheduler') OR clinicctl_has_role('biller')
+            OR (clinicctl_has_role('provider')
+                AND clinicctl_is_assigned(clinicctl_me(), p_client))
+            OR clinicctl_custodian_covers_client(p_client)"""
+RESTATED: list[tuple[str, str, str, str]] = [
+    ("clinicctl_chart_notes(p_client integer)", "SETOF chart_note", """
+        SELECT n.* FROM chart_note n WHERE n.client_id = p_client AND {note}
+        ORDER BY n.date_of_service, n.id""", ""),
+    ("clinicctl_chart_note(p_id integer)", "SETOF chart_note", """
+        SELECT n.* FROM chart_note n WHERE n.id = p_id AND {note}""", ""),
+    ("clinicctl_documents(p_client integer)", "SETOF document", """
+        SELECT d.* FROM document d WHERE d.client_id = p_client AND CASE WHEN d.clinical
+            THEN {document} ELSE clinicctl_has_profile_access(d.client_id) END
+        ORDER BY d.id""", ""),
+    ("clinicctl_document(p_id integer)", "SETOF document", """
+        SELECT d.* FROM document d WHERE d.id = p_id AND CASE WHEN d.clinical
+            THEN {document} ELSE clinicctl_has_profile_access(d.client_id) END""", ""),
+    ("clinicctl_has_profile_access(p_client integer)", "boolean",
+     PROFILE_0004 + "\n            OR clinicctl_has_emergency_access(p_client)", PROFILE_0004),
+]
+
+TRIGGER_FUNCTIONS = f"""
+CREATE FUNCTION clinicctl_note_cosign() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @search_path@ AS $fn$
+BEGIN
+    IF clinicctl_is_admin() THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        -- A supervisor who co-signs reads no private note, so a private note waits for none.
+        NEW.cosign_status := CASE WHEN NEW.kind <> 'private'
+            AND clinicctl_cosign_required(NEW.author_id) THEN 'pending' END;
+        NEW.cosigned_by_id := NULL;
+        NEW.cosigned_at := NULL;
+    ELSIF NEW.cosign_status IS DISTINCT FROM OLD.cosign_status THEN
+        -- Signing, not a merge moving the note (clinicctl_merge_clients runs as the login).
+        NEW.cosigned_at := now();
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+
+CREATE FUNCTION clinicctl_supervision_times() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @search_path@ AS $fn$
+BEGIN
+    IF clinicctl_is_admin() THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        NEW.created_at := now();
+    ELSIF NEW.ended_at IS NOT NULL AND OLD.ended_at IS NULL THEN
+        NEW.ended_at := now();
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+
+CREATE FUNCTION clinicctl_emergency_times() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @search_path@ AS $fn$
+BEGIN
+    IF NOT clinicctl_is_admin() THEN
+        NEW.started_at := now();
+        NEW.expires_at := now() + interval '{EMERGENCY_HOURS} hours';
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+
+-- The event of access.start_emergency_access, appended by the database as the login (the
+-- administrator names the staff member): no emergency access exists without its event.
+CREATE FUNCTION clinicctl_emergency_audit() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @search_path@ AS $fn$
+BEGIN
+    PERFORM clinicctl_audit_append(
+        ARRAY[NEW.staff_id], ARRAY['client.emergency'], ARRAY['emergency_access'],
+        ARRAY[NEW.id], ARRAY[NEW.client_id], ARRAY['ok'],
+        ARRAY['{{"expires_at":' || to_json(clinicctl_audit_time(NEW.expires_at))::text
+              || ',"reason_sha256":"'
+              || encode(sha256(convert_to(NEW.reason, 'UTF8')), 'hex') || '"}}']);
+    RETURN NULL;
+END
+$fn$;
+"""
+TRIGGER_SIGNATURES = ["clinicctl_note_cosign()", "clinicctl_supervision_times()",
+                      "clinicctl_emergency_times()", "clinicctl_emergency_audit()"]
+TRIGGERS = [
+    ("chart_note_cosign", "BEFORE INSERT OR UPDATE ON chart_note", "clinicctl_note_cosign()"),
+    ("supervision_time", "BEFORE INSERT OR UPDATE ON supervision",
+     "clinicctl_supervision_times()"),
+    ("emergency_access_time", "BEFORE INSERT ON emergency_access",
+     "clinicctl_emergency_times()"),
+    ("emergency_access_audit", "AFTER INSERT ON emergency_access",
+     "clinicctl_emergency_audit()"),
+]
+
+SUPERVISION_ADMINS = "clinicctl_any_role('owner', 'manager')"
+# table -> {command: (privilege, USING, WITH CHECK)}, as in migration 0004.
+POLICIES: dict[str, dict[str, tuple[str, str | None, str | None]]] = {
+    "supervision": {
+        "select": ("SELECT", "clinicctl_me() IS NOT NULL", None),
+        # supervision.supervise: the owner and managers, for a provider, by an active provider.
+        "insert": ("INSERT", None,
+                   f"{SUPERVISION_ADMINS} AND created_by_id = clinicctl_me() "
+                   "AND ended_at IS NULL AND ended_by_id IS NULL "
+                   "AND clinicctl_is_active_provider(supervisor_id) "
+                   "AND clinicctl_staff_has_role(supervisee_id, 'provider')"),
+        "update": ("UPDATE (starts_on, ends_on, cosign, ended_at, ended_by_id)",
+                   f"{SUPERVISION_ADMINS} AND ended_at IS NULL",
+                   f"{SUPERVISION_ADMINS} AND (ended_at IS NULL AND ended_by_id IS NULL "
+                   "OR ended_at IS NOT NULL AND ended_by_id = clinicctl_me())"),
+    },
+    # Whose access it was and until when: the staff member, and who reads the audit. The
+    # reason is no column of theirs (clinicctl_emergency_reason).
+    "emergency_access": {
+        "select": ("SELECT (id, staff_id, client_id, started_at, expires_at)",
+                   "staff_id = clinicctl_me() OR clinicctl_any_role('owner', 'manager') "
+                   "OR clinicctl_custodian_covers_client(client_id)", None),
+        "insert": ("INSERT (staff_id, client_id, reason, started_at, expires_at)", None,
+                   f"staff_id = clinicctl_me() AND clinicctl_any_role({EMERGENCY_ROLES}) "
+                   "AND length(btrim(reason)) > 0"),
+    },
+}
+# 0004's policies on the chart, and their rule now.
+NOTE_POLICY_0004 = "clinicctl_can_read_chart(client_id, author_id, kind)"
+NOTE_POLICY = "clinicctl_can_read_note(client_id, author_id, kind)"
+DOCUMENT_POLICY_0004 = ("CASE WHEN clinical "
+                        "THEN clinicctl_can_read_chart(client_id, uploaded_by_id, 'progress') "
+                        "ELSE clinicctl_has_profile_access(client_id) END")
+DOCUMENT_POLICY = ("CASE WHEN clinical "
+                   "THEN clinicctl_can_read_clinical_document(client_id, uploaded_by_id) "
+                   "ELSE clinicctl_has_profile_access(client_id) END")
+# note sign: only a pending note, only to signed by the caller, only by its co-signer.
+SIGN_USING = "cosign_status = 'pending' AND clinicctl_may_cosign(author_id)"
+SIGN_CHECK = ("cosign_status = 'signed' AND cosigned_by_id = clinicctl_me() "
+              "AND clinicctl_may_cosign(author_id)")
+
+
+def _search_path() -> str:
+    bind = op.get_bind()
+    schema = bind.execute(sa.text("SELECT current_schema()")).scalar()
+    return f"pg_catalog, {bind.dialect.identifier_preparer.quote_identifier(str(schema))}, pg_temp"
+
+
+def _create_function(signature: str, returns: str, body: str, *, replace: bool = False) -> None:
+    verb = "CREATE OR REPLACE" if replace else "CREATE"
+    op.execute(f"{verb} FUNCTION {signature} RETURNS {returns} LANGUAGE sql STABLE "
+               f"SECURITY DEFINER SET search_path = {_search_path()} AS $fn${body}$fn$")
+
+
+def _argument_types(signature: str) -> str:
+    """``f(p_a integer, p_b text)`` -> ``f(integer, text)`` (for GRANT and DROP)."""
+    name, _, arguments = signature.partition("(")
+    types = [" ".join(argument.split()[1:]) for argument in arguments.rstrip(")").split(",")
+             if argument.strip()]
+    return f"{name}({', '.join(types)})"
+
+
+def _policy(table: str, command: str, using: str | None, check: str | None) -> None:
+    op.execute(f"DROP POLICY IF EXISTS {table}_{command} ON {table}")
+    clause = f" USING ({using})" if using else ""
+    clause += f" WITH CHECK ({check})" if check else ""
+    op.execute(f"CREATE POLICY {table}_{command} ON {table} FOR {command.upper()} "
+               f"TO {STAFF_ROLE}{clause}")
+
+
+def _restate(now: bool) -> None:
+    for signature, returns, body, body_0004 in RESTATED:
+        text = body.format(note=NOTE_READ if now else NOTE_READ_0004,
+                           document=DOC_READ if now else DOC_READ_0004)
+        if body_0004 and not now:
+            text = body_0004
+        _create_function(signature, returns, text, replace=True)
+
+
+def _install_postgresql() -> None:
+    for signature, returns, body in FUNCTIONS:
+        _create_function(signature, returns, body)
+    op.execute(TRIGGER_FUNCTIONS.replace("@search_path@", _search_path()))
+    for signature in [_argument_types(s) for s, _, _ in FUNCTIONS] + TRIGGER_SIGNATURES:
+        op.execute(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC")
+        op.execute(f"GRANT EXECUTE ON FUNCTION {signature} TO {STAFF_ROLE}")
+    _restate(now=True)
+    for name, when, function in TRIGGERS:
+        op.execute(f"CREATE TRIGGER {name} {when} FOR EACH ROW EXECUTE FUNCTION {function}")
+    for table, policies in POLICIES.items():
+        op.execute(f"REVOKE ALL ON {table} FROM PUBLIC")
+        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        for command, (privilege, using, check) in policies.items():
+            op.execute(f"GRANT {privilege} ON {table} TO {STAFF_ROLE}")
+            _policy(table, command, using, check)
+        op.execute(f"GRANT USAGE ON SEQUENCE {table}_id_seq TO {STAFF_ROLE}")
+    _policy("chart_note", "select", NOTE_POLICY, None)
+    _policy("document", "select", DOCUMENT_POLICY, None)
+    op.execute(f"GRANT UPDATE (cosign_status, cosigned_by_id, cosigned_at) ON chart_note "
+               f"TO {STAFF_ROLE}")
+    _policy("chart_note", "update", SIGN_USING, SIGN_CHECK)
+
+
+def _remove_postgresql() -> None:
+    op.execute("DROP POLICY IF EXISTS chart_note_update ON chart_note")
+    op.execute(f"REVOKE UPDATE (cosign_status, cosigned_by_id, cosigned_at) ON chart_note "
+               f"FROM {STAFF_ROLE}")
+    _policy("chart_note", "select", NOTE_POLICY_0004, None)
+    _policy("document", "select", DOCUMENT_POLICY_0004, None)
+    for name, when, _ in TRIGGERS:
+        op.execute(f"DROP TRIGGER IF EXISTS {name} ON {when.split(' ON ')[1]}")
+    _restate(now=False)
+    op.execute("ALTER TABLE chart_note DROP CONSTRAINT ck_chart_note_cosigned")
+    op.execute("ALTER TABLE chart_note DROP CONSTRAINT ck_chart_note_cosign_status")
+    # The tables go with their policies and grants (downgrade drops them next).
+    for signature in reversed(TRIGGER_SIGNATURES):
+        op.execute(f"DROP FUNCTION IF EXISTS {signature} CASCADE")
+    for signature, _, _ in reversed(FUNCTIONS):
+        op.execute(f"DROP FUNCTION IF EXISTS {_argument_types(signature)}")
