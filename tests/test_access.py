@@ -136,6 +136,55 @@ def test_staff_custodian_is_owner_only(cli, cast, open_session, actor_key, code)
     assert [g for g in after["grants"] if g[0] == ivy] == [(ivy, ids[cast.provider_a], None)]
 
 
+# Supervision is set up by those who administer staff (SPEC section 9).
+STAFF_SUPERVISE = [("owner", 0), ("manager", 0), ("custodian", 4), ("provider_a", 4),
+                   ("provider_c", 4), ("scheduler", 4), ("biller", 4)]
+
+
+@pytest.mark.parametrize(("actor_key", "code"), STAFF_SUPERVISE,
+                         ids=[a for a, _ in STAFF_SUPERVISE])
+def test_staff_supervise(cli, cast, open_session, actor_key, code):
+    actor = getattr(cast, actor_key)
+    before = snapshot(open_session)
+    ids = ids_of(before)
+    # The would-be supervisor setting up their own supervision is the interesting refusal.
+    run = cli("staff", "supervise", cast.provider_a, "--by", cast.provider_c, "--cosign",
+              "-o", "json", actor=actor)
+    after = snapshot(open_session)
+    if code == 4:
+        assert_denied(run, before, after, ids[actor], "staff.supervise")
+        return
+    assert run.exit_code == 0, run.output
+    assert [v[1:4] for v in after["supervisions"]] == [
+        (ids[cast.provider_a], ids[cast.provider_c], True)]
+    assert data_of(after) == data_of(before) | {"supervisions": after["supervisions"]}
+
+
+# Emergency access: the roles with some clinical access of their own (the table's chart-notes
+# row); managers, schedulers and billers read no chart, so they open none.
+EMERGENCY = [("owner", 0), ("custodian", 0), ("scoped_custodian", 0), ("provider_b", 0),
+             ("provider_c", 0), ("manager", 4), ("scheduler", 4), ("biller", 4)]
+
+
+@pytest.mark.parametrize(("actor_key", "code"), EMERGENCY, ids=[a for a, _ in EMERGENCY])
+def test_client_access_emergency(cli, cast, open_session, actor_key, code):
+    actor = getattr(cast, actor_key)
+    before = snapshot(open_session)
+    ids = ids_of(before)
+    run = cli("client", "access", cast.client, "--emergency", "--reason", "crisis", "-o",
+              "json", actor=actor)
+    after = snapshot(open_session)
+    if code == 4:
+        assert_denied(run, before, after, ids[actor], "client.emergency")
+        return
+    assert run.exit_code == 0, run.output
+    assert [e[1:] for e in after["emergency_accesses"]] == [(ids[actor], cast.client_id)]
+    assert data_of(after) == data_of(before) | {"emergency_accesses":
+                                                after["emergency_accesses"]}
+    assert [e[1:3] for e in after["audit"][len(before["audit"]):]] == [
+        ("client.emergency", "ok")]
+
+
 CLIENT_ADD = [
     # (test id, actor, extra options, exit code)
     ("owner", "owner", [], 0),

@@ -328,3 +328,53 @@ def test_migration_0009_gives_every_appointment_its_client_place_and_goes_back(c
                  "--outside-availability", "-o", "json")
     assert booked.exit_code == 0, booked.output
     assert len(booked.json()["appointments"][0]["clients"]) == 2
+
+
+def test_migration_0010_keeps_every_note_waiting_for_nobody_and_goes_back(cli, cast, db_url):
+    """A database at revision 0009 with notes: 0010 keeps every row, and no note written
+    before it waits for a co-signature. Going back to 0009 drops the supervisions, emergency
+    accesses and signatures and keeps every note; up again, supervision works."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from clinicctl import migrate
+    from clinicctl.db import make_engine
+    from clinicctl.schema import SCHEMA_HEAD
+
+    engine = make_engine(db_url)
+    try:
+        command.downgrade(migrate.alembic_config(engine), "0009")
+        with engine.connect() as conn:
+            assert not set(inspect(conn).get_table_names()) & set(TABLES_OF_0010)
+            assert "cosign_status" not in {c["name"] for c in
+                                           inspect(conn).get_columns("chart_note")}
+        before = snapshot_rows(engine)
+        assert len(before["chart_note"]) == 2
+        migrate.upgrade(engine)
+        assert migrate.current_revision(engine) == SCHEMA_HEAD
+        after = snapshot_rows(engine)
+        assert {t: r for t, r in after.items() if t not in TABLES_OF_0010} == (
+            before | {"alembic_version": [(SCHEMA_HEAD,)]})
+        assert all(after[t] == [] for t in TABLES_OF_0010)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM chart_note "
+                                     "WHERE cosign_status IS NOT NULL")).scalar() == 0
+    finally:
+        engine.dispose()
+    assert schema_differences(db_url) == []
+    supervised = cli("staff", "supervise", cast.provider_a, "--by", cast.provider_c,
+                     "--cosign")
+    assert supervised.exit_code == 0, supervised.output
+    note = cli("note", "add", cast.client, "--body", "after", "-o", "json",
+               actor=cast.provider_a)
+    assert note.json()["cosign_status"] == "pending"
+    signed = cli("note", "sign", str(note.json()["id"]), actor=cast.provider_c)
+    assert signed.exit_code == 0, signed.output
+    engine = make_engine(db_url)
+    try:
+        command.downgrade(migrate.alembic_config(engine), "0009")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM chart_note")).scalar() == 3
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()

@@ -63,6 +63,9 @@ BILLER = Person("Bo Grant", "bo@riverside.example", "biller", "CPC")
 
 STAFF = (MANAGER, SAM, ANA, LEE, PRIYA, KIM, CUSTODIAN, SCHEDULER, BILLER)
 
+# The associate who joins in the supervision step, pre-licensed: Lee supervises her.
+ASSOCIATE = Person("Nora Vance", "nora@riverside.example", "provider", "LPC-A")
+
 
 PROVIDERS = (SAM, ANA, LEE, PRIYA, KIM)
 

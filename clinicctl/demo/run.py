@@ -44,6 +44,7 @@ from clinicctl.demo.sharing import (
     sharing_and_access,
     start_chart_share,
 )
+from clinicctl.demo.supervision import SUPERVISOR, supervise_and_cosign
 from clinicctl.errors import ClinicError, Conflict, InvalidInput
 
 
@@ -147,6 +148,7 @@ WALKTHROUGH: list[Callable[[Demo], None]] = [
     find_availability_then_book,
     book_from_client_side,
     book_a_group_session,
+    supervise_and_cosign,
 ]
 
 
@@ -196,6 +198,8 @@ def conclude(demo: Demo) -> None:
         (SCHEDULER, ["availability", "list"], ""),
         (SCHEDULER, ["availability", "find", "--client", WALK.name, "--therapist", NEW.name,
                      "--therapist", BOOKED.name, "--limit", "5"], ""),
+        (SUPERVISOR, ["note", "list", "--unsigned"], "what waits for his signature"),
+        (MANAGER, ["staff", "show", SUPERVISOR.name], "whom he supervises"),
         (MANAGER, ["audit", "list", "--client", WALK.name, "--outcome", "denied"], ""),
         (MANAGER, ["audit", "verify"], ""),
     ):

@@ -79,9 +79,14 @@ def test_demo_walks_through_the_steps_on_stderr(cli, tmp_path: Path) -> None:
                     "and Kim Novak, and books the first open slot",
                     "Step 7. Sam Okafor books Maya Chen, from her profile, a weekly series with "
                     "Kim Novak",
-                    "Step 8. Jo Diaz makes Sam Okafor's group and books its first session"):
+                    "Step 8. Jo Diaz makes Sam Okafor's group and books its first session",
+                    "Step 9. Lee Park supervises a new associate and co-signs her notes"):
         assert f"\n{heading}\n" in result.stderr
-    assert "Step 9." not in result.stderr
+    assert "Step 10." not in result.stderr
+    assert "staff supervise 'Nora Vance' --by 'Lee Park' --cosign\n" in result.stderr
+    assert "(it waits for your supervisor's co-signature)." in result.stderr
+    assert "\n  Signed note #" in result.stderr and "Co-signature: signed by Lee Park." in (
+        result.stderr)
     assert "--group 'Thursday coping skills' --at '" in result.stderr
     assert "Booked appointment #" in result.stderr and "3 clients, service 90853" in result.stderr
     assert result.stderr.count("refused  `note show") == 5
