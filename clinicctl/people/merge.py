@@ -16,6 +16,7 @@ migration 0007 on PostgreSQL, and as the same statements here on SQLite.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -42,6 +43,7 @@ from clinicctl.models import (
     ClientGroupMember,
     ClientMerge,
     Document,
+    EmergencyAccess,
     Staff,
     utcnow,
 )
@@ -355,6 +357,7 @@ def _move_records(session: Session, actor: Staff, keep: Client, duplicate: Clien
                   result: MergeResult) -> None:
     """Everything still on the duplicate moves to the kept record; its row goes."""
     session.flush()
+    _end_emergency_accesses(session, actor, duplicate, result)
     if is_postgresql(session):
         moved = session.execute(text(
             "SELECT * FROM clinicctl_merge_clients(:keep, :duplicate, :actor)"),
@@ -367,6 +370,12 @@ def _move_records(session: Session, actor: Staff, keep: Client, duplicate: Clien
             .values(client_id=keep.id).execution_options(synchronize_session=False)
         ).rowcount for model in (Assignment, ChartShare, ChartNote, Document, Appointment)]
         _move_group_memberships(session, actor, keep, duplicate)
+        now = utcnow()
+        for opened in session.scalars(select(EmergencyAccess).where(
+                EmergencyAccess.client_id == duplicate.id)):
+            opened.client_id = keep.id
+            opened.expires_at = max(min(opened.expires_at, now),
+                                    opened.started_at + dt.timedelta(microseconds=1))
         session.execute(update(ClientMerge).where(ClientMerge.kept_client_id == duplicate.id)
                         .values(kept_client_id=keep.id)
                         .execution_options(synchronize_session=False))
@@ -380,6 +389,23 @@ def _move_records(session: Session, actor: Staff, keep: Client, duplicate: Clien
     session.expunge(duplicate)
     session.expire_all()
 
+
+
+def _end_emergency_accesses(session: Session, actor: Staff, duplicate: Client,
+                            result: MergeResult) -> None:
+    """An emergency access opened on the duplicate moves with it, ended: it was opened for
+    that record, not for the kept one's chart. Say whose ended."""
+    now = utcnow()
+    running = session.scalars(select(EmergencyAccess.staff_id).where(
+        EmergencyAccess.client_id == duplicate.id, EmergencyAccess.expires_at > now)).all()
+    if not running:
+        return
+    names = staff_names(session, actor, running)
+    for staff_id in sorted(set(running)):
+        result.alerts.append(
+            f"Ended {names.get(staff_id, f'#{staff_id}')}'s emergency access to "
+            f"#{duplicate.id}: it does not reach the merged chart (open it again on the kept "
+            "record if still needed).")
 
 
 def _move_places(session: Session, keep: Client, duplicate: Client) -> None:

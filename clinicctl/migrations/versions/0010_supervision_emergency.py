@@ -323,6 +323,26 @@ DOCUMENT_POLICY_0004 = ("CASE WHEN clinical "
 DOCUMENT_POLICY = ("CASE WHEN clinical "
                    "THEN clinicctl_can_read_clinical_document(client_id, uploaded_by_id) "
                    "ELSE clinicctl_has_profile_access(client_id) END")
+# clinicctl_merge_clients (migrations 0007-0009) moves the duplicate's emergency accesses
+# too, ended: one opened on the duplicate does not reach into the kept record's chart.
+MERGE_SIGNATURE = "clinicctl_merge_clients(integer, integer, integer)"
+MERGE_ANCHOR = "    UPDATE client_merge SET kept_client_id = p_keep"
+MERGE_EMERGENCY = """    UPDATE emergency_access
+    SET client_id = p_keep, expires_at = greatest(started_at + interval '1 microsecond',
+                                                  least(expires_at, now()))
+    WHERE client_id = p_duplicate;
+"""
+
+
+def _rewrite_merge(change) -> None:  # type: ignore[no-untyped-def]
+    definition = str(op.get_bind().execute(sa.text(
+        f"SELECT pg_get_functiondef('{MERGE_SIGNATURE}'::regprocedure)")).scalar())
+    changed = change(definition)
+    if changed == definition:
+        raise RuntimeError("clinicctl_merge_clients is not the function migration 0009 left")
+    op.get_bind().exec_driver_sql(changed)
+
+
 # note sign: only a pending note, only to signed by the caller, only by its co-signer.
 SIGN_USING = "cosign_status = 'pending' AND clinicctl_may_cosign(author_id)"
 SIGN_CHECK = ("cosign_status = 'signed' AND cosigned_by_id = clinicctl_me() "
@@ -388,9 +408,11 @@ def _install_postgresql() -> None:
     op.execute(f"GRANT UPDATE (cosign_status, cosigned_by_id, cosigned_at) ON chart_note "
                f"TO {STAFF_ROLE}")
     _policy("chart_note", "update", SIGN_USING, SIGN_CHECK)
+    _rewrite_merge(lambda body: body.replace(MERGE_ANCHOR, MERGE_EMERGENCY + MERGE_ANCHOR, 1))
 
 
 def _remove_postgresql() -> None:
+    _rewrite_merge(lambda body: body.replace(MERGE_EMERGENCY, "", 1))
     op.execute("DROP POLICY IF EXISTS chart_note_update ON chart_note")
     op.execute(f"REVOKE UPDATE (cosign_status, cosigned_by_id, cosigned_at) ON chart_note "
                f"FROM {STAFF_ROLE}")

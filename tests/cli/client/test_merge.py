@@ -286,3 +286,18 @@ def test_a_manager_login_merges_and_no_other_login_can(cli, cast, db_url):
                                         (cast.client_id,))} == {
             "Ana's progress note", "Ana's private note", "A's progress note"}
         assert sql(ana, "SELECT count(*) FROM client_merge") == [(1,)]
+
+
+def test_an_emergency_access_to_the_duplicate_moves_ended_and_is_said(cli, cast):
+    """Opened for the duplicate, it does not reach the kept record's chart: the row stays
+    (with its reason), ended, and the merge says whose access ended."""
+    duplicate = add_duplicate(cli, cast)
+    ok(cli("client", "access", f"#{duplicate}", "--emergency", "--reason", "crisis",
+           actor=cast.provider_own))
+    merged = ok(cli("client", "merge", f"#{cast.client_id}", f"#{duplicate}", "--external-id",
+                    "OLD-9", "-o", "json"))
+    assert (f"Ended Kim Novak's emergency access to #{duplicate}: it does not reach the merged "
+            "chart (open it again on the kept record if still needed).") in merged.stderr
+    assert cli("note", "list", cast.client, actor=cast.provider_own).exit_code == 4
+    [row] = ok(cli("audit", "list", "--emergency", "-o", "json")).json()
+    assert row["reason"] == "crisis"
