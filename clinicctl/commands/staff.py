@@ -238,10 +238,12 @@ def roles(
         change = staff_service.change_roles(db, actor, ref, add=add or [], remove=remove or [])
         row = staff_row(change.staff)
         ended = _ended_shares(change.ended_shares)
+        idle = _idle_supervisions(db, change.staff)
     render_object(row, COLUMNS, output_format(ctx, fmt))
     if not change.changed:
         message("Roles already as asked; nothing changed.")
     _warn_ended(ended, row["name"], "without the provider role", dry_run=dry_run)
+    _warn_idle(idle, row["name"])
 
 
 @app.command()
@@ -265,6 +267,7 @@ def deactivate(
         result = staff_service.deactivate(db, actor, ref, force=force)
         row = staff_row(result.staff)
         ended = _ended_shares(result.ended_shares)
+        idle = _idle_supervisions(db, result.staff)
     render_object(row, COLUMNS, output_format(ctx, fmt))
     if result.changed:
         report_change(f"Deactivated {row['name']}.", dry_run=dry_run)
@@ -278,6 +281,24 @@ def deactivate(
                 f"{row['email']} --to COLLEAGUE --appointments future`): "
                 f"{'; '.join(result.future_appointments)}.")
     _warn_ended(ended, row["name"], "deactivated", dry_run=dry_run)
+    _warn_idle(idle, row["name"])
+
+
+def _idle_supervisions(db: Any, member: Staff) -> list[str]:
+    """The supervisees of a supervisor who is no longer an active provider: the supervision
+    stays open but no longer holds (no reads, no co-signing)."""
+    if member.active and member.has_role("provider"):
+        return []
+    from clinicctl.charts.supervision import supervisions_of
+
+    return [line.staff for line in supervisions_of(db, member)[0]]
+
+
+def _warn_idle(supervisees: list[str], name: str) -> None:
+    for supervisee in supervisees:
+        warning(f"Warning: {name} is no longer an active provider, so their supervision of "
+                f"{supervisee} no longer holds (no reads, no co-signing): end it with `staff "
+                f"supervise '{supervisee}' --by '{name}' --end` or name another supervisor.")
 
 
 def _ended_shares(shares: list[Any]) -> list[str]:

@@ -33,7 +33,7 @@ LISTINGS: list[tuple[tuple[str, ...], str, list[str]]] = [
      ["provider_id", "provider", "status", "diagnosis", "shares_to"]),
     (("note", "list", "Maya Chen"), "sam@riverside.example",
      ["id", "client_id", "author_id", "kind", "date", "addendum_to", "body", "author",
-      "appointment_id"]),
+      "appointment_id", "cosign_status", "cosigned_by_id", "cosigned_by", "cosigned_at"]),
     (("doc", "list", "Maya Chen"), OWNER_EMAIL,
      ["id", "client_id", "title", "clinical", "size", "sha256"]),
     (("audit", "list"), OWNER_EMAIL,

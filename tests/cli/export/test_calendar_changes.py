@@ -242,11 +242,14 @@ def test_migration_0006_loses_nothing_and_goes_back(cli, cast, db_url, tmp_path)
 
     def rows(engine) -> dict[str, list[str]]:
         """Every row of the tables 0005 has, in the columns 0005 has (0009 adds
-        appointment.group_id and chart_note.appointment_id)."""
+        appointment.group_id and chart_note.appointment_id, 0010 the co-signature)."""
         def columns(conn, name: str) -> str:
             return ", ".join(f'"{c["name"]}"' for c in inspect(conn).get_columns(name)
                              if (name, c["name"]) not in (("appointment", "group_id"),
-                                                          ("chart_note", "appointment_id")))
+                                                          ("chart_note", "appointment_id"),
+                                                          ("chart_note", "cosign_status"),
+                                                          ("chart_note", "cosigned_by_id"),
+                                                          ("chart_note", "cosigned_at")))
 
         with engine.connect() as conn:
             return {name: sorted(repr(tuple(r)) for r in conn.execute(
@@ -254,7 +257,8 @@ def test_migration_0006_loses_nothing_and_goes_back(cli, cast, db_url, tmp_path)
                 for name in inspect(conn).get_table_names()
                 if name not in ("alembic_version", "appointment_move", "client_merge",
                                 "client_group", "client_group_member",
-                                "appointment_participant")}
+                                "appointment_participant", "supervision",
+                                "emergency_access")}
 
     engine = make_engine(db_url)
     try:

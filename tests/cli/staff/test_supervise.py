@@ -108,9 +108,18 @@ def test_ended_and_future_supervision_read_nothing(cli, cast):
         "active"] is False
 
 
-def test_a_deactivated_supervisor_reads_nothing(cli, cast):
+@pytest.mark.parametrize("how", [("staff", "deactivate"), ("staff", "roles", "--remove",
+                                                             "provider", "--add", "biller")])
+def test_a_supervisor_no_longer_an_active_provider_reads_nothing_and_it_is_said(cli, cast,
+                                                                                how):
     assert supervise(cli, cast).exit_code == 0
-    assert cli("staff", "deactivate", cast.provider_c).exit_code == 0
+    args = [*how[:2], cast.provider_c, *how[2:]]
+    done = cli(*args, "--quiet")
+    assert done.exit_code == 0, done.output
+    assert done.stderr == (
+        "Warning: Lee Park is no longer an active provider, so their supervision of Sam "
+        "Okafor no longer holds (no reads, no co-signing): end it with `staff supervise 'Sam "
+        "Okafor' --by 'Lee Park' --end` or name another supervisor.\n")
     assert note_ids(cli, cast, cast.provider_c) == set()
 
 
