@@ -114,14 +114,16 @@ EMERGENCY_HOURS = 4
 EMERGENCY_ROLES = ("owner", "records-custodian", "provider")
 
 
-def chart_access(session: Session, actor: Staff, client_id: int) -> ChartAccess:
+def chart_access(session: Session, actor: Staff, client_id: int, *, emergency: bool = True
+                 ) -> ChartAccess:
     """An active provider reads their own notes, and the notes of each provider with an
     active chart share to them (private ones only if the share includes them); the owner
     reads every non-private note; a records custodian whose scope covers the client reads
     the non-private notes of the providers in their scope. Besides: a provider who
     supervises a provider who has the client reads that provider's non-private notes and
     clinical documents while the supervision holds, and whoever opened emergency access to
-    the client reads every non-private note until it expires. Nobody else reads any."""
+    the client reads every non-private note until it expires (``emergency=False`` leaves it
+    out). Nobody else reads any."""
     access = ChartAccess()
     if not actor.active:
         return access
@@ -148,13 +150,12 @@ def chart_access(session: Session, actor: Staff, client_id: int) -> ChartAccess:
         if scope is None or scope & client_provider_ids(session, client_id):
             access.nonprivate_authors = scope
             access.grants.append(ChartGrant("records custodian"))
-    if actor.has_role(*EMERGENCY_ROLES):
-        emergency = emergency_access_in_force(session, actor.id, client_id)
-        if emergency is not None:
-            access.emergency = emergency.id
-            access.grants.append(ChartGrant(EMERGENCY, since=emergency.started_at,
-                                            until=emergency.expires_at,
-                                            record_id=emergency.id))
+    if emergency and actor.has_role(*EMERGENCY_ROLES):
+        opened = emergency_access_in_force(session, actor.id, client_id)
+        if opened is not None:
+            access.emergency = opened.id
+            access.grants.append(ChartGrant(EMERGENCY, since=opened.started_at,
+                                            until=opened.expires_at, record_id=opened.id))
     return access
 
 
@@ -232,8 +233,10 @@ def authorize_merge(actor: Staff, action: str, *, keep: Client | None = None,
     require_roles(actor, action, MERGERS, **audit)
 
 
-def profile_grant(session: Session, actor: Staff, client: Client) -> str | None:
-    """Why ``actor`` may see the client profile and non-clinical documents, or None."""
+def profile_grant(session: Session, actor: Staff, client: Client, *, emergency: bool = True
+                  ) -> str | None:
+    """Why ``actor`` may see the client profile and non-clinical documents, or None.
+    ``emergency=False`` leaves out emergency access, which reads and never writes."""
     if not actor.active:
         return None
     for role in ("owner", "manager", "scheduler", "biller"):
@@ -243,19 +246,21 @@ def profile_grant(session: Session, actor: Staff, client: Client) -> str | None:
         return "in their list"
     if actor.has_role(CUSTODIAN) and custodian_covers_client(session, actor, client.id):
         return "records custodian in scope"
-    if actor.has_role(*EMERGENCY_ROLES):
-        emergency = emergency_access_in_force(session, actor.id, client.id)
-        if emergency is not None:
-            until = emergency.expires_at.astimezone(practice_zone(session))
+    if emergency and actor.has_role(*EMERGENCY_ROLES):
+        opened = emergency_access_in_force(session, actor.id, client.id)
+        if opened is not None:
+            until = opened.expires_at.astimezone(practice_zone(session))
             return f"emergency access until {until.strftime('%Y-%m-%d %H:%M %Z')}"
     return None
 
 
-def authorize_client_profile(session: Session, actor: Staff, client: Client, action: str) -> None:
-    """Client profile and non-clinical documents."""
+def authorize_client_profile(session: Session, actor: Staff, client: Client, action: str,
+                             *, write: bool = False) -> None:
+    """Client profile and non-clinical documents (``write``: adding one, which emergency
+    access does not allow)."""
     audit = {"client_id": client.id}
     require_roles(actor, action, PROFILE_READERS, **audit)
-    if profile_grant(session, actor, client) is None:
+    if profile_grant(session, actor, client, emergency=not write) is None:
         raise _deny(actor, action, "the client is not in your list or scope", **audit)
 
 
@@ -382,16 +387,29 @@ def authorize_document_listing(session: Session, actor: Staff, client: Client, a
     return chart, profile
 
 
+def sees_emergency_access_of_others(session: Session, actor: Staff, client: Client) -> bool:
+    """Who broke the glass is for those who read the client's audit trail (the owner,
+    managers, records custodians in scope); everyone else sees only their own."""
+    return actor.has_role("owner", "manager") or (
+        actor.has_role(CUSTODIAN) and custodian_covers_client(session, actor, client.id))
+
+
 def authorize_emergency_access(actor: Staff, client: Client) -> None:
     """``client access --emergency``: whoever has some clinical access of their own."""
     require_roles(actor, Action.CLIENT_EMERGENCY, EMERGENCY_ROLES, client_id=client.id,
                   object_type="emergency_access", object_id=None)
 
 
-def authorize_supervision_admin(actor: Staff, supervisee: Staff) -> None:
-    """``staff supervise``: the owner and managers set up and end supervision."""
-    require_roles(actor, Action.STAFF_SUPERVISE, STAFF_ADMIN, object_type="staff",
-                  object_id=supervisee.id)
+def authorize_supervision_admin(actor: Staff, supervisee: Staff, supervisor: Staff) -> None:
+    """``staff supervise``: the owner and managers set up, change and end supervision; a
+    manager never one of or by themselves (a manager who is also a provider would otherwise
+    make themselves the reader of any provider's chart, or end their own co-signing)."""
+    audit = {"object_type": "staff", "object_id": supervisee.id,
+             "details": {"supervisor_id": supervisor.id}}
+    require_roles(actor, Action.STAFF_SUPERVISE, STAFF_ADMIN, **audit)
+    if not actor.has_role("owner") and actor.id in (supervisee.id, supervisor.id):
+        raise _deny(actor, Action.STAFF_SUPERVISE, "only the owner sets up or changes a "
+                    "supervision of or by themselves", **audit)
 
 
 def may_cosign(session: Session, actor: Staff, author_id: int) -> int | None:
@@ -425,7 +443,7 @@ def authorize_document_add(
     if clinical:
         authorize_note_write(session, actor, client, action)
     else:
-        authorize_client_profile(session, actor, client, action)
+        authorize_client_profile(session, actor, client, action, write=True)
         if actor.has_role("biller") and not actor.has_role(
             "owner", "manager", "scheduler", CUSTODIAN, "provider"
         ):

@@ -143,6 +143,17 @@ def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+# Set on a session by ``oversight.logins`` once it knows the login is a staff member's.
+STAFF_LOGIN = "clinicctl_staff_login"
+
+
+def reads_through_functions(session: Session) -> bool:
+    """Whether this session is a staff login, which reads chart notes, documents, emergency
+    access and the audit trail through the database's functions (it may not read those
+    tables): set when the actor is resolved."""
+    return bool(session.info.get(STAFF_LOGIN))
+
+
 def check_schema(session: Session) -> None:
     """Refuse to work on a database that is not initialised or not at the code's schema."""
     try:

@@ -591,7 +591,7 @@ class Supervision(Base):
 class EmergencyAccess(Base):
     """Break-the-glass: one staff member reads one client's profile and non-private notes
     until ``expires_at``. The reason stays here, never in the audit details (PHI-free); the
-    ``client.emergency`` event carries its SHA-256."""
+    ``client.emergency`` event carries its salted SHA-256."""
 
     __tablename__ = "emergency_access"
     __table_args__ = (
@@ -603,5 +603,8 @@ class EmergencyAccess(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(Text)
+    # Salts the reason's SHA-256 in the audit event: nobody confirms a guess of the reason
+    # from the trail (no staff login reads this column).
+    reason_salt: Mapped[str] = mapped_column(String(32))
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -4,10 +4,11 @@ are in ``access.py``."""
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, text
 from sqlalchemy.orm import Session, load_only
 
 from clinicctl.days import practice_today
+from clinicctl.db import reads_through_functions
 from clinicctl.models import (
     Assignment,
     ChartShare,
@@ -130,7 +131,17 @@ def cosign_required(session: Session, author_id: int) -> bool:
 def emergency_access_in_force(session: Session, staff_id: int, client_id: int
                               ) -> EmergencyAccess | None:
     """The latest-expiring emergency access of ``staff_id`` to the client that holds now
-    (without its reason, which a PostgreSQL login may not read)."""
+    (without its reason). A PostgreSQL staff login asks the database (it reads nothing of
+    the table itself), which answers for the login's own and, for who reads the client's
+    audit, anyone's; the result is then a detached row, with no reason."""
+    if reads_through_functions(session):
+        row = session.execute(text(
+            "SELECT id, started_at, expires_at FROM clinicctl_emergency_access_in_force("
+            ":staff, :client)"), {"staff": staff_id, "client": client_id}).first()
+        if row is None:
+            return None
+        return EmergencyAccess(id=row.id, staff_id=staff_id, client_id=client_id,
+                               started_at=row.started_at, expires_at=row.expires_at)
     now = utcnow()
     return session.scalars(
         select(EmergencyAccess).options(load_only(

@@ -375,6 +375,38 @@ def test_migration_0010_keeps_every_note_waiting_for_nobody_and_goes_back(cli, c
         command.downgrade(migrate.alembic_config(engine), "0009")
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM chart_note")).scalar() == 3
+        at_0009 = database_rules(engine)
+        migrate.upgrade(engine)
+        if engine.dialect.name == "postgresql":
+            assert database_rules(engine) != at_0009
+        command.downgrade(migrate.alembic_config(engine), "0009")
+        # Down again: every function, policy, grant and trigger is 0009's once more.
+        assert database_rules(engine) == at_0009
         migrate.upgrade(engine)
     finally:
         engine.dispose()
+
+
+def database_rules(engine) -> dict[str, list[tuple[object, ...]]]:
+    """PostgreSQL's functions (their definitions), policies, column and table grants and
+    triggers in this database; nothing on SQLite."""
+    from sqlalchemy import text
+
+    if engine.dialect.name != "postgresql":
+        return {}
+    queries = {
+        "functions": "SELECT p.oid::regprocedure::text, pg_get_functiondef(p.oid) FROM pg_proc p "
+                     "JOIN pg_namespace n ON n.oid = p.pronamespace "
+                     "WHERE n.nspname = current_schema() AND p.proname LIKE 'clinicctl%'",
+        "policies": "SELECT tablename, policyname, cmd, qual, with_check FROM pg_policies "
+                    "WHERE schemaname = current_schema()",
+        "table_grants": "SELECT table_name, privilege_type FROM "
+                        "information_schema.role_table_grants WHERE grantee = 'clinicctl_staff'",
+        "column_grants": "SELECT table_name, column_name, privilege_type FROM "
+                         "information_schema.column_privileges WHERE grantee = 'clinicctl_staff'",
+        "triggers": "SELECT tgrelid::regclass::text, tgname, tgfoid::regprocedure::text "
+                    "FROM pg_trigger WHERE NOT tgisinternal",
+    }
+    with engine.connect() as conn:
+        return {name: sorted(tuple(row) for row in conn.execute(text(query)))
+                for name, query in queries.items()}

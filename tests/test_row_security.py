@@ -36,6 +36,9 @@ EVE = "eve@riverside.example"  # records custodian whose grant has expired
 UMA = "uma@riverside.example"  # supervises Sam, co-signing his notes
 VAL = "val@riverside.example"  # supervised Sam; it has ended
 RAY = "ray@riverside.example"  # provider who opened emergency access to two clients
+WES = "wes@riverside.example"  # supervises Sam; its last day has passed (never ended)
+XAN = "xan@riverside.example"  # supervises Sam from a day still to come
+YUL = "yul@riverside.example"  # supervises Sam; deactivated since
 
 # Sharing states, each its own client in Sam's list with one note of every kind by Sam, a
 # clinical and a non-clinical document.
@@ -86,7 +89,8 @@ def build_matrix(backend: Backend, logins: Logins, url: str) -> Matrix:
                            created_by=owner)
         staff.create_staff(s, name="Eve Hart", email=EVE, roles=["records-custodian"],
                            created_by=owner)
-        for name, email in (("Uma Sol", UMA), ("Val Roy", VAL), ("Ray Fox", RAY)):
+        for name, email in (("Uma Sol", UMA), ("Val Roy", VAL), ("Ray Fox", RAY),
+                            ("Wes Lin", WES), ("Xan Ito", XAN), ("Yul Orr", YUL)):
             staff.create_staff(s, name=name, email=email, roles=["provider"],
                                created_by=owner)
         staff.set_custodian_scope(s, owner, EVE, provider_refs=[cast.provider_c],
@@ -131,6 +135,14 @@ def build_matrix(backend: Backend, logins: Logins, url: str) -> Matrix:
         supervision.supervise(s, owner, cast.provider_a, UMA, cosign=True)
         supervision.supervise(s, owner, cast.provider_a, VAL)
         supervision.end_supervision(s, owner, cast.provider_a, VAL)
+        supervision.supervise(s, owner, cast.provider_a, WES)
+        supervision.supervise(s, owner, cast.provider_a, XAN,
+                              starts_on=dt.date.today() + dt.timedelta(days=30))
+        supervision.supervise(s, owner, cast.provider_a, YUL)
+        # supervise refuses a period already over: age it here.
+        s.execute(text("UPDATE supervision SET starts_on = current_date - 30, "
+                       "ends_on = current_date - 2 WHERE supervisor_id = "
+                       "(SELECT id FROM staff WHERE email = :e)"), {"e": WES})
         ray = resolve_staff(s, RAY)
         for state in ("emergency", "emergency_expired"):
             emergency.open_emergency_access(s, ray, f"#{ids[state]}", "matrix")
@@ -177,6 +189,7 @@ def build_matrix(backend: Backend, logins: Logins, url: str) -> Matrix:
         clients.set_status(s, owner, f"#{ids['to_former_provider']}", PAT, "discharged")
         staff.change_roles(s, owner, PAT, add=[], remove=["provider"])
         staff.deactivate(s, owner, NIA)
+        staff.deactivate(s, owner, YUL)
         # An expired grant: set_custodian_scope refuses dates in the past, so age it here.
         s.execute(text("UPDATE custodian_grant SET expires_on = current_date - 2 "
                        "WHERE custodian_id = (SELECT id FROM staff WHERE email = :e)"),
@@ -187,7 +200,8 @@ def build_matrix(backend: Backend, logins: Logins, url: str) -> Matrix:
                "custodian_scoped": cast.scoped_custodian, "custodian_expired": EVE,
                "scheduler": cast.scheduler, "biller": cast.biller, "deactivated": NIA,
                "former_provider": PAT, "supervisor": UMA, "supervisor_ended": VAL,
-               "emergency": RAY}
+               "supervisor_lapsed": WES, "supervisor_future": XAN,
+               "supervisor_deactivated": YUL, "emergency": RAY}
     for email in viewers.values():
         logins.bind(email)
     return Matrix(url, logins, viewers, ids, notes, documents)
@@ -293,6 +307,9 @@ NOT_PRIVATE = {"progress", "intake"}
     ("supervisor", "merged", "lee", set()),
     ("supervisor_ended", "none", "sam", set()),
     ("supervisor_ended", "cosign_pending", "sam", set()),
+    ("supervisor_lapsed", "none", "sam", set()),
+    ("supervisor_future", "none", "sam", set()),
+    ("supervisor_deactivated", "none", "sam", set()),
     ("author", "cosign_pending", "sam", ALL_KINDS),
     ("recipient", "cosign_pending", "sam", set()),
     ("owner", "cosign_pending", "sam", NOT_PRIVATE),
@@ -338,15 +355,13 @@ def test_pending_notes_are_listed_and_signed_as_clinicctl_does(matrix):
     assert cli_ids(matrix, matrix.viewers["author"], "note", "list", "--unsigned") == pending
     assert cli_ids(matrix, matrix.viewers["recipient"], "note", "list", "--unsigned") == set()
     note = matrix.notes[("cosign_pending", "sam", "progress")]
-    sign = ("UPDATE chart_note SET cosign_status = 'signed', cosigned_by_id = %s, "
-            "cosigned_at = now() WHERE id = %s")
-    # Whoever does not co-sign Sam's notes finds nothing to sign.
-    for who in (matrix.viewers["author"], VAL, matrix.viewers["owner"]):
-        url = matrix.logins.url_of(who)
-        assert sql(url, sign + " RETURNING id", (staff_id(matrix.url, who), note)) == [], who
-    # Not in another's name.
-    error = refused(uma, sign + " RETURNING id", (staff_id(matrix.url, VAL), note))
-    assert "row-level security" in error
+    [[supervision]] = sql(matrix.url, "SELECT id FROM supervision WHERE cosign AND "
+                                      "ended_at IS NULL")
+    # Whoever does not co-sign Sam's notes signs nothing, whatever supervision they name.
+    for who in (matrix.viewers["author"], VAL, matrix.viewers["owner"], RAY):
+        error = refused(matrix.logins.url_of(who), "SELECT clinicctl_sign_note(%s, %s)",
+                        (note, supervision))
+        assert "co-signs" in error, who
     signed = run_as(uma, "note", "sign", str(note), "-o", "json")
     assert signed.exit_code == 0, signed.output
     assert signed.json()["cosigned_by"] == "Uma Sol"

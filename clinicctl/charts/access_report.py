@@ -50,20 +50,21 @@ def staff_access(session: Session, actor: Staff, client_ref: str,
     written = {a for a in record_authors(session, client.id) if viewer.can_read(a)}
     authors = sorted(set(assignments) | written)
     names = {s.id: s.name for s in session.scalars(select(Staff).where(Staff.id.in_(authors)))}
+    others_emergency = access.sees_emergency_access_of_others(session, actor, client)
     report = []
     for person in people:
-        report.append(_describe(session, person, client, assignments, authors, written, names))
+        report.append(_describe(session, person, client, assignments, authors, written, names,
+                                emergency=others_emergency or person.id == actor.id))
     return client, report
 
 
 def _describe(session: Session, person: Staff, client: Client,
               assignments: dict[int, Assignment], authors: list[int], written: set[int],
-              names: dict[int, str]
-              ) -> StaffAccess:
+              names: dict[int, str], *, emergency: bool) -> StaffAccess:
     if not person.active:
         return StaffAccess(person.id, person.name, person.roles, False, "deactivated", "none",
                            "deactivated", [])
-    grant = access.profile_grant(session, person, client)
+    grant = access.profile_grant(session, person, client, emergency=emergency)
     own = assignments.get(person.id)
     if own is not None:
         profile_reason = (f"in their list since {own.created_at.date().isoformat()} "
@@ -71,7 +72,7 @@ def _describe(session: Session, person: Staff, client: Client,
     else:
         profile_reason = grant or "not in their list, no role that grants it"
 
-    chart = access.chart_access(session, person, client.id)
+    chart = access.chart_access(session, person, client.id, emergency=emergency)
     readable = [a for a in authors if chart.can_read(a)]
     # The reasons are the grants chart_access itself used, so the report never claims an
     # access the checks would refuse.

@@ -5,8 +5,9 @@ The access is a row of ``emergency_access``; ``access.chart_access`` and
 ``access.profile_grant`` honour it while it holds. The reason is kept in that row's own
 column, never in the audit details (which stay free of PHI and carry its SHA-256), and only
 the owner and records custodians covering the client read it (``audit list --emergency``).
-On PostgreSQL the database writes the ``client.emergency`` event itself when the row is
-inserted (migration 0010), so no login opens a chart this way off the record.
+On PostgreSQL a staff login opens it through the database's function and the database
+writes the ``client.emergency`` event itself when the row is inserted (migration 0010), so
+no login opens a chart this way off the record.
 """
 
 from __future__ import annotations
@@ -14,19 +15,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from clinicctl import access, trail
 from clinicctl.actions import Action
 from clinicctl.days import practice_zone
-from clinicctl.db import is_postgresql
+from clinicctl.db import is_postgresql, reads_through_functions
 from clinicctl.errors import InvalidInput
 from clinicctl.models import AuditEvent, Client, EmergencyAccess, Staff, utcnow
-from clinicctl.oversight.logins import reads_through_functions
 from clinicctl.people.refs import resolve_client
 from clinicctl.relations import custodian_covers_client
 
@@ -45,11 +45,11 @@ def _reason(value: str) -> str:
     return reason
 
 
-def event_details(expires_at: dt.datetime, reason: str) -> dict[str, str]:
+def event_details(expires_at: dt.datetime, reason: str, salt: str) -> dict[str, str]:
     """The PHI-free details of the ``client.emergency`` event, exactly as migration 0010's
-    trigger writes them on PostgreSQL."""
+    trigger writes them on PostgreSQL: the reason only as its salted SHA-256."""
     return {"expires_at": expires_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-            "reason_sha256": hashlib.sha256(reason.encode("utf-8")).hexdigest()}
+            "reason_sha256": hashlib.sha256((salt + reason).encode("utf-8")).hexdigest()}
 
 
 def open_emergency_access(session: Session, actor: Staff, client_ref: str, reason: str
@@ -60,23 +60,37 @@ def open_emergency_access(session: Session, actor: Staff, client_ref: str, reaso
     reason = _reason(reason)
     client = resolve_client(session, client_ref)
     access.authorize_emergency_access(actor, client)
+    if reads_through_functions(session):
+        # The database opens it for the login, with its own clock, and writes the event.
+        row = session.execute(text(
+            "SELECT id, started_at, expires_at FROM clinicctl_open_emergency_access("
+            ":client, :reason)"), {"client": client.id, "reason": reason}).one()
+        return client, EmergencyAccess(id=row.id, staff_id=actor.id, client_id=client.id,
+                                       started_at=row.started_at, expires_at=row.expires_at)
     now = utcnow()
-    row = EmergencyAccess(staff_id=actor.id, client_id=client.id, reason=reason, started_at=now,
-                          expires_at=now + dt.timedelta(hours=access.EMERGENCY_HOURS))
-    session.add(row)
+    opened = EmergencyAccess(staff_id=actor.id, client_id=client.id, reason=reason,
+                             reason_salt=secrets.token_hex(16), started_at=now,
+                             expires_at=now + dt.timedelta(hours=access.EMERGENCY_HOURS))
+    session.add(opened)
     session.flush()
-    if is_postgresql(session):
-        # The database set the times (and wrote the event): read back what it keeps.
-        started, expires = session.execute(
-            select(EmergencyAccess.started_at, EmergencyAccess.expires_at)
-            .where(EmergencyAccess.id == row.id)).one()
-        set_committed_value(row, "started_at", started)
-        set_committed_value(row, "expires_at", expires)
-    else:
+    if not is_postgresql(session):
+        # (On PostgreSQL the database's trigger appends it, for the administrator too.)
         trail.record(session, actor_id=actor.id, action=Action.CLIENT_EMERGENCY,
-                     object_type="emergency_access", object_id=row.id, client_id=client.id,
-                     details=event_details(row.expires_at, reason))
-    return client, row
+                     object_type="emergency_access", object_id=opened.id, client_id=client.id,
+                     details=event_details(opened.expires_at, reason, opened.reason_salt))
+    return client, opened
+
+
+def accesses_of(session: Session, client_id: int) -> list[tuple[int, dt.datetime]]:
+    """(staff id, expires at) of every emergency access to the client, for those who read
+    its audit (a PostgreSQL staff login through the database's function)."""
+    if reads_through_functions(session):
+        return [(r.staff_id, r.expires_at) for r in session.execute(text(
+            "SELECT staff_id, expires_at FROM clinicctl_emergency_accesses(:client)"),
+            {"client": client_id})]
+    return [(r.staff_id, r.expires_at) for r in session.execute(
+        select(EmergencyAccess.staff_id, EmergencyAccess.expires_at)
+        .where(EmergencyAccess.client_id == client_id).order_by(EmergencyAccess.id))]
 
 
 @dataclass

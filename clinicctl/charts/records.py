@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from clinicctl import access, days, trail
 from clinicctl.access import Action
+from clinicctl.db import reads_through_functions
 from clinicctl.errors import Conflict, InvalidChoice, InvalidInput, NotFound
 from clinicctl.models import NOTE_KINDS, ChartNote, Client, Document, Staff
-from clinicctl.oversight.logins import reads_through_functions
 from clinicctl.people.refs import parse_date, resolve_client
 from clinicctl.relations import cosign_required
 
@@ -163,10 +163,14 @@ def record_authors(session: Session, client_id: int) -> set[int]:
     return authors
 
 
-def list_notes(session: Session, actor: Staff, client_ref: str) -> list[ChartNote]:
+def list_notes(session: Session, actor: Staff, client_ref: str, *, pending_only: bool = False
+               ) -> list[ChartNote]:
+    """The client's notes the actor may read (with ``pending_only``, those waiting for a
+    co-signature); only the notes listed are audited as read."""
     client = resolve_client(session, client_ref)
     chart = access.authorize_chart_listing(session, actor, client, Action.NOTE_LIST)
-    notes = [n for n in chart_notes(session, client.id) if chart.can_read(n.author_id, n.kind)]
+    notes = [n for n in chart_notes(session, client.id) if chart.can_read(n.author_id, n.kind)
+             and (not pending_only or n.cosign_status == "pending")]
     trail.record(session, actor_id=actor.id, action=Action.NOTE_LIST, object_type="client",
                  object_id=client.id, client_id=client.id,
                  details={"note_ids": [n.id for n in notes]})

@@ -13,14 +13,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from clinicctl import access, days, trail
 from clinicctl.actions import Action
+from clinicctl.db import reads_through_functions
 from clinicctl.errors import Conflict, InvalidInput, NotFound
 from clinicctl.models import ChartNote, Client, Staff, Supervision, utcnow
-from clinicctl.oversight.logins import reads_through_functions
 from clinicctl.people.refs import resolve_staff
 
 
@@ -39,7 +40,7 @@ def _people(session: Session, actor: Staff, supervisee_ref: str, supervisor_ref:
             ) -> tuple[Staff, Staff]:
     supervisee = resolve_staff(session, supervisee_ref, what="supervisee")
     supervisor = resolve_staff(session, supervisor_ref, what="supervisor")
-    access.authorize_supervision_admin(actor, supervisee)
+    access.authorize_supervision_admin(actor, supervisee, supervisor)
     return supervisee, supervisor
 
 
@@ -51,9 +52,11 @@ def open_supervision(session: Session, supervisee_id: int, supervisor_id: int
 
 
 def pending_notes_of(session: Session, author_id: int) -> int:
-    """How many of the author's notes wait for a co-signature (a count, no content)."""
+    """How many of the author's notes wait for a co-signature (a count, no content; for the
+    owner and managers, who set up supervision)."""
     if reads_through_functions(session):
-        return sum(1 for n in unsigned_visible(session) if n.author_id == author_id)
+        return int(session.scalar(text("SELECT clinicctl_pending_note_count(:author)"),
+                                  {"author": author_id}) or 0)
     return int(session.scalar(select(func.count()).select_from(ChartNote).where(
         ChartNote.author_id == author_id, ChartNote.cosign_status == "pending")) or 0)
 
@@ -67,12 +70,23 @@ def supervise(session: Session, actor: Staff, supervisee_ref: str, supervisor_re
     if supervisee.id == supervisor.id:
         raise InvalidInput(f"{supervisee.name} cannot supervise themselves")
     if not supervisee.has_role("provider"):
-        raise Conflict(f"{supervisee.name} is not a provider: only providers write the notes "
-                       "a supervisor reads")
+        raise InvalidInput(f"{supervisee.name} is not a provider: only providers write the "
+                           "notes a supervisor reads")
     if not (supervisor.active and supervisor.has_role("provider")):
-        raise Conflict(f"{supervisor.name} is not an active provider: a supervisor must be one")
+        raise InvalidInput(f"{supervisor.name} is not an active provider: a supervisor must "
+                           "be one")
     today = days.practice_today(session)
     current = open_supervision(session, supervisee.id, supervisor.id)
+    if current is not None and current.ends_on is not None and current.ends_on < today:
+        # Its last day has passed: it holds no more, and asking again starts a new one.
+        current.ended_at = utcnow()
+        current.ended_by_id = actor.id
+        session.flush()
+        trail.record(session, actor_id=actor.id, action=Action.STAFF_SUPERVISE,
+                     object_type="supervision", object_id=current.id,
+                     details={"supervisee_id": supervisee.id, "supervisor_id": supervisor.id,
+                              "change": "end"})
+        current = None
     start = starts_on or (current.starts_on if current else today)
     end = ends_on if ends_on is not None else (current.ends_on if current else None)
     if end is not None and end < today:
@@ -187,13 +201,21 @@ def sign_note(session: Session, actor: Staff, note_id: int) -> tuple[ChartNote, 
     if note.cosign_status != "pending":
         raise Conflict(f"note #{note.id} needs no co-signature (it was written without one "
                        "due)")
+    if reads_through_functions(session):
+        # A login signs only through the database, which checks again and writes the event.
+        at = session.scalar(text("SELECT clinicctl_sign_note(:note, :supervision)"),
+                            {"note": note.id, "supervision": supervision})
+        for key, value in (("cosign_status", "signed"), ("cosigned_by_id", actor.id),
+                           ("cosigned_at", at)):
+            set_committed_value(note, key, value)
+        return note, True
     note.cosign_status = "signed"
     note.cosigned_by_id = actor.id
     note.cosigned_at = utcnow()
     session.flush()
     trail.record(session, actor_id=actor.id, action=Action.NOTE_SIGN, object_type="chart_note",
                  object_id=note.id, client_id=client.id,
-                 details={"supervision_id": supervision, "author_id": author.id})
+                 details={"author_id": author.id, "supervision_id": supervision})
     return note, True
 
 
@@ -214,8 +236,7 @@ def unsigned_notes(session: Session, actor: Staff, client_ref: str | None) -> li
     from clinicctl.charts import records
 
     if client_ref is not None:
-        return [n for n in records.list_notes(session, actor, client_ref)
-                if n.cosign_status == "pending"]
+        return records.list_notes(session, actor, client_ref, pending_only=True)
     access.require_roles(actor, Action.NOTE_LIST, ("owner", access.CUSTODIAN, "provider"),
                          object_type="chart_note")
     by_client: dict[int, list[ChartNote]] = {}

@@ -205,8 +205,13 @@ def sign(
 
     with session(ctx, dry_run=dry_run) as (db, actor):
         note, changed = supervision.sign_note(db, actor, note_id)
-        row = note_rows(db, actor, [note])[0]
-    _render_note(ctx, fmt, row)
+        # Signing is no read: the result names the note and its signature, never its text.
+        row = {key: value for key, value in note_rows(db, actor, [note])[0].items()
+               if key != "body"}
+    fmt_ = output_format(ctx, fmt)
+    columns = [column for column in COLUMNS if column[0] != "body"]
+    shown = {**row, "signed": _signature_text(row)} if fmt_ == "table" else row
+    render_object(shown, columns, fmt_, table=[f for f in FIELDS if f[0] != "body"])
     if changed:
         report_change(f"Signed note #{row['id']} of {row['author']}.", dry_run=dry_run)
     else:

@@ -351,7 +351,7 @@ def _shares(session: Session, actor: Staff, window: _Window, scope: set[int] | N
 
 def _audit(session: Session, actor: Staff, window: _Window, scope: set[int] | None
            ) -> Iterator[dict[str, Any]]:
-    from clinicctl.oversight.logins import reads_through_functions
+    from clinicctl.db import reads_through_functions
 
     if reads_through_functions(session):
         query = audit_log.events_through_function(audit_log.AuditFilter(

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from clinicctl import access, relations
 from clinicctl.actions import Action
 from clinicctl.days import day_window, practice_zone
+from clinicctl.db import reads_through_functions
 from clinicctl.errors import Conflict, InvalidChoice, InvalidInput
 from clinicctl.models import AUDIT_OUTCOMES, Assignment, AuditEvent, Staff
-from clinicctl.oversight.logins import reads_through_functions
 from clinicctl.people.refs import parse_date, resolve_client, resolve_staff
 from clinicctl.trail import Anchor, VerifyResult, head, record, verify
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from clinicctl import access, trail
 from clinicctl.actions import Action
-from clinicctl.db import is_postgresql, not_bound
+from clinicctl.db import STAFF_LOGIN, is_postgresql, not_bound
 from clinicctl.errors import Conflict, Denied, InvalidInput, NotFound
 from clinicctl.models import Staff
 from clinicctl.people.refs import resolve_staff
@@ -148,13 +148,6 @@ def _database(session: Session) -> str:
     return str(session.execute(text("SELECT current_database()")).scalar())
 
 
-def reads_through_functions(session: Session) -> bool:
-    """Whether this session is a staff login, which reads chart notes, documents and the
-    audit trail through the database's functions (it may not read those tables): set when
-    the actor is resolved."""
-    return bool(session.info.get("clinicctl_staff_login"))
-
-
 def _owns_schema(session: Session, login: str) -> bool:
     return bool(session.execute(text(
         "SELECT pg_has_role(:login, (SELECT relowner FROM pg_class "
@@ -211,7 +204,7 @@ def check_actor(session: Session, requested: Staff | None, found: Identity | Non
     if found.staff_id is not None:
         bound = session.get(Staff, found.staff_id)
         assert bound is not None
-        session.info["clinicctl_staff_login"] = not found.admin
+        session.info[STAFF_LOGIN] = not found.admin
         if requested is not None and requested.id != bound.id:
             raise Denied(f"database login {found.login!r} is {bound.email}; it cannot act as "
                          f"{requested.email}",

@@ -395,13 +395,13 @@ def _end_emergency_accesses(session: Session, actor: Staff, duplicate: Client,
                             result: MergeResult) -> None:
     """An emergency access opened on the duplicate moves with it, ended: it was opened for
     that record, not for the kept one's chart. Say whose ended."""
+    from clinicctl.charts.emergency import accesses_of
+
     now = utcnow()
-    running = session.scalars(select(EmergencyAccess.staff_id).where(
-        EmergencyAccess.client_id == duplicate.id, EmergencyAccess.expires_at > now)).all()
-    if not running:
-        return
+    running = sorted({staff_id for staff_id, expires in accesses_of(session, duplicate.id)
+                      if expires > now})
     names = staff_names(session, actor, running)
-    for staff_id in sorted(set(running)):
+    for staff_id in running:
         result.alerts.append(
             f"Ended {names.get(staff_id, f'#{staff_id}')}'s emergency access to "
             f"#{duplicate.id}: it does not reach the merged chart (open it again on the kept "

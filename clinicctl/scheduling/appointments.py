@@ -471,7 +471,7 @@ def record_move(session: Session, actor: Staff, appointment_id: int, from_provid
     database has already recorded the move itself (migration 0006's trigger: the login may
     not write the table); on SQLite and for the administrator, who acts ``--as`` a staff
     member the database does not know, clinicctl writes the row."""
-    from clinicctl.oversight.logins import reads_through_functions
+    from clinicctl.db import reads_through_functions
 
     if reads_through_functions(session):  # a staff login: the trigger wrote it
         return

@@ -74,7 +74,7 @@ def _reschedules(session: Session, appointment_ids: list[int]) -> dict[int, int]
     of the same event rather than keeping the stale copy."""
     if not appointment_ids:
         return {}
-    from clinicctl.oversight.logins import reads_through_functions
+    from clinicctl.db import reads_through_functions
 
     if reads_through_functions(session):  # a staff login counts them through the database
         found = session.execute(text("SELECT appointment_id, reschedules FROM "
@@ -104,7 +104,7 @@ def _moves(session: Session, appointment_ids: list[int]) -> dict[int, int]:
     """How often each appointment changed provider (``appointment_move``)."""
     if not appointment_ids:
         return {}
-    from clinicctl.oversight.logins import reads_through_functions
+    from clinicctl.db import reads_through_functions
 
     if reads_through_functions(session):  # a staff login reads only the moves it may see
         found = session.execute(text("SELECT appointment_id, moves FROM "

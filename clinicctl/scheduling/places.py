@@ -95,7 +95,7 @@ def busy_places(session: Session, client_ids: Sequence[int], start: dt.datetime,
     [start, end), earliest first: when they are busy, for a booking's checks. A PostgreSQL
     staff login may not read other sessions' places (who is in them is clinical), so it
     asks the database's ``clinicctl_busy_places``, which answers with times only."""
-    from clinicctl.oversight.logins import reads_through_functions
+    from clinicctl.db import reads_through_functions
 
     wanted = list(dict.fromkeys(client_ids))
     if not wanted:
@@ -118,7 +118,7 @@ def busy_places(session: Session, client_ids: Sequence[int], start: dt.datetime,
 
 def session_size(session: Session, appointment_id: int) -> int:
     """How many clients a session has, whether or not the actor may see each of them."""
-    from clinicctl.oversight.logins import reads_through_functions
+    from clinicctl.db import reads_through_functions
 
     if reads_through_functions(session):
         return int(session.execute(text("SELECT clinicctl_session_size(:a)"),

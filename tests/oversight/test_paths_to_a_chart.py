@@ -36,16 +36,15 @@ def events(url: str, action: str) -> list[tuple[Any, ...]]:
 
 
 def test_emergency_access_is_never_opened_off_the_record(practice, db_url):
-    """Inserting the row as a login appends its event in the same statement, as the login,
-    with the database's four hours whatever times were given; nobody opens one for
-    someone else, and the reason is no column a login reads."""
+    """A login opens one only through the database's function, for itself, for the
+    database's four hours, and its event is appended in the same statement, as the login;
+    the table itself is no login's to read or write (nothing about who opened which chart
+    can be probed), and only the owner and custodians covering the client read the reason."""
     cast, logins = practice
     lee = staff_id(db_url, cast.provider_c)
     url = logins.url_of(cast.provider_c)
-    inserted = sql(url, "INSERT INTO emergency_access (staff_id, client_id, reason, started_at, "
-                        "expires_at) VALUES (%s, %s, 'psql', now(), now() + interval '30 days') "
-                        "RETURNING id", (lee, cast.client_id))
-    [[access_id]] = inserted
+    [(access_id, _, _)] = sql(url, "SELECT * FROM clinicctl_open_emergency_access(%s, %s)",
+                              (cast.client_id, "psql"))
     [(actor, object_type, object_id, client_id, details)] = events(db_url, "client.emergency")
     assert (actor, object_type, object_id, client_id) == (lee, "emergency_access", access_id,
                                                           cast.client_id)
@@ -56,19 +55,27 @@ def test_emergency_access_is_never_opened_off_the_record(practice, db_url):
     verified = run_as(logins.url_of(OWNER_EMAIL), "audit", "verify", "-o", "json")
     assert verified.json()["ok"] is True, verified.output
 
-    for email, who in ((cast.provider_c, cast.provider_b), (cast.scheduler, cast.scheduler)):
-        error = refused(logins.url_of(email), "INSERT INTO emergency_access (staff_id, "
-                        "client_id, reason, started_at, expires_at) VALUES (%s, %s, 'x', now(), "
-                        "now())", (staff_id(db_url, who), cast.client_id))
-        assert "row-level security" in error, email
-    assert "permission denied" in refused(url, "SELECT reason FROM emergency_access")
-    assert "permission denied" in refused(url, "UPDATE emergency_access SET expires_at = "
-                                               "now() + interval '1 year'")
+    for statement in ("SELECT count(*) FROM emergency_access WHERE client_id = 1",
+                      "INSERT INTO emergency_access (staff_id, client_id, reason, reason_salt, "
+                      "started_at, expires_at) VALUES (1, 1, 'x', 'x', now(), now() + "
+                      "interval '1 year')",
+                      "UPDATE emergency_access SET expires_at = now() + interval '1 year'"):
+        assert "permission denied" in refused(url, statement), statement
+    scheduler = refused(logins.url_of(cast.scheduler),
+                        "SELECT * FROM clinicctl_open_emergency_access(%s, 'x')",
+                        (cast.client_id,))
+    assert "clinical access" in scheduler
     reason = "SELECT clinicctl_emergency_reason(%s)"
     assert sql(logins.url_of(OWNER_EMAIL), reason, (access_id,)) == [("psql",)]
     assert sql(logins.url_of(cast.custodian), reason, (access_id,)) == [("psql",)]
     assert sql(logins.url_of(cast.manager), reason, (access_id,)) == [(None,)]
     assert sql(url, reason, (access_id,)) == [(None,)]
+    # Whose access is in force: one's own, or anyone's for who reads the client's audit.
+    in_force = "SELECT id FROM clinicctl_emergency_access_in_force(%s, %s)"
+    assert sql(url, in_force, (lee, cast.client_id)) == [(access_id,)]
+    assert sql(logins.url_of(cast.manager), in_force, (lee, cast.client_id)) == [(access_id,)]
+    assert sql(logins.url_of(cast.scheduler), in_force, (lee, cast.client_id)) == []
+    assert sql(logins.url_of(cast.provider_b), in_force, (lee, cast.client_id)) == []
 
 
 def test_emergency_access_through_clinicctl_writes_one_event(practice, db_url):
@@ -99,6 +106,12 @@ def test_supervision_is_set_up_only_by_the_owner_and_managers(practice, db_url):
     manager = staff_id(db_url, cast.manager)
     assert "row-level security" in refused(logins.url_of(cast.manager), insert,
                                            (sam, rae, manager))
+    # A manager who is also a provider does not make themselves anyone's supervisor.
+    done = run_as(logins.url_of(OWNER_EMAIL), "staff", "roles", cast.manager, "--add",
+                  "provider")
+    assert done.exit_code == 0, done.output
+    assert "row-level security" in refused(logins.url_of(cast.manager), insert,
+                                           (sam, manager, manager))
     done = run_as(logins.url_of(cast.manager), "staff", "supervise", cast.provider_a, "--by",
                   cast.provider_c, "--cosign")
     assert done.exit_code == 0, done.output
@@ -107,13 +120,15 @@ def test_supervision_is_set_up_only_by_the_owner_and_managers(practice, db_url):
                "cosign = false RETURNING id") == []
 
 
-def test_a_login_cannot_write_a_note_that_skips_its_co_signature(practice, db_url):
-    """The database decides whether a new note waits, whatever the login writes."""
+def test_a_note_is_signed_only_through_the_database_and_never_skips_its_co_signature(
+        practice, db_url):
+    """The database decides whether a new note waits, whatever the login writes; a login
+    signs only through clinicctl_sign_note, one note it reads at a time, with the event."""
     cast, logins = practice
     done = run_as(logins.url_of(OWNER_EMAIL), "staff", "supervise", cast.provider_a, "--by",
                   cast.provider_c, "--cosign")
     assert done.exit_code == 0, done.output
-    sam = staff_id(db_url, cast.provider_a)
+    sam, lee = staff_id(db_url, cast.provider_a), staff_id(db_url, cast.provider_c)
     [[note]] = sql(logins.url_of(cast.provider_a),
                    "INSERT INTO chart_note (client_id, author_id, date_of_service, kind, body, "
                    "created_at, cosign_status, cosigned_by_id, cosigned_at) VALUES "
@@ -122,11 +137,25 @@ def test_a_login_cannot_write_a_note_that_skips_its_co_signature(practice, db_ur
     [[status, signer]] = sql(db_url, "SELECT cosign_status, cosigned_by_id FROM chart_note "
                                      "WHERE id = %s", (note,))
     assert (status, signer) == ("pending", None)
-    # The author cannot sign their own note.
-    assert sql(logins.url_of(cast.provider_a), "UPDATE chart_note SET cosign_status = "
-               "'signed', cosigned_by_id = %s WHERE id = %s RETURNING id", (sam, note)) == []
+    for email in (cast.provider_a, cast.provider_c):
+        blind = refused(logins.url_of(email), "UPDATE chart_note SET cosign_status = "
+                        "'signed', cosigned_by_id = %s", (staff_id(db_url, email),))
+        assert "permission denied" in blind, email
+    [[supervision]] = sql(db_url, "SELECT id FROM supervision")
+    sign = "SELECT clinicctl_sign_note(%s, %s)"
+    assert "co-signs" in refused(logins.url_of(cast.provider_a), sign, (note, supervision))
+    assert "co-signs" in refused(logins.url_of(cast.provider_b), sign, (note, supervision))
     signed = run_as(logins.url_of(cast.provider_c), "note", "sign", str(note), "-o", "json")
     assert signed.exit_code == 0, signed.output
     [[status, signer]] = sql(db_url, "SELECT cosign_status, cosigned_by_id FROM chart_note "
                                      "WHERE id = %s", (note,))
-    assert (status, signer) == ("signed", staff_id(db_url, cast.provider_c))
+    assert (status, signer) == ("signed", lee)
+    assert [(e[0], e[2], e[4]) for e in events(db_url, "note.sign")] == [
+        (lee, note, f'{{"author_id":{sam},"supervision_id":{supervision}}}')]
+    assert "waits for no co-signature" in refused(logins.url_of(cast.provider_c), sign,
+                                                  (note, supervision))
+    again = run_as(logins.url_of(cast.provider_c), "note", "sign", str(note))
+    assert again.exit_code == 0, again.output
+    assert len(events(db_url, "note.sign")) == 1
+    verified = run_as(logins.url_of(OWNER_EMAIL), "audit", "verify", "-o", "json")
+    assert verified.json()["ok"] is True, verified.output

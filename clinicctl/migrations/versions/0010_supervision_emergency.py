@@ -12,20 +12,26 @@ Two more paths to a chart besides chart shares (SPEC section 9):
   them (``signed``, ``cosigned_by_id``, ``cosigned_at``). At most one open supervision per
   pair.
 - ``emergency_access``: a staff member with clinical access reads one client's profile and
-  non-private notes for four hours (``expires_at``). The reason is in its own column, never
-  in the audit details (which stay free of PHI; they carry its SHA-256, so a changed reason
-  shows).
+  non-private notes for four hours (``expires_at``); it writes nothing through it. The
+  reason is in its own column, never in the audit details (which stay free of PHI; they
+  carry the SHA-256 of the reason salted with ``reason_salt``, so a changed reason shows and
+  a guessed one cannot be confirmed).
 
 On PostgreSQL the rule is stated again for staff logins (``access.chart_access``):
 ``clinicctl_can_read_note`` and ``clinicctl_can_read_clinical_document`` extend 0004's
-``clinicctl_can_read_chart`` by the two paths, and the note and document readers and
-policies use them; the profile rule gains emergency access. A note's co-signature state is
-set by trigger when it is written (a login cannot write a note that skips it), and only a
-supervisor who may co-sign it turns ``pending`` into ``signed``, as themselves, with the
-database's time. An emergency access row gets its times from the database, and inserting it
-appends its ``client.emergency`` audit event in the same statement, so nobody opens a chart
-this way off the record. Only the owner and records custodians covering the client read the
-reason (``clinicctl_emergency_reason``).
+``clinicctl_can_read_chart`` by the two paths, ``clinicctl_may_read_profile`` extends the
+profile by emergency access for reading, and the note and document readers and policies
+use them. A note's co-signature state is set by trigger when a login writes it (no login
+writes a note that skips it), and a note is signed only through ``clinicctl_sign_note``: by
+a supervisor who co-signs its author's notes and reads it, one note at a time, as
+themselves, with the database's time and the ``note.sign`` event in the same statement.
+Logins hold no privilege on ``emergency_access``: they open one through
+``clinicctl_open_emergency_access`` (for themselves, for the database's four hours), its
+``client.emergency`` event is appended by trigger in the same statement (so nobody opens a
+chart this way off the record), and they read it through functions (their own in force;
+every one of a client for who reads its audit; the reason only for the owner and the records
+custodians covering the client). A supervision is set up and changed by the owner and
+managers, never by a manager for a supervision of or by themselves.
 """
 
 from collections.abc import Sequence
@@ -91,6 +97,7 @@ def upgrade() -> None:
         sa.Column("staff_id", sa.Integer(), nullable=False),
         sa.Column("client_id", sa.Integer(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("reason_salt", sa.String(32), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("expires_at > started_at", name=op.f("ck_emergency_access_period")),
@@ -139,6 +146,9 @@ def downgrade() -> None:
 # The period of a supervision holds on the practice's date (days.practice_today).
 SUPERVISION_OPEN = ("s.ended_at IS NULL AND s.starts_on <= clinicctl_today() "
                     "AND (s.ends_on IS NULL OR s.ends_on >= clinicctl_today())")
+# access.EMERGENCY_ROLES and the emergency access in force (access.emergency_access_in_force).
+EMERGENCY_NOW = ("e.staff_id = clinicctl_me() AND e.client_id = p_client "
+                 "AND e.started_at <= now() AND e.expires_at > now()")
 
 # name(arguments) -> (returns, body): SECURITY DEFINER, as migration 0004 creates its own.
 FUNCTIONS: list[tuple[str, str, str]] = [
@@ -147,23 +157,22 @@ FUNCTIONS: list[tuple[str, str, str]] = [
         SELECT clinicctl_has_role('provider') AND clinicctl_is_assigned(p_author, p_client)
             AND EXISTS (SELECT 1 FROM supervision s WHERE s.supervisor_id = clinicctl_me()
                         AND s.supervisee_id = p_author AND {SUPERVISION_OPEN})"""),
-    # access.may_cosign: the session's provider co-signs the author's notes today.
-    ("clinicctl_may_cosign(p_author integer)", "boolean", f"""
+    # access.may_cosign: the session's provider co-signs the author's notes today, under
+    # this supervision.
+    ("clinicctl_may_cosign(p_author integer, p_supervision integer)", "boolean", f"""
         SELECT clinicctl_has_role('provider')
-            AND EXISTS (SELECT 1 FROM supervision s WHERE s.supervisor_id = clinicctl_me()
-                        AND s.supervisee_id = p_author AND s.cosign AND {SUPERVISION_OPEN})"""),
-    # supervision.cosign_required: a supervisor who is an active provider co-signs the
+            AND EXISTS (SELECT 1 FROM supervision s WHERE s.id = p_supervision
+                        AND s.supervisor_id = clinicctl_me() AND s.supervisee_id = p_author
+                        AND s.cosign AND {SUPERVISION_OPEN})"""),
+    # relations.cosign_required: a supervisor who is an active provider co-signs the
     # author's notes today.
     ("clinicctl_cosign_required(p_author integer)", "boolean", f"""
         SELECT EXISTS (SELECT 1 FROM supervision s WHERE s.supervisee_id = p_author
                        AND s.cosign AND {SUPERVISION_OPEN}
                        AND clinicctl_is_active_provider(s.supervisor_id))"""),
-    # access.chart_access: an emergency access of the session's staff member holds now.
     ("clinicctl_has_emergency_access(p_client integer)", "boolean", f"""
         SELECT clinicctl_any_role({EMERGENCY_ROLES})
-            AND EXISTS (SELECT 1 FROM emergency_access e WHERE e.staff_id = clinicctl_me()
-                        AND e.client_id = p_client AND e.started_at <= now()
-                        AND e.expires_at > now())"""),
+            AND EXISTS (SELECT 1 FROM emergency_access e WHERE {EMERGENCY_NOW})"""),
     # access.ChartAccess.can_read, for notes.
     ("clinicctl_can_read_note(p_client integer, p_author integer, p_kind text)", "boolean", """
         SELECT clinicctl_can_read_chart(p_client, p_author, p_kind)
@@ -174,7 +183,30 @@ FUNCTIONS: list[tuple[str, str, str]] = [
      """
         SELECT clinicctl_can_read_chart(p_client, p_uploader, 'progress')
             OR clinicctl_supervises(p_uploader, p_client)"""),
-    # Only the owner and records custodians covering the client read why a chart was opened.
+    # access.profile_grant for reading: emergency access reads the profile; it writes
+    # nothing (0004's clinicctl_has_profile_access still decides who adds documents).
+    ("clinicctl_may_read_profile(p_client integer)", "boolean", """
+        SELECT clinicctl_has_profile_access(p_client)
+            OR clinicctl_has_emergency_access(p_client)"""),
+    # Emergency access is read only through these (a login names no column of the table,
+    # so nothing about who opened which chart can be probed): one in force, the caller's own
+    # or anyone's for who reads the client's audit; every one of a client for them; and the
+    # reason for the owner and the records custodians covering the client.
+    ("clinicctl_emergency_access_in_force(p_staff integer, p_client integer)",
+     "TABLE (id integer, started_at timestamptz, expires_at timestamptz)", """
+        SELECT e.id, e.started_at, e.expires_at FROM emergency_access e
+        WHERE e.staff_id = p_staff AND e.client_id = p_client
+        AND e.started_at <= now() AND e.expires_at > now()
+        AND (p_staff = clinicctl_me() OR clinicctl_any_role('owner', 'manager')
+             OR clinicctl_custodian_covers_client(p_client))
+        ORDER BY e.expires_at DESC LIMIT 1"""),
+    ("clinicctl_emergency_accesses(p_client integer)",
+     "TABLE (id integer, staff_id integer, started_at timestamptz, expires_at timestamptz)",
+     """
+        SELECT e.id, e.staff_id, e.started_at, e.expires_at FROM emergency_access e
+        WHERE e.client_id = p_client AND (clinicctl_any_role('owner', 'manager')
+                                          OR clinicctl_custodian_covers_client(p_client))
+        ORDER BY e.id"""),
     ("clinicctl_emergency_reason(p_id integer)", "text", """
         SELECT e.reason FROM emergency_access e WHERE e.id = p_id
         AND (clinicctl_has_role('owner') OR clinicctl_custodian_covers_client(e.client_id))"""),
@@ -183,52 +215,47 @@ FUNCTIONS: list[tuple[str, str, str]] = [
         SELECT n.* FROM chart_note n WHERE n.cosign_status = 'pending'
         AND clinicctl_can_read_note(n.client_id, n.author_id, n.kind)
         ORDER BY n.date_of_service, n.id"""),
+    # How many of an author's notes wait (a count, no content), for those who set up
+    # supervision: staff supervise says it when co-signing stops.
+    ("clinicctl_pending_note_count(p_author integer)", "bigint", """
+        SELECT CASE WHEN clinicctl_any_role('owner', 'manager')
+                    THEN (SELECT count(*) FROM chart_note n WHERE n.author_id = p_author
+                          AND n.cosign_status = 'pending') END"""),
 ]
 
-# 0004's functions this revision states again: (signature, returns, body now, body of 0004).
+# 0004's readers this revision states again: (signature, returns, body with the rules).
 NOTE_READ = "clinicctl_can_read_note(n.client_id, n.author_id, n.kind)"
 NOTE_READ_0004 = "clinicctl_can_read_chart(n.client_id, n.author_id, n.kind)"
 DOC_READ = "clinicctl_can_read_clinical_document(d.client_id, d.uploaded_by_id)"
 DOC_READ_0004 = "clinicctl_can_read_chart(d.client_id, d.uploaded_by_id, 'progress')"
-PROFILE_0004 = """
-        SELECT clinicctl_has_role('owner') OR clinicctl_has_role('manager')
-            OR clinicctl_has_role('scheduler') OR clinicctl_has_role('biller')
-            OR (clinicctl_has_role('provider')
-                AND clinicctl_is_assigned(clinicctl_me(), p_client))
-            OR clinicctl_custodian_covers_client(p_client)"""
-RESTATED: list[tuple[str, str, str, str]] = [
+PROFILE_READ = "clinicctl_may_read_profile(d.client_id)"
+PROFILE_READ_0004 = "clinicctl_has_profile_access(d.client_id)"
+RESTATED: list[tuple[str, str, str]] = [
     ("clinicctl_chart_notes(p_client integer)", "SETOF chart_note", """
         SELECT n.* FROM chart_note n WHERE n.client_id = p_client AND {note}
-        ORDER BY n.date_of_service, n.id""", ""),
+        ORDER BY n.date_of_service, n.id"""),
     ("clinicctl_chart_note(p_id integer)", "SETOF chart_note", """
-        SELECT n.* FROM chart_note n WHERE n.id = p_id AND {note}""", ""),
+        SELECT n.* FROM chart_note n WHERE n.id = p_id AND {note}"""),
     ("clinicctl_documents(p_client integer)", "SETOF document", """
         SELECT d.* FROM document d WHERE d.client_id = p_client AND CASE WHEN d.clinical
-            THEN {document} ELSE clinicctl_has_profile_access(d.client_id) END
-        ORDER BY d.id""", ""),
+            THEN {document} ELSE {profile} END
+        ORDER BY d.id"""),
     ("clinicctl_document(p_id integer)", "SETOF document", """
         SELECT d.* FROM document d WHERE d.id = p_id AND CASE WHEN d.clinical
-            THEN {document} ELSE clinicctl_has_profile_access(d.client_id) END""", ""),
-    ("clinicctl_has_profile_access(p_client integer)", "boolean",
-     PROFILE_0004 + "\n            OR clinicctl_has_emergency_access(p_client)", PROFILE_0004),
+            THEN {document} ELSE {profile} END"""),
 ]
 
-TRIGGER_FUNCTIONS = f"""
+PLPGSQL = f"""
+-- A note's co-signature state is the database's to decide for a login: whatever it writes.
 CREATE FUNCTION clinicctl_note_cosign() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = @search_path@ AS $fn$
 BEGIN
-    IF clinicctl_is_admin() THEN
-        RETURN NEW;
-    END IF;
-    IF TG_OP = 'INSERT' THEN
-        -- A supervisor who co-signs reads no private note, so a private note waits for none.
+    IF NOT clinicctl_is_admin() THEN
+        -- A supervisor reads no private note, so a private note waits for nobody.
         NEW.cosign_status := CASE WHEN NEW.kind <> 'private'
             AND clinicctl_cosign_required(NEW.author_id) THEN 'pending' END;
         NEW.cosigned_by_id := NULL;
         NEW.cosigned_at := NULL;
-    ELSIF NEW.cosign_status IS DISTINCT FROM OLD.cosign_status THEN
-        -- Signing, not a merge moving the note (clinicctl_merge_clients runs as the login).
-        NEW.cosigned_at := now();
     END IF;
     RETURN NEW;
 END
@@ -249,19 +276,62 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION clinicctl_emergency_times() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = @search_path@ AS $fn$
+-- note sign (supervision.sign_note): the only way a login signs, one note at a time, as
+-- itself, with the database's time and its note.sign event in the same statement.
+CREATE FUNCTION clinicctl_sign_note(p_id integer, p_supervision integer) RETURNS timestamptz
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = @search_path@ AS $fn$
+DECLARE
+    v_note chart_note%ROWTYPE;
+    v_me integer := clinicctl_me();
+    v_at timestamptz := now();
 BEGIN
-    IF NOT clinicctl_is_admin() THEN
-        NEW.started_at := now();
-        NEW.expires_at := now() + interval '{EMERGENCY_HOURS} hours';
+    SELECT * INTO v_note FROM chart_note WHERE id = p_id FOR UPDATE;
+    IF NOT FOUND OR v_me IS NULL
+       OR NOT clinicctl_can_read_note(v_note.client_id, v_note.author_id, v_note.kind)
+       OR NOT clinicctl_may_cosign(v_note.author_id, p_supervision) THEN
+        RAISE EXCEPTION 'only a supervisor who co-signs the author''s notes signs them'
+            USING ERRCODE = '42501';
     END IF;
-    RETURN NEW;
+    IF v_note.cosign_status IS DISTINCT FROM 'pending' THEN
+        RAISE EXCEPTION 'note % waits for no co-signature', p_id USING ERRCODE = '55000';
+    END IF;
+    UPDATE chart_note SET cosign_status = 'signed', cosigned_by_id = v_me, cosigned_at = v_at
+    WHERE id = p_id;
+    PERFORM clinicctl_audit_append(
+        ARRAY[v_me], ARRAY['note.sign'], ARRAY['chart_note'], ARRAY[p_id],
+        ARRAY[v_note.client_id], ARRAY['ok'],
+        ARRAY['{{"author_id":' || v_note.author_id || ',"supervision_id":' || p_supervision
+              || '}}']);
+    RETURN v_at;
 END
 $fn$;
 
--- The event of access.start_emergency_access, appended by the database as the login (the
--- administrator names the staff member): no emergency access exists without its event.
+-- client access --emergency (emergency.open_emergency_access): a login opens one only
+-- through this, for itself, for the database's four hours.
+CREATE FUNCTION clinicctl_open_emergency_access(p_client integer, p_reason text)
+RETURNS TABLE (id integer, started_at timestamptz, expires_at timestamptz)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = @search_path@ AS $fn$
+BEGIN
+    IF clinicctl_me() IS NULL OR NOT clinicctl_any_role({EMERGENCY_ROLES}) THEN
+        RAISE EXCEPTION 'emergency access is for staff with clinical access of their own'
+            USING ERRCODE = '42501';
+    END IF;
+    IF length(btrim(coalesce(p_reason, ''))) = 0 THEN
+        RAISE EXCEPTION 'the reason is empty' USING ERRCODE = '22023';
+    END IF;
+    RETURN QUERY
+        INSERT INTO emergency_access AS e (staff_id, client_id, reason, reason_salt,
+                                           started_at, expires_at)
+        VALUES (clinicctl_me(), p_client, p_reason, replace(gen_random_uuid()::text, '-', ''),
+                now(), now() + interval '{EMERGENCY_HOURS} hours')
+        RETURNING e.id, e.started_at, e.expires_at;
+END
+$fn$;
+
+-- Its client.emergency event (emergency.event_details), appended by the database as the
+-- login (the administrator names the staff member): no emergency access exists without
+-- its event. The reason's hash is salted with a value no login reads, so nobody confirms a
+-- guess of it from the audit trail.
 CREATE FUNCTION clinicctl_emergency_audit() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = @search_path@ AS $fn$
 BEGIN
@@ -270,29 +340,35 @@ BEGIN
         ARRAY[NEW.id], ARRAY[NEW.client_id], ARRAY['ok'],
         ARRAY['{{"expires_at":' || to_json(clinicctl_audit_time(NEW.expires_at))::text
               || ',"reason_sha256":"'
-              || encode(sha256(convert_to(NEW.reason, 'UTF8')), 'hex') || '"}}']);
+              || encode(sha256(convert_to(NEW.reason_salt || NEW.reason, 'UTF8')), 'hex')
+              || '"}}']);
     RETURN NULL;
 END
 $fn$;
 """
-TRIGGER_SIGNATURES = ["clinicctl_note_cosign()", "clinicctl_supervision_times()",
-                      "clinicctl_emergency_times()", "clinicctl_emergency_audit()"]
+PLPGSQL_SIGNATURES = ["clinicctl_note_cosign()", "clinicctl_supervision_times()",
+                      "clinicctl_sign_note(integer, integer)",
+                      "clinicctl_open_emergency_access(integer, text)",
+                      "clinicctl_emergency_audit()"]
 TRIGGERS = [
-    ("chart_note_cosign", "BEFORE INSERT OR UPDATE ON chart_note", "clinicctl_note_cosign()"),
+    ("chart_note_cosign", "BEFORE INSERT ON chart_note", "clinicctl_note_cosign()"),
     ("supervision_time", "BEFORE INSERT OR UPDATE ON supervision",
      "clinicctl_supervision_times()"),
-    ("emergency_access_time", "BEFORE INSERT ON emergency_access",
-     "clinicctl_emergency_times()"),
     ("emergency_access_audit", "AFTER INSERT ON emergency_access",
      "clinicctl_emergency_audit()"),
 ]
 
-SUPERVISION_ADMINS = "clinicctl_any_role('owner', 'manager')"
-# table -> {command: (privilege, USING, WITH CHECK)}, as in migration 0004.
+# access.authorize_supervision_admin: the owner and managers; only the owner for a
+# supervision of or by themselves (a manager who is also a provider would otherwise make
+# themselves the reader of any provider's chart).
+SUPERVISION_ADMINS = ("(clinicctl_has_role('owner') OR (clinicctl_has_role('manager') "
+                      "AND clinicctl_me() NOT IN (supervisor_id, supervisee_id)))")
+# table -> {command: (privilege, USING, WITH CHECK)}, as in migration 0004. Emergency access
+# has none: it is opened and read only through the functions above.
 POLICIES: dict[str, dict[str, tuple[str, str | None, str | None]]] = {
     "supervision": {
         "select": ("SELECT", "clinicctl_me() IS NOT NULL", None),
-        # supervision.supervise: the owner and managers, for a provider, by an active provider.
+        # supervision.supervise: for a provider, by an active provider.
         "insert": ("INSERT", None,
                    f"{SUPERVISION_ADMINS} AND created_by_id = clinicctl_me() "
                    "AND ended_at IS NULL AND ended_by_id IS NULL "
@@ -303,16 +379,7 @@ POLICIES: dict[str, dict[str, tuple[str, str | None, str | None]]] = {
                    f"{SUPERVISION_ADMINS} AND (ended_at IS NULL AND ended_by_id IS NULL "
                    "OR ended_at IS NOT NULL AND ended_by_id = clinicctl_me())"),
     },
-    # Whose access it was and until when: the staff member, and who reads the audit. The
-    # reason is no column of theirs (clinicctl_emergency_reason).
-    "emergency_access": {
-        "select": ("SELECT (id, staff_id, client_id, started_at, expires_at)",
-                   "staff_id = clinicctl_me() OR clinicctl_any_role('owner', 'manager') "
-                   "OR clinicctl_custodian_covers_client(client_id)", None),
-        "insert": ("INSERT (staff_id, client_id, reason, started_at, expires_at)", None,
-                   f"staff_id = clinicctl_me() AND clinicctl_any_role({EMERGENCY_ROLES}) "
-                   "AND length(btrim(reason)) > 0"),
-    },
+    "emergency_access": {},
 }
 # 0004's policies on the chart, and their rule now.
 NOTE_POLICY_0004 = "clinicctl_can_read_chart(client_id, author_id, kind)"
@@ -322,7 +389,8 @@ DOCUMENT_POLICY_0004 = ("CASE WHEN clinical "
                         "ELSE clinicctl_has_profile_access(client_id) END")
 DOCUMENT_POLICY = ("CASE WHEN clinical "
                    "THEN clinicctl_can_read_clinical_document(client_id, uploaded_by_id) "
-                   "ELSE clinicctl_has_profile_access(client_id) END")
+                   "ELSE clinicctl_may_read_profile(client_id) END")
+
 # clinicctl_merge_clients (migrations 0007-0009) moves the duplicate's emergency accesses
 # too, ended: one opened on the duplicate does not reach into the kept record's chart.
 MERGE_SIGNATURE = "clinicctl_merge_clients(integer, integer, integer)"
@@ -341,12 +409,6 @@ def _rewrite_merge(change) -> None:  # type: ignore[no-untyped-def]
     if changed == definition:
         raise RuntimeError("clinicctl_merge_clients is not the function migration 0009 left")
     op.get_bind().exec_driver_sql(changed)
-
-
-# note sign: only a pending note, only to signed by the caller, only by its co-signer.
-SIGN_USING = "cosign_status = 'pending' AND clinicctl_may_cosign(author_id)"
-SIGN_CHECK = ("cosign_status = 'signed' AND cosigned_by_id = clinicctl_me() "
-              "AND clinicctl_may_cosign(author_id)")
 
 
 def _search_path() -> str:
@@ -378,19 +440,18 @@ def _policy(table: str, command: str, using: str | None, check: str | None) -> N
 
 
 def _restate(now: bool) -> None:
-    for signature, returns, body, body_0004 in RESTATED:
-        text = body.format(note=NOTE_READ if now else NOTE_READ_0004,
-                           document=DOC_READ if now else DOC_READ_0004)
-        if body_0004 and not now:
-            text = body_0004
-        _create_function(signature, returns, text, replace=True)
+    for signature, returns, body in RESTATED:
+        _create_function(signature, returns, body.format(
+            note=NOTE_READ if now else NOTE_READ_0004,
+            document=DOC_READ if now else DOC_READ_0004,
+            profile=PROFILE_READ if now else PROFILE_READ_0004), replace=True)
 
 
 def _install_postgresql() -> None:
     for signature, returns, body in FUNCTIONS:
         _create_function(signature, returns, body)
-    op.execute(TRIGGER_FUNCTIONS.replace("@search_path@", _search_path()))
-    for signature in [_argument_types(s) for s, _, _ in FUNCTIONS] + TRIGGER_SIGNATURES:
+    op.execute(PLPGSQL.replace("@search_path@", _search_path()))
+    for signature in [_argument_types(s) for s, _, _ in FUNCTIONS] + PLPGSQL_SIGNATURES:
         op.execute(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC")
         op.execute(f"GRANT EXECUTE ON FUNCTION {signature} TO {STAFF_ROLE}")
     _restate(now=True)
@@ -402,20 +463,15 @@ def _install_postgresql() -> None:
         for command, (privilege, using, check) in policies.items():
             op.execute(f"GRANT {privilege} ON {table} TO {STAFF_ROLE}")
             _policy(table, command, using, check)
-        op.execute(f"GRANT USAGE ON SEQUENCE {table}_id_seq TO {STAFF_ROLE}")
+        if "insert" in policies:
+            op.execute(f"GRANT USAGE ON SEQUENCE {table}_id_seq TO {STAFF_ROLE}")
     _policy("chart_note", "select", NOTE_POLICY, None)
     _policy("document", "select", DOCUMENT_POLICY, None)
-    op.execute(f"GRANT UPDATE (cosign_status, cosigned_by_id, cosigned_at) ON chart_note "
-               f"TO {STAFF_ROLE}")
-    _policy("chart_note", "update", SIGN_USING, SIGN_CHECK)
     _rewrite_merge(lambda body: body.replace(MERGE_ANCHOR, MERGE_EMERGENCY + MERGE_ANCHOR, 1))
 
 
 def _remove_postgresql() -> None:
     _rewrite_merge(lambda body: body.replace(MERGE_EMERGENCY, "", 1))
-    op.execute("DROP POLICY IF EXISTS chart_note_update ON chart_note")
-    op.execute(f"REVOKE UPDATE (cosign_status, cosigned_by_id, cosigned_at) ON chart_note "
-               f"FROM {STAFF_ROLE}")
     _policy("chart_note", "select", NOTE_POLICY_0004, None)
     _policy("document", "select", DOCUMENT_POLICY_0004, None)
     for name, when, _ in TRIGGERS:
@@ -424,7 +480,7 @@ def _remove_postgresql() -> None:
     op.execute("ALTER TABLE chart_note DROP CONSTRAINT ck_chart_note_cosigned")
     op.execute("ALTER TABLE chart_note DROP CONSTRAINT ck_chart_note_cosign_status")
     # The tables go with their policies and grants (downgrade drops them next).
-    for signature in reversed(TRIGGER_SIGNATURES):
-        op.execute(f"DROP FUNCTION IF EXISTS {signature} CASCADE")
+    for signature in reversed(PLPGSQL_SIGNATURES):
+        op.execute(f"DROP FUNCTION IF EXISTS {signature}")
     for signature, _, _ in reversed(FUNCTIONS):
         op.execute(f"DROP FUNCTION IF EXISTS {_argument_types(signature)}")

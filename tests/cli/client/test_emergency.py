@@ -58,14 +58,25 @@ def test_a_provider_outside_the_care_team_reads_the_chart_for_four_hours(cli, ca
     assert report["chart_reason"].startswith("emergency access until ")
 
 
-def test_the_event_holds_no_reason_and_only_the_owner_and_custodians_read_it(cli, cast):
+def test_the_event_holds_no_reason_and_only_the_owner_and_custodians_read_it(cli, cast,
+                                                                            open_session):
+    from sqlalchemy import select
+
+    from clinicctl.models import EmergencyAccess
+
     opened = open_access(cli, cast, cast.provider_own)
     assert opened.exit_code == 0, opened.output
     access_id = opened.json()["id"]
     [event] = cli("audit", "list", "--action", "client.emergency", "-o", "json").json()
     assert (event["object_type"], event["object_id"], event["client_id"], event["actor"]) == (
         "emergency_access", access_id, cast.client_id, "Kim Novak")
-    assert event["details"]["reason_sha256"] == hashlib.sha256(REASON.encode()).hexdigest()
+    with open_session(write=False) as s:
+        salt = s.scalar(select(EmergencyAccess.reason_salt))
+    # Salted: a changed reason shows, a guessed one cannot be confirmed from the trail.
+    assert len(salt) == 32
+    assert event["details"]["reason_sha256"] == hashlib.sha256(
+        (salt + REASON).encode()).hexdigest()
+    assert event["details"]["reason_sha256"] != hashlib.sha256(REASON.encode()).hexdigest()
     assert REASON not in str(event["details"])
     assert cli("audit", "verify", "-o", "json").json()["ok"] is True
 
@@ -129,3 +140,34 @@ def test_bad_input_writes_nothing(cli, cast, db_url, args, error):
     assert result.exit_code == 2, result.output
     assert result.stderr == error + "\n"
     assert snapshot(db_url) == before
+
+
+def test_emergency_access_reads_and_writes_nothing(cli, cast, db_url, tmp_path):
+    assert open_access(cli, cast, cast.provider_own).exit_code == 0
+    paper = tmp_path / "consent.txt"
+    paper.write_text("consent")
+    before = snapshot(db_url)
+    refused = cli("doc", "add", cast.client, str(paper), "--title", "Consent",
+                  actor=cast.provider_own)
+    assert refused.exit_code == 4, refused.output
+    assert cli("note", "add", cast.client, "--body", "x", actor=cast.provider_own
+               ).exit_code == 4
+    after = snapshot(db_url)
+    assert {t: r for t, r in after.items() if t != "audit_event"} == {
+        t: r for t, r in before.items() if t != "audit_event"}
+
+
+def test_who_broke_the_glass_is_for_those_who_read_the_audit(cli, cast):
+    assert open_access(cli, cast, cast.provider_own).exit_code == 0
+
+    def kim(actor: str) -> dict[str, Any]:
+        result = cli("client", "access", cast.client, "--staff", cast.provider_own, "-o",
+                     "json", actor=actor)
+        assert result.exit_code == 0, result.output
+        return result.json()[0]  # type: ignore[no-any-return]
+
+    for reader in (cast.owner, cast.manager, cast.custodian, cast.provider_own):
+        assert kim(reader)["chart_reason"].startswith("emergency access until "), reader
+    for other in (cast.scheduler, cast.biller, cast.provider_a):
+        row = kim(other)
+        assert (row["profile"], row["chart_notes"]) == (False, "none"), other

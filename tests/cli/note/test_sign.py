@@ -51,6 +51,7 @@ def test_a_new_note_waits_and_the_supervisor_signs_it(cli, cosigned):
     assert signed.exit_code == 0, signed.output
     assert (signed.json()["cosign_status"], signed.json()["cosigned_by"]) == ("signed",
                                                                              "Lee Park")
+    assert "body" not in signed.json()  # signing is no read: the text is not shown
     assert signed.stderr == f"Signed note #{note['id']} of Sam Okafor.\n"
     again = cli("note", "sign", str(note["id"]), actor=cast.provider_c)
     assert again.exit_code == 0, again.output

@@ -145,9 +145,9 @@ def test_only_the_owner_and_managers_set_it_up(cli, cast, db_url, who):
 @pytest.mark.parametrize("args, code, error", [
     (("staff", "supervise", "sam@riverside.example", "--by", "sam@riverside.example"), 2,
      "Error: Sam Okafor cannot supervise themselves"),
-    (("staff", "supervise", "jo@riverside.example", "--by", "sam@riverside.example"), 5,
+    (("staff", "supervise", "jo@riverside.example", "--by", "sam@riverside.example"), 2,
      "Error: Jo Diaz is not a provider: only providers write the notes a supervisor reads"),
-    (("staff", "supervise", "sam@riverside.example", "--by", "rae@riverside.example"), 5,
+    (("staff", "supervise", "sam@riverside.example", "--by", "rae@riverside.example"), 2,
      "Error: Rae Quinn is not an active provider: a supervisor must be one"),
     (("staff", "supervise", "sam@riverside.example", "--by", "lee@riverside.example",
       "--until", "2020-01-01"), 2, "Error: --until 2020-01-01 is in the past"),
@@ -168,3 +168,44 @@ def test_bad_input_writes_nothing(cli, cast, db_url, args, code, error):
     assert result.exit_code == code, result.output
     assert result.stderr.splitlines()[0] == error
     assert snapshot(db_url) == before
+
+
+@pytest.mark.parametrize("side", ["supervisor", "supervisee"])
+def test_a_manager_never_sets_up_a_supervision_of_or_by_themselves(cli, cast, db_url, side):
+    """A manager who is also a provider would otherwise make themselves the reader of any
+    provider's chart (or end their own co-signing); the owner may."""
+    assert cli("staff", "roles", cast.manager, "--add", "provider").exit_code == 0
+    args = ((cast.provider_a, cast.manager) if side == "supervisor"
+            else (cast.manager, cast.provider_c))
+    before = snapshot(db_url)
+    refused = cli("staff", "supervise", args[0], "--by", args[1], actor=cast.manager)
+    assert refused.exit_code == 4, refused.output
+    assert refused.stderr == ("Error: staff.supervise: only the owner sets up or changes a "
+                              "supervision of or by themselves\n")
+    after = snapshot(db_url)
+    assert {t: r for t, r in after.items() if t != "audit_event"} == {
+        t: r for t, r in before.items() if t != "audit_event"}
+    assert cli("staff", "supervise", args[0], "--by", args[1]).exit_code == 0  # the owner
+    ended = cli("staff", "supervise", args[0], "--by", args[1], "--end", actor=cast.manager)
+    assert ended.exit_code == 4, ended.output
+
+
+def test_a_supervision_past_its_last_day_is_replaced_when_asked_again(cli, cast, open_session):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from clinicctl.models import Supervision
+
+    first = supervise(cli, cast, "--until", "2099-01-31")
+    assert first.exit_code == 0, first.output
+    with open_session() as s:
+        s.execute(update(Supervision).values(starts_on=dt.date(2020, 1, 1),
+                                             ends_on=dt.date(2020, 6, 30)))
+    assert note_ids(cli, cast, cast.provider_c) == set()
+    again = supervise(cli, cast, "--cosign")
+    assert again.exit_code == 0, again.output
+    assert again.json()["id"] != first.json()["id"]
+    assert (again.json()["until"], again.json()["cosign"]) == (None, True)
+    assert again.stderr.startswith("Started Lee Park supervising Sam Okafor")
+    assert note_ids(cli, cast, cast.provider_c) == {cast.progress_note_id}
