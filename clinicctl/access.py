@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from clinicctl.actions import Action
 from clinicctl.errors import Denied
-from clinicctl.models import Assignment, Client, Staff
+from clinicctl.models import Assignment, Client, ClientGroupMember, Staff
 from clinicctl.relations import (
     Facts,
     active_shares_to,
@@ -23,6 +24,7 @@ from clinicctl.relations import (
     custodian_covers_client,
     custodian_scope,
     is_assigned,
+    restricted_outside,
 )
 
 CUSTODIAN = "records-custodian"
@@ -168,6 +170,9 @@ def profile_grant(session: Session, actor: Staff, client: Client) -> str | None:
     """Why ``actor`` may see the client profile and non-clinical documents, or None."""
     if not actor.active:
         return None
+    if client.restricted:
+        # A restricted client's profile is their care team's only: no role grants it.
+        return care_team_grant(session, actor, client.id)
     for role in ("owner", "manager", "scheduler", "biller"):
         if actor.has_role(role):
             return f"role {role}"
@@ -176,6 +181,96 @@ def profile_grant(session: Session, actor: Staff, client: Client) -> str | None:
     if actor.has_role(CUSTODIAN) and custodian_covers_client(session, actor, client.id):
         return "records custodian in scope"
     return None
+
+
+# --- restricted clients (SPEC section 9) ------------------------------------------------------
+# A restricted client is seen only by their care team. Migration 0011 states the same rule for
+# PostgreSQL logins (clinicctl_in_care_team, clinicctl_restriction_allows).
+RESTRICTERS = ("owner", CUSTODIAN)
+
+
+def care_team_grant(session: Session, actor: Staff, client_id: int) -> str | None:
+    """Why ``actor`` is in a client's care team, or None: the owner, a provider who has the
+    client in their list, a records custodian whose scope covers the client."""
+    if not actor.active:
+        return None
+    if actor.has_role("owner"):
+        return "role owner"
+    if actor.has_role("provider") and is_assigned(session, actor.id, client_id):
+        return "in their list"
+    if actor.has_role(CUSTODIAN) and custodian_covers_client(session, actor, client_id):
+        return "records custodian in scope"
+    return None
+
+
+def in_care_team(session: Session, actor: Staff, client_id: int) -> bool:
+    return care_team_grant(session, actor, client_id) is not None
+
+
+def restriction_allows(session: Session, actor: Staff, client: Client) -> bool:
+    """Whether the restriction lets ``actor`` see ``client`` at all (every other rule still
+    applies): an unrestricted client, or one whose care team they are in."""
+    return not client.restricted or in_care_team(session, actor, client.id)
+
+
+def hidden_clients(session: Session, actor: Staff) -> set[int]:
+    """The restricted clients outside ``actor``'s care team: ``restriction_allows`` for every
+    client at once (the owner and custodians of every provider see them all)."""
+    if not actor.active:
+        return restricted_outside(session, set())
+    if actor.has_role("owner"):
+        return set()
+    providers: set[int] = set()
+    if actor.has_role(CUSTODIAN):
+        scope = custodian_scope(session, actor)
+        if scope is None:
+            return set()
+        providers |= scope
+    if actor.has_role("provider"):
+        providers.add(actor.id)
+    return restricted_outside(session, providers)
+
+
+HIDDEN_KEY = "clinicctl_hidden_clients"
+
+
+def hide_restricted_clients(session: Session, actor: Staff) -> None:
+    """Leave the restricted clients outside ``actor``'s care team out of everything the
+    session reads: their client rows (so no listing, search, reference, name or export finds
+    them, in the same words as a client that does not exist), their assignments and their
+    group memberships. What PostgreSQL's policies do for a login (migration 0011), done
+    for every actor on both stores. Appointments and their places stay: the slot is taken,
+    and scheduling shows "restricted client"."""
+    hidden = tuple(sorted(hidden_clients(session, actor)))
+    session.info[HIDDEN_KEY] = hidden
+    if not hidden:
+        return
+
+    def leave_out(state: ORMExecuteState) -> None:
+        if state.is_select or state.is_update or state.is_delete:
+            state.statement = state.statement.options(
+                with_loader_criteria(Client, lambda cls: cls.id.not_in(hidden),
+                                     include_aliases=True),
+                with_loader_criteria(Assignment, lambda cls: cls.client_id.not_in(hidden),
+                                     include_aliases=True),
+                with_loader_criteria(ClientGroupMember,
+                                     lambda cls: cls.client_id.not_in(hidden),
+                                     include_aliases=True))
+
+    event.listen(session, "do_orm_execute", leave_out)
+
+
+def authorize_restrict(session: Session, actor: Staff, client: Client | None, action: str
+                       ) -> None:
+    """``client restrict``: the owner, or a records custodian whose scope covers the client
+    (``client`` None: the roles alone, checked before the client is looked up)."""
+    audit = {"client_id": client.id} if client is not None else {"object_type": "client"}
+    require_roles(actor, action, RESTRICTERS, **audit)
+    if client is None or actor.has_role("owner"):
+        return
+    if not custodian_covers_client(session, actor, client.id):
+        raise _deny(actor, action, "the client is outside your records-custodian scope",
+                    **audit)
 
 
 def authorize_client_profile(session: Session, actor: Staff, client: Client, action: str) -> None:

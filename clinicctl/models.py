@@ -196,6 +196,11 @@ class Client(Base):
     address: Mapped[str | None] = mapped_column(String(400))
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A restricted client (``client restrict``, SPEC section 9) is seen only by their care
+    # team: their assigned providers, the owner and records custodians whose scope covers
+    # them (``access.in_care_team``; migration 0011 states it again for PostgreSQL logins).
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False,
+                                             server_default=text("false"))
 
     @property
     def name(self) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from clinicctl.days import practice_today
-from clinicctl.models import Assignment, ChartShare, CustodianGrant, Staff
+from clinicctl.models import Assignment, ChartShare, Client, CustodianGrant, Staff
 
 
 def is_assigned(session: Session, provider_id: int, client_id: int) -> bool:
@@ -51,6 +51,16 @@ def custodian_covers_client(session: Session, custodian: Staff, client_id: int) 
     client)."""
     scope = custodian_scope(session, custodian)
     return scope is None or bool(scope & client_provider_ids(session, client_id))
+
+
+
+def restricted_outside(session: Session, provider_ids: set[int]) -> set[int]:
+    """The restricted clients in none of these providers' lists. Read from the tables
+    themselves (not the models), so that the rows a session hides do not hide the answer."""
+    client, assignment = Client.__table__, Assignment.__table__
+    listed = select(assignment.c.client_id).where(assignment.c.provider_id.in_(provider_ids))
+    return set(session.scalars(select(client.c.id).where(
+        client.c.restricted.is_(True), client.c.id.not_in(listed))))
 
 
 
