@@ -242,11 +242,12 @@ def test_migration_0006_loses_nothing_and_goes_back(cli, cast, db_url, tmp_path)
 
     def rows(engine) -> dict[str, list[str]]:
         """Every row of the tables 0005 has, in the columns 0005 has (0009 adds
-        appointment.group_id and chart_note.appointment_id)."""
+        appointment.group_id and chart_note.appointment_id, 0011 client.restricted)."""
         def columns(conn, name: str) -> str:
             return ", ".join(f'"{c["name"]}"' for c in inspect(conn).get_columns(name)
                              if (name, c["name"]) not in (("appointment", "group_id"),
-                                                          ("chart_note", "appointment_id")))
+                                                          ("chart_note", "appointment_id"),
+                                                          ("client", "restricted")))
 
         with engine.connect() as conn:
             return {name: sorted(repr(tuple(r)) for r in conn.execute(
