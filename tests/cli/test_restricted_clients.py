@@ -355,3 +355,23 @@ def test_a_batch_share_says_it_of_each_restricted_client(cli, restricted_copy, t
     assert shared.exit_code == 0, shared.output
     assert [r.get("restricted", False) for r in shared.json()] == [True, False]
     assert shared.stderr == f"row 2: {restricted_alert(maya, 'Ana Ruiz')}\n"
+
+
+def test_a_handover_outside_her_team_leaves_her_and_her_sessions_with_her_provider(
+        cli, restricted_copy):
+    """The manager hands over what they see of Sam's caseload: Omar, not Maya; a session
+    Maya is in does not move to a provider outside her team."""
+    maya, omar = restricted_copy.ids["maya"], restricted_copy.ids["omar"]
+    booked = cli("appointment", "book", "--group", GROUP, "--at", at(TUE, "10:00"), actor=SAM)
+    assert booked.exit_code == 0, booked.output
+    moving = cli("staff", "reassign", SAM, "--to", ANA, "--appointments", "future",
+                 actor=MANAGER)
+    assert moving.exit_code == 4, moving.output
+    assert moving.stderr == (f"Error: appointment.reassign: client #{maya} is restricted: "
+                             "only their care team moves their sessions to another "
+                             "provider\n")
+    handed = cli("staff", "reassign", SAM, "--to", ANA, "-o", "json", actor=MANAGER)
+    assert handed.exit_code == 0, handed.output
+    assert [row["client_id"] for row in handed.json()] == [omar]
+    providers = json_of(cli, "client", "show", MAYA, actor=OWNER_EMAIL)["providers"]
+    assert [p["provider"] for p in providers] == ["Sam Okafor"]
