@@ -182,6 +182,12 @@ class CustodianGrant(Base):
 
 class Client(Base):
     __tablename__ = "client"
+    __table_args__ = (
+        # The few restricted clients, found without reading every client (each command
+        # asks which of them the actor may not see: access.hidden_clients).
+        Index("ix_client_restricted", "id", sqlite_where=text("restricted = 1"),
+              postgresql_where=text("restricted")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     first_name: Mapped[str] = mapped_column(String(100))

@@ -7,7 +7,8 @@ Revises: 0009
 figure in care, is seen only by their care team, their assigned providers, the owner and
 the records custodians whose scope covers them (``access.in_care_team``). The column is
 added as a plain ADD COLUMN with a default (never a batch copy of ``client``, which every
-client table references); every existing client is unrestricted.
+client table references), with a partial index of the restricted ones; every existing
+client is unrestricted.
 
 On PostgreSQL the rule is stated again for staff logins, in functions of the same shape as
 migration 0004's (``SECURITY DEFINER``, a fixed ``search_path``):
@@ -141,6 +142,10 @@ POLICIES: list[tuple[str, str, str, str, str]] = [
 def upgrade() -> None:
     op.add_column("client", sa.Column("restricted", sa.Boolean(), nullable=False,
                                       server_default=sa.text("false")))
+    # The few restricted clients, found without reading every client.
+    op.create_index("ix_client_restricted", "client", ["id"],
+                    sqlite_where=sa.text("restricted = 1"),
+                    postgresql_where=sa.text("restricted"))
     if op.get_bind().dialect.name == "postgresql":
         _install_row_security()
 
@@ -148,6 +153,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         _remove_row_security()
+    op.drop_index("ix_client_restricted", table_name="client")
     op.drop_column("client", "restricted")
 
 
