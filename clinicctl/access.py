@@ -185,7 +185,8 @@ def profile_grant(session: Session, actor: Staff, client: Client) -> str | None:
 
 # --- restricted clients (SPEC section 9) ------------------------------------------------------
 # A restricted client is seen only by their care team. Migration 0011 states the same rule for
-# PostgreSQL logins (clinicctl_in_care_team, clinicctl_restriction_allows).
+# PostgreSQL logins (clinicctl_in_care_team, clinicctl_restriction_allows = not restricted or
+# in the care team).
 RESTRICTERS = ("owner", CUSTODIAN)
 
 
@@ -203,19 +204,9 @@ def care_team_grant(session: Session, actor: Staff, client_id: int) -> str | Non
     return None
 
 
-def in_care_team(session: Session, actor: Staff, client_id: int) -> bool:
-    return care_team_grant(session, actor, client_id) is not None
-
-
-def restriction_allows(session: Session, actor: Staff, client: Client) -> bool:
-    """Whether the restriction lets ``actor`` see ``client`` at all (every other rule still
-    applies): an unrestricted client, or one whose care team they are in."""
-    return not client.restricted or in_care_team(session, actor, client.id)
-
-
 def hidden_clients(session: Session, actor: Staff) -> set[int]:
-    """The restricted clients outside ``actor``'s care team: ``restriction_allows`` for every
-    client at once (the owner and custodians of every provider see them all)."""
+    """The restricted clients outside ``actor``'s care team: ``care_team_grant`` for every
+    restricted client at once (the owner and custodians of every provider see them all)."""
     if not actor.active:
         return restricted_outside(session, set())
     if actor.has_role("owner"):
@@ -231,9 +222,6 @@ def hidden_clients(session: Session, actor: Staff) -> set[int]:
     return restricted_outside(session, providers)
 
 
-HIDDEN_KEY = "clinicctl_hidden_clients"
-
-
 def hide_restricted_clients(session: Session, actor: Staff) -> None:
     """Leave the restricted clients outside ``actor``'s care team out of everything the
     session reads: their client rows (so no listing, search, reference, name or export finds
@@ -242,7 +230,6 @@ def hide_restricted_clients(session: Session, actor: Staff) -> None:
     for every actor on both stores. Appointments and their places stay: the slot is taken,
     and scheduling shows "restricted client"."""
     hidden = tuple(sorted(hidden_clients(session, actor)))
-    session.info[HIDDEN_KEY] = hidden
     if not hidden:
         return
 

@@ -204,7 +204,7 @@ class Client(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # A restricted client (``client restrict``, SPEC section 9) is seen only by their care
     # team: their assigned providers, the owner and records custodians whose scope covers
-    # them (``access.in_care_team``; migration 0011 states it again for PostgreSQL logins).
+    # them (``access.care_team_grant``; migration 0011 states it again for PostgreSQL logins).
     restricted: Mapped[bool] = mapped_column(Boolean, default=False,
                                              server_default=text("false"))
 

@@ -388,3 +388,33 @@ def test_expired_custodian_audit_list_is_empty(cli, cast, open_session):
     run = cli("audit", "list", "-o", "json", actor=cast.custodian)
     assert run.exit_code == 0, run.output
     assert run.json() == []
+
+
+def test_who_a_restriction_hides_is_the_care_team_rule_for_every_client(cli, cast,
+                                                                         open_session):
+    """``access.hidden_clients`` (every restricted client at once, what each command leaves
+    out) and ``access.care_team_grant`` (one client, what the profile rule asks) agree for
+    every role, with a client in two lists and a custodian scope that covers one of them."""
+    from sqlalchemy import select
+
+    from clinicctl import access
+    from clinicctl.models import Client
+    from clinicctl.people.refs import resolve_staff
+
+    share(open_session, cast.owner, cast.own_client, cast.provider_own, cast.provider_c)
+    for client in (cast.client, cast.own_client):
+        assert cli("client", "restrict", client).exit_code == 0
+    seen: dict[str, int] = {}
+    with open_session(write=False) as s:
+        clients = list(s.scalars(select(Client)))
+        for key in ("owner", "manager", "provider_a", "provider_b", "provider_c",
+                    "provider_own", "custodian", "scoped_custodian", "scheduler", "biller"):
+            actor = resolve_staff(s, getattr(cast, key))
+            outside = {c.id for c in clients
+                       if c.restricted and access.care_team_grant(s, actor, c.id) is None}
+            assert access.hidden_clients(s, actor) == outside, key
+            seen[key] = len(clients) - len(outside)
+    # The owner and Rae see both; Sam, Kim, Lee and Ivy (Lee's custodian) one; the rest none.
+    assert seen == {"owner": 2, "custodian": 2, "provider_a": 1, "provider_own": 1,
+                    "provider_c": 1, "scoped_custodian": 1, "manager": 0, "provider_b": 0,
+                    "scheduler": 0, "biller": 0}

@@ -5,7 +5,7 @@ Revises: 0009
 
 ``client.restricted`` (``client restrict``): a restricted client, a staff member or a public
 figure in care, is seen only by their care team, their assigned providers, the owner and
-the records custodians whose scope covers them (``access.in_care_team``). The column is
+the records custodians whose scope covers them (``access.care_team_grant``). The column is
 added as a plain ADD COLUMN with a default (never a batch copy of ``client``, which every
 client table references), with a partial index of the restricted ones; every existing
 client is unrestricted.
@@ -53,7 +53,7 @@ STAFF_ROLE = "clinicctl_staff"  # migration 0004
 FUNCTIONS: list[tuple[str, str, str]] = [
     ("clinicctl_is_restricted(p_client integer)", "boolean", """
         SELECT coalesce((SELECT c.restricted FROM client c WHERE c.id = p_client), false)"""),
-    # access.in_care_team(): the owner, a provider who has the client, a records custodian
+    # access.care_team_grant(): the owner, a provider who has the client, a records custodian
     # whose scope covers the client.
     ("clinicctl_in_care_team(p_client integer)", "boolean", """
         SELECT clinicctl_has_role('owner')
