@@ -60,7 +60,7 @@ FUNCTIONS: list[tuple[str, str, str]] = [
             OR (clinicctl_has_role('provider')
                 AND clinicctl_is_assigned(clinicctl_me(), p_client))
             OR clinicctl_custodian_covers_client(p_client)"""),
-    # access.restriction_allows(): what every other rule of a client is limited by.
+    # Not restricted, or in the care team: what every other rule of a client is limited by.
     ("clinicctl_restriction_allows(p_client integer)", "boolean", """
         SELECT NOT clinicctl_is_restricted(p_client) OR clinicctl_in_care_team(p_client)"""),
     # groups.group_size(): a group's current members, whether or not the caller sees each.
