@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from clinicctl.actions import Action
 from clinicctl.days import practice_zone
 from clinicctl.errors import Denied
-from clinicctl.models import Assignment, Client, Staff
+from clinicctl.models import Assignment, Client, ClientGroupMember, Staff
 from clinicctl.relations import (
     Facts,
     active_shares_to,
@@ -26,6 +27,7 @@ from clinicctl.relations import (
     emergency_access_in_force,
     is_assigned,
     open_supervisions_by,
+    restricted_outside,
 )
 
 CUSTODIAN = "records-custodian"
@@ -107,6 +109,15 @@ class ChartAccess:
         return any(grant.why == why for grant in self.grants)
 
 
+def _outside_restricted_team(session: Session, actor: Staff, client_id: int) -> bool:
+    """The client is restricted and ``actor`` is outside its care team (a hidden client
+    reads as restricted: its row is not there for them)."""
+    restricted = session.scalar(select(Client.restricted).where(Client.id == client_id))
+    if restricted is None or restricted:
+        return care_team_grant(session, actor, client_id) is None
+    return False
+
+
 # Emergency access (``client access --emergency``): how long it holds, and who may open it:
 # the roles with some clinical access of their own (schedulers, billers and managers read no
 # chart note, so they open none this way).
@@ -127,6 +138,8 @@ def chart_access(session: Session, actor: Staff, client_id: int, *, emergency: b
     access = ChartAccess()
     if not actor.active:
         return access
+    # Supervision and emergency access stop at a restricted client's care team.
+    outside_team = _outside_restricted_team(session, actor, client_id)
     if actor.has_role("provider"):
         access.authors[actor.id] = True
         access.grants.append(ChartGrant("own notes", actor.id))
@@ -136,7 +149,7 @@ def chart_access(session: Session, actor: Staff, client_id: int, *, emergency: b
             )
             access.grants.append(ChartGrant("chart share", share.from_provider_id,
                                             share.started_at, share.include_private_notes))
-        for supervision in open_supervisions_by(session, actor.id):
+        for supervision in [] if outside_team else open_supervisions_by(session, actor.id):
             if is_assigned(session, supervision.supervisee_id, client_id):
                 access.supervised[supervision.supervisee_id] = supervision.id
                 access.grants.append(ChartGrant(
@@ -150,7 +163,7 @@ def chart_access(session: Session, actor: Staff, client_id: int, *, emergency: b
         if scope is None or scope & client_provider_ids(session, client_id):
             access.nonprivate_authors = scope
             access.grants.append(ChartGrant("records custodian"))
-    if emergency and actor.has_role(*EMERGENCY_ROLES):
+    if emergency and not outside_team and actor.has_role(*EMERGENCY_ROLES):
         opened = emergency_access_in_force(session, actor.id, client_id)
         if opened is not None:
             access.emergency = opened.id
@@ -239,6 +252,9 @@ def profile_grant(session: Session, actor: Staff, client: Client, *, emergency: 
     ``emergency=False`` leaves out emergency access, which reads and never writes."""
     if not actor.active:
         return None
+    if client.restricted:
+        # A restricted client's profile is their care team's only: no role grants it.
+        return care_team_grant(session, actor, client.id)
     for role in ("owner", "manager", "scheduler", "biller"):
         if actor.has_role(role):
             return f"role {role}"
@@ -252,6 +268,83 @@ def profile_grant(session: Session, actor: Staff, client: Client, *, emergency: 
             until = opened.expires_at.astimezone(practice_zone(session))
             return f"emergency access until {until.strftime('%Y-%m-%d %H:%M %Z')}"
     return None
+
+
+# --- restricted clients (SPEC section 9) ------------------------------------------------------
+# A restricted client is seen only by their care team. Migration 0011 states the same rule for
+# PostgreSQL logins (clinicctl_in_care_team, clinicctl_restriction_allows = not restricted or
+# in the care team).
+RESTRICTERS = ("owner", CUSTODIAN)
+
+
+def care_team_grant(session: Session, actor: Staff, client_id: int) -> str | None:
+    """Why ``actor`` is in a client's care team, or None: the owner, a provider who has the
+    client in their list, a records custodian whose scope covers the client."""
+    if not actor.active:
+        return None
+    if actor.has_role("owner"):
+        return "role owner"
+    if actor.has_role("provider") and is_assigned(session, actor.id, client_id):
+        return "in their list"
+    if actor.has_role(CUSTODIAN) and custodian_covers_client(session, actor, client_id):
+        return "records custodian in scope"
+    return None
+
+
+def hidden_clients(session: Session, actor: Staff) -> set[int]:
+    """The restricted clients outside ``actor``'s care team: ``care_team_grant`` for every
+    restricted client at once (the owner and custodians of every provider see them all)."""
+    if not actor.active:
+        return restricted_outside(session, set())
+    if actor.has_role("owner"):
+        return set()
+    providers: set[int] = set()
+    if actor.has_role(CUSTODIAN):
+        scope = custodian_scope(session, actor)
+        if scope is None:
+            return set()
+        providers |= scope
+    if actor.has_role("provider"):
+        providers.add(actor.id)
+    return restricted_outside(session, providers)
+
+
+def hide_restricted_clients(session: Session, actor: Staff) -> None:
+    """Leave the restricted clients outside ``actor``'s care team out of everything the
+    session reads: their client rows (so no listing, search, reference, name or export finds
+    them, in the same words as a client that does not exist), their assignments and their
+    group memberships. What PostgreSQL's policies do for a login (migration 0011), done
+    for every actor on both stores. Appointments and their places stay: the slot is taken,
+    and scheduling shows "restricted client"."""
+    hidden = tuple(sorted(hidden_clients(session, actor)))
+    if not hidden:
+        return
+
+    def leave_out(state: ORMExecuteState) -> None:
+        if state.is_select or state.is_update or state.is_delete:
+            state.statement = state.statement.options(
+                with_loader_criteria(Client, lambda cls: cls.id.not_in(hidden),
+                                     include_aliases=True),
+                with_loader_criteria(Assignment, lambda cls: cls.client_id.not_in(hidden),
+                                     include_aliases=True),
+                with_loader_criteria(ClientGroupMember,
+                                     lambda cls: cls.client_id.not_in(hidden),
+                                     include_aliases=True))
+
+    event.listen(session, "do_orm_execute", leave_out)
+
+
+def authorize_restrict(session: Session, actor: Staff, client: Client | None, action: str
+                       ) -> None:
+    """``client restrict``: the owner, or a records custodian whose scope covers the client
+    (``client`` None: the roles alone, checked before the client is looked up)."""
+    audit = {"client_id": client.id} if client is not None else {"object_type": "client"}
+    require_roles(actor, action, RESTRICTERS, **audit)
+    if client is None or actor.has_role("owner"):
+        return
+    if not custodian_covers_client(session, actor, client.id):
+        raise _deny(actor, action, "the client is outside your records-custodian scope",
+                    **audit)
 
 
 def authorize_client_profile(session: Session, actor: Staff, client: Client, action: str,

@@ -49,6 +49,7 @@ class Action(StrEnum):
     CLIENT_EDIT = "client.edit"
     CLIENT_LIST = "client.list"
     CLIENT_MERGE = "client.merge"
+    CLIENT_RESTRICT = "client.restrict"
     CLIENT_SHARE = "client.share"
     CLIENT_SHARING = "client.sharing"
     CLIENT_SHOW = "client.show"

@@ -182,6 +182,12 @@ class CustodianGrant(Base):
 
 class Client(Base):
     __tablename__ = "client"
+    __table_args__ = (
+        # The few restricted clients, found without reading every client (each command
+        # asks which of them the actor may not see: access.hidden_clients).
+        Index("ix_client_restricted", "id", sqlite_where=text("restricted = 1"),
+              postgresql_where=text("restricted")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     first_name: Mapped[str] = mapped_column(String(100))
@@ -196,6 +202,11 @@ class Client(Base):
     address: Mapped[str | None] = mapped_column(String(400))
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A restricted client (``client restrict``, SPEC section 9) is seen only by their care
+    # team: their assigned providers, the owner and records custodians whose scope covers
+    # them (``access.care_team_grant``; migration 0011 states it again for PostgreSQL logins).
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False,
+                                             server_default=text("false"))
 
     @property
     def name(self) -> str:

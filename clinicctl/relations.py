@@ -12,6 +12,7 @@ from clinicctl.db import reads_through_functions
 from clinicctl.models import (
     Assignment,
     ChartShare,
+    Client,
     CustodianGrant,
     EmergencyAccess,
     Staff,
@@ -60,6 +61,16 @@ def custodian_covers_client(session: Session, custodian: Staff, client_id: int) 
     client)."""
     scope = custodian_scope(session, custodian)
     return scope is None or bool(scope & client_provider_ids(session, client_id))
+
+
+
+def restricted_outside(session: Session, provider_ids: set[int]) -> set[int]:
+    """The restricted clients in none of these providers' lists. Read from the tables
+    themselves (not the models), so that the rows a session hides do not hide the answer."""
+    client, assignment = Client.__table__, Assignment.__table__
+    listed = select(assignment.c.client_id).where(assignment.c.provider_id.in_(provider_ids))
+    return set(session.scalars(select(client.c.id).where(
+        client.c.restricted.is_(True), client.c.id.not_in(listed))))
 
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from clinicctl import trail
+from clinicctl import access, trail
 from clinicctl.actions import Action
 from clinicctl.config import Settings
 from clinicctl.db import make_engine, session_scope
@@ -45,7 +45,10 @@ def acting_as(settings: Settings, *, write: bool = True, dry_run: bool = False,
     engine = engine if engine is not None else make_engine(settings.db)
     try:
         with unit_of_work(engine, write=write, dry_run=dry_run) as session:
-            yield session, _resolve_actor(session, settings.actor)
+            actor = _resolve_actor(session, settings.actor)
+            # What the actor may not see of a restricted client is not read at all.
+            access.hide_restricted_clients(session, actor)
+            yield session, actor
     finally:
         if own_engine:
             engine.dispose()

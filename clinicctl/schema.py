@@ -4,8 +4,8 @@ Data commands compare it with the database's ``alembic_version`` so they never r
 schema; a test checks it equals the head of ``clinicctl/migrations/versions``.
 """
 
-SCHEMA_HEAD = "0010"
+SCHEMA_HEAD = "0011"
 # Every revision this code has migrations for, oldest first: a database at any other one was
 # upgraded by a newer clinicctl.
 KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009",
-                   "0010")
+                   "0010", "0011")

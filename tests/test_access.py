@@ -243,6 +243,51 @@ def test_client_edit_demographics(cli, cast, open_session, actor_key, code):
     assert [c[5] for c in after["clients"] if c[0] == cast.client_id] == ["555-0100"]
 
 
+# Restricted clients (SPEC section 9): the owner restricts, and a records custodian whose
+# scope covers the client; nobody else, the client's own provider included.
+CLIENT_RESTRICT = [("owner", 0), ("custodian", 0), ("scoped_custodian", 4), ("manager", 4),
+                   ("provider_a", 4), ("provider_b", 4), ("scheduler", 4), ("biller", 4)]
+
+
+@pytest.mark.parametrize(("actor_key", "code"), CLIENT_RESTRICT,
+                         ids=[a for a, _ in CLIENT_RESTRICT])
+def test_client_restrict(cli, cast, open_session, actor_key, code):
+    actor = getattr(cast, actor_key)
+    before = snapshot(open_session)
+    ids = ids_of(before)
+    run = cli("client", "restrict", cast.client, "-o", "json", actor=actor)
+    after = snapshot(open_session)
+    if code == 4:
+        assert_denied(run, before, after, ids[actor], "client.restrict")
+        return
+    assert run.exit_code == 0, run.output
+    assert run.json() == {"client_id": cast.client_id, "restricted": True, "changed": True}
+    assert [c[7] for c in after["clients"] if c[0] == cast.client_id] == [True]
+
+
+# A restricted client's profile and non-clinical documents: their care team only (the
+# owner, the provider who has them, a custodian in scope); the roles that see every other
+# client's profile find no such client (exit 3, as for one that does not exist).
+RESTRICTED_PROFILE = [("owner", 0), ("provider_a", 0), ("custodian", 0),
+                      ("scoped_custodian", 3), ("manager", 3), ("scheduler", 3),
+                      ("biller", 3), ("provider_b", 3), ("provider_c", 3)]
+
+
+@pytest.mark.parametrize(("actor_key", "code"), RESTRICTED_PROFILE,
+                         ids=[a for a, _ in RESTRICTED_PROFILE])
+def test_a_restricted_clients_profile_is_the_care_teams(cli, cast, open_session, actor_key,
+                                                        code):
+    assert cli("client", "restrict", cast.client).exit_code == 0
+    actor = getattr(cast, actor_key)
+    before = snapshot(open_session)
+    for command in (("client", "show"), ("doc", "list"), ("client", "sharing")):
+        run = cli(*command, cast.client, "-o", "json", actor=actor)
+        assert run.exit_code == code, (command, run.output)
+        if code == 3:
+            assert run.stderr == "Error: no client matches 'Maya Chen'\n"
+    assert data_of(snapshot(open_session)) == data_of(before)
+
+
 # Status is an administrative per-provider setting (the "client edit" row: schedulers too);
 # diagnosis is clinical (owner, manager, and the provider for their own entry).
 ASSIGNMENT_EDITS = [
@@ -392,3 +437,33 @@ def test_expired_custodian_audit_list_is_empty(cli, cast, open_session):
     run = cli("audit", "list", "-o", "json", actor=cast.custodian)
     assert run.exit_code == 0, run.output
     assert run.json() == []
+
+
+def test_who_a_restriction_hides_is_the_care_team_rule_for_every_client(cli, cast,
+                                                                         open_session):
+    """``access.hidden_clients`` (every restricted client at once, what each command leaves
+    out) and ``access.care_team_grant`` (one client, what the profile rule asks) agree for
+    every role, with a client in two lists and a custodian scope that covers one of them."""
+    from sqlalchemy import select
+
+    from clinicctl import access
+    from clinicctl.models import Client
+    from clinicctl.people.refs import resolve_staff
+
+    share(open_session, cast.owner, cast.own_client, cast.provider_own, cast.provider_c)
+    for client in (cast.client, cast.own_client):
+        assert cli("client", "restrict", client).exit_code == 0
+    seen: dict[str, int] = {}
+    with open_session(write=False) as s:
+        clients = list(s.scalars(select(Client)))
+        for key in ("owner", "manager", "provider_a", "provider_b", "provider_c",
+                    "provider_own", "custodian", "scoped_custodian", "scheduler", "biller"):
+            actor = resolve_staff(s, getattr(cast, key))
+            outside = {c.id for c in clients
+                       if c.restricted and access.care_team_grant(s, actor, c.id) is None}
+            assert access.hidden_clients(s, actor) == outside, key
+            seen[key] = len(clients) - len(outside)
+    # The owner and Rae see both; Sam, Kim, Lee and Ivy (Lee's custodian) one; the rest none.
+    assert seen == {"owner": 2, "custodian": 2, "provider_a": 1, "provider_own": 1,
+                    "provider_c": 1, "scoped_custodian": 1, "manager": 0, "provider_b": 0,
+                    "scheduler": 0, "biller": 0}

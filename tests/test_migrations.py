@@ -126,14 +126,14 @@ TABLES_OF_0010 = ("supervision", "emergency_access")
 
 
 def snapshot_rows(engine) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of every table, without the columns 0004, 0005, 0009 and 0010 add to
+    """Every row of every table, without the columns 0004, 0005, 0009, 0010 and 0011 add
     existing tables (so the revisions compare)."""
     from sqlalchemy import inspect, text
 
     added = {"db_login", "search_key"}
     added_to = {("appointment", "group_id"), ("chart_note", "appointment_id"),
                 ("chart_note", "cosign_status"), ("chart_note", "cosigned_by_id"),
-                ("chart_note", "cosigned_at")}
+                ("chart_note", "cosigned_at"), ("client", "restricted")}
     with engine.connect() as conn:
         tables = inspect(conn).get_table_names()
         rows: dict[str, list[tuple[object, ...]]] = {}
@@ -410,3 +410,79 @@ def database_rules(engine) -> dict[str, list[tuple[object, ...]]]:
     with engine.connect() as conn:
         return {name: sorted(tuple(row) for row in conn.execute(text(query)))
                 for name, query in queries.items()}
+
+
+def test_migration_0011_restricts_nobody_loses_nothing_and_goes_back(cli, cast, db_url):
+    """A database at revision 0010 with clients, notes, documents, a group and a group
+    session: 0011 keeps every row and restricts nobody (on PostgreSQL a login reads what it
+    read before). A restricted client going back to 0010 keeps every row too, and their
+    profile is every role's again there (the functions and policies are those before 0011);
+    up again, nobody is restricted and restricting works."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from clinicctl import migrate
+    from clinicctl.db import make_engine
+    from clinicctl.schema import SCHEMA_HEAD
+
+    for args in (("group", "add", "Tuesday DBT", "--provider", cast.provider_a, "--client",
+                  f"#{cast.client_id}"),
+                 ("appointment", "book", "--group", "Tuesday DBT", "--at", "2027-03-01 10:00",
+                  "--outside-availability")):
+        made = cli(*args)
+        assert made.exit_code == 0, made.output
+
+    def restricted(engine) -> list[tuple[int, bool]]:
+        with engine.connect() as conn:
+            return [(i, bool(r)) for i, r in conn.execute(text(
+                "SELECT id, restricted FROM client ORDER BY id"))]
+
+    def profile_function(engine) -> str:
+        if engine.dialect.name != "postgresql":
+            return ""
+        with engine.connect() as conn:
+            return str(conn.execute(text(
+                "SELECT pg_get_functiondef('clinicctl_has_profile_access(integer)'"
+                "::regprocedure)")).scalar())
+
+    def client_policy(engine) -> str:
+        if engine.dialect.name != "postgresql":
+            return ""
+        with engine.connect() as conn:
+            return str(conn.execute(text("SELECT qual FROM pg_policies "
+                                         "WHERE policyname = 'client_select'")).scalar())
+
+    engine = make_engine(db_url)
+    try:
+        command.downgrade(migrate.alembic_config(engine), "0010")
+        assert "restriction" not in profile_function(engine)
+        before = snapshot_rows(engine)
+        migrate.upgrade(engine)
+        assert migrate.current_revision(engine) == SCHEMA_HEAD
+        assert snapshot_rows(engine) == before | {"alembic_version": [(SCHEMA_HEAD,)]}
+        assert {r for _, r in restricted(engine)} == {False}
+        if engine.dialect.name == "postgresql":
+            assert "clinicctl_restriction_allows" in profile_function(engine)
+            assert "restricted" in client_policy(engine)
+    finally:
+        engine.dispose()
+    assert schema_differences(db_url) == []
+    done = cli("client", "restrict", f"#{cast.client_id}")
+    assert done.exit_code == 0, done.output
+    engine = make_engine(db_url)
+    try:
+        with_restricted = snapshot_rows(engine)
+        command.downgrade(migrate.alembic_config(engine), "0010")
+        assert snapshot_rows(engine) == with_restricted | {"alembic_version": [("0010",)]}
+        assert "restriction" not in profile_function(engine)
+        assert "restricted" not in client_policy(engine)
+        migrate.upgrade(engine)
+        assert {r for _, r in restricted(engine)} == {False}
+    finally:
+        engine.dispose()
+    assert schema_differences(db_url) == []
+    again = cli("client", "restrict", f"#{cast.client_id}", "-o", "json")
+    assert again.exit_code == 0, again.output
+    assert again.json() == {"client_id": cast.client_id, "restricted": True, "changed": True}
+    hidden = cli("client", "show", f"#{cast.client_id}", actor=cast.manager)
+    assert hidden.exit_code == 3, hidden.output

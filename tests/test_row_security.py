@@ -44,7 +44,7 @@ YUL = "yul@riverside.example"  # supervises Sam; deactivated since
 # clinical and a non-clinical document.
 STATES = ("none", "demographics", "chart", "chart_private", "ended", "to_deactivated",
           "to_former_provider", "two_providers", "merged", "group_session", "cosign_pending",
-          "emergency", "emergency_expired")
+          "emergency", "emergency_expired", "restricted")
 # "merged": Sam's client shares its chart with Ana, then a duplicate record of the same
 # person in Lee's list, with Lee's notes and documents, is merged into it.
 # "group_session": Sam's notes are tied to a group session of Sam's with this client and a
@@ -52,6 +52,8 @@ STATES = ("none", "demographics", "chart", "chart_private", "ended", "to_deactiv
 # "cosign_pending": Sam's notes written while Uma supervises him with co-signature (they
 # wait for her); every other state's were written before. "emergency": Ray opened emergency
 # access to this client; "emergency_expired": he did, more than four hours ago.
+# "restricted": the client is restricted to their care team (Sam, the owner, custodians in
+# scope); nobody else finds them, so their chart and documents list nothing.
 
 
 @dataclass
@@ -70,7 +72,7 @@ def build_matrix(backend: Backend, logins: Logins, url: str) -> Matrix:
     from sqlalchemy import text
 
     from clinicctl.charts import emergency, records, sharing, supervision
-    from clinicctl.people import clients, merge, staff
+    from clinicctl.people import clients, merge, restriction, staff
     from clinicctl.people.refs import resolve_staff
     from clinicctl.scheduling import booking
 
@@ -144,7 +146,7 @@ def build_matrix(backend: Backend, logins: Logins, url: str) -> Matrix:
                        "ends_on = current_date - 2 WHERE supervisor_id = "
                        "(SELECT id FROM staff WHERE email = :e)"), {"e": WES})
         ray = resolve_staff(s, RAY)
-        for state in ("emergency", "emergency_expired"):
+        for state in ("emergency", "emergency_expired", "restricted"):
             emergency.open_emergency_access(s, ray, f"#{ids[state]}", "matrix")
         # Opened five hours ago: emergency access holds four.
         s.execute(text("UPDATE emergency_access SET started_at = now() - interval '5 hours', "
@@ -187,6 +189,7 @@ def build_matrix(backend: Backend, logins: Logins, url: str) -> Matrix:
     with opener() as s:
         owner = resolve_staff(s, OWNER_EMAIL)
         clients.set_status(s, owner, f"#{ids['to_former_provider']}", PAT, "discharged")
+        restriction.restrict(s, owner, f"#{ids['restricted']}")
         staff.change_roles(s, owner, PAT, add=[], remove=["provider"])
         staff.deactivate(s, owner, NIA)
         staff.deactivate(s, owner, YUL)
@@ -216,10 +219,14 @@ def matrix(backend: Backend) -> Iterator[Matrix]:
         yield build_matrix(backend, logins, url)
 
 
-def cli_ids(matrix: Matrix, email: str, *args: str) -> set[int]:
-    """What clinicctl shows a login; a refusal (exit 4) shows nothing."""
+def cli_ids(matrix: Matrix, email: str, *args: str, hidden: int | None = None) -> set[int]:
+    """What clinicctl shows a login; a refusal (exit 4) shows nothing, and so does the
+    restricted client ``hidden``, whom a login outside the care team does not find."""
     result = run_as(matrix.logins.url_of(email), *args, "-o", "json")
     if result.exit_code == 4:
+        return set()
+    if hidden is not None and result.exit_code == 3:
+        assert result.stderr == f"Error: no client with id {hidden}\n", result.output
         return set()
     assert result.exit_code == 0, result.output
     return {row["id"] for row in result.json()}
@@ -239,11 +246,12 @@ def sql_ids(matrix: Matrix, email: str, table: str, client_id: int) -> set[int]:
 @pytest.mark.parametrize("state", STATES)
 def test_cli_and_raw_sql_show_the_same_notes_and_documents(matrix, state):
     client = f"#{matrix.clients[state]}"
+    hidden = matrix.clients[state] if state == "restricted" else None
     for viewer, email in matrix.viewers.items():
-        notes_cli = cli_ids(matrix, email, "note", "list", client)
+        notes_cli = cli_ids(matrix, email, "note", "list", client, hidden=hidden)
         notes_sql = sql_ids(matrix, email, "chart_note", matrix.clients[state])
         assert notes_cli == notes_sql, (viewer, "notes")
-        docs_cli = cli_ids(matrix, email, "doc", "list", client)
+        docs_cli = cli_ids(matrix, email, "doc", "list", client, hidden=hidden)
         docs_sql = sql_ids(matrix, email, "document", matrix.clients[state])
         assert docs_cli == docs_sql, (viewer, "documents")
 
@@ -318,6 +326,19 @@ NOT_PRIVATE = {"progress", "intake"}
     ("emergency", "emergency_expired", "sam", set()),
     ("emergency", "none", "sam", set()),
     ("bystander", "emergency", "sam", set()),
+    # A restricted client's chart stays the care team's, as every chart is.
+    ("author", "restricted", "sam", ALL_KINDS),
+    ("owner", "restricted", "sam", NOT_PRIVATE),
+    ("custodian", "restricted", "sam", NOT_PRIVATE),
+    ("custodian_scoped", "restricted", "sam", set()),
+    ("manager", "restricted", "sam", set()),
+    ("scheduler", "restricted", "sam", set()),
+    ("biller", "restricted", "sam", set()),
+    ("recipient", "restricted", "sam", set()),
+    # Supervision and emergency access stop at a restricted client's care team (Ray's was
+    # opened before the client was restricted).
+    ("supervisor", "restricted", "sam", set()),
+    ("emergency", "restricted", "sam", set()),
 ])
 def test_the_database_shows_what_the_permission_table_says(matrix, viewer, state, author,
                                                            kinds):
@@ -343,6 +364,14 @@ def test_clinical_documents_follow_the_chart_and_the_rest_the_profile(matrix):
     assert seen("supervisor_ended", "none") == set()
     assert seen("emergency", "emergency") == {False}
     assert seen("emergency", "emergency_expired") == set()
+    # A restricted client's non-clinical documents are their care team's only.
+    for viewer in ("scheduler", "biller", "manager", "recipient", "custodian_scoped",
+                   "bystander"):
+        assert seen(viewer, "restricted") == set(), viewer
+    for viewer in ("owner", "custodian", "author"):
+        assert seen(viewer, "restricted") == {True, False}, viewer
+    assert seen("supervisor", "restricted") == set()
+    assert seen("emergency", "restricted") == set()
 
 
 def test_pending_notes_are_listed_and_signed_as_clinicctl_does(matrix):
@@ -768,3 +797,139 @@ def test_a_login_sees_only_the_places_clinicctl_shows_it(practice, db_url, open_
     assert left.exit_code == 0, left.output
     assert sql(db_url, "SELECT client_id FROM appointment WHERE id = %s", (session_id,)
                ) == [(omar,)]
+
+
+# --- restricted clients (migration 0011) -----------------------------------------------------
+
+@pytest.fixture
+def restricted(practice, db_url, open_session):
+    """Maya restricted, with an appointment with Sam (her provider) and a place in Sam's
+    group; logins for the scheduler and both custodians too."""
+    import datetime as dt
+
+    from clinicctl.people import restriction
+    from clinicctl.people.refs import resolve_staff
+    from clinicctl.scheduling import booking, groups
+
+    cast, logins = practice
+    for email in (cast.scheduler, cast.custodian, cast.scoped_custodian):
+        logins.bind(email)
+    with open_session() as s:
+        owner = resolve_staff(s, OWNER_EMAIL)
+        appointment = booking.book(s, owner, client_ref=cast.client, provider_ref=cast.provider_a,
+                                   at=dt.datetime(2031, 3, 5, 15, tzinfo=dt.UTC),
+                                   outside_availability=True).appointments[0].id
+        groups.add_group(s, owner, "Tuesday DBT", provider_ref=cast.provider_a,
+                         client_refs=[cast.client, cast.own_client])
+        restriction.restrict(s, owner, cast.client)
+    return cast, logins, appointment
+
+
+def test_a_login_outside_the_care_team_reads_nothing_of_a_restricted_client(restricted,
+                                                                            db_url):
+    """Raw SQL as each login outside Maya's care team: no client row (names, search keys,
+    demographics), no assignment (who has her, status, diagnosis), no group place, no
+    document; her appointment's slot and client id stay, as scheduling shows them. Her
+    care team reads her as before."""
+    cast, logins, appointment = restricted
+    maya = cast.client_id
+    for email in (cast.scheduler, cast.manager, cast.biller, cast.provider_b,
+                  cast.scoped_custodian):
+        url = logins.url_of(email)
+        assert maya not in {row[0] for row in sql(url, "SELECT * FROM client")}, email
+        assert sql(url, "SELECT count(*) FROM client WHERE search_key LIKE '%%chen%%' "
+                   "OR name_key = 'maya chen'") == [(0,)], email
+        assert sql(url, "SELECT * FROM assignment WHERE client_id = %s", (maya,)) == [], email
+        assert sql(url, "SELECT * FROM client_group_member WHERE client_id = %s",
+                   (maya,)) == [], email
+        assert sql(url, "SELECT id FROM clinicctl_documents(%s)", (maya,)) == [], email
+        assert sql(url, "SELECT clinicctl_has_profile_access(%s), clinicctl_in_care_team(%s)",
+                   (maya, maya)) == [(False, False)], email
+    for email in (cast.scheduler, cast.manager, cast.biller):
+        assert sql(logins.url_of(email), "SELECT client_id FROM appointment WHERE id = %s",
+                   (appointment,)) == [(maya,)], email
+    for email in (OWNER_EMAIL, cast.provider_a, cast.custodian):
+        url = logins.url_of(email)
+        assert sql(url, "SELECT first_name FROM client WHERE id = %s", (maya,)) == [
+            ("Maya",)], email
+        assert len(sql(url, "SELECT * FROM assignment WHERE client_id = %s", (maya,))) == 1
+        assert len(sql(url, "SELECT id FROM clinicctl_documents(%s)", (maya,))) == 2, email
+
+
+def test_a_login_outside_the_care_team_changes_nothing_of_a_restricted_client(restricted,
+                                                                              db_url):
+    """Not her details (even by an UPDATE without WHERE), not the flag (only through
+    clinicctl_restrict_client, for the owner and custodians in scope), not her care team
+    (an assignment of a restricted client is written from inside the team)."""
+    cast, logins, _ = restricted
+    maya, lee = cast.client_id, staff_id(db_url, cast.provider_c)
+    scheduler = logins.url_of(cast.scheduler)
+    sql(scheduler, "UPDATE client SET phone = '555-0000'")
+    sql(scheduler, "UPDATE client SET phone = '555-0000' WHERE id = %s", (maya,))
+    assert sql(db_url, "SELECT phone FROM client WHERE id = %s", (maya,)) == [(None,)]
+    for email in (cast.scheduler, cast.manager, OWNER_EMAIL):
+        assert "permission denied" in refused(logins.url_of(email),
+                                              "UPDATE client SET restricted = false")
+    for email in (cast.manager, cast.scheduler, cast.provider_a, cast.scoped_custodian):
+        assert "only the owner and records custodians" in refused(
+            logins.url_of(email), "SELECT clinicctl_restrict_client(%s, false)", (maya,))
+    assert "row-level security" in refused(
+        scheduler, "INSERT INTO assignment (client_id, provider_id, status, diagnosis, origin, "
+        "created_by_id, created_at) VALUES (%s, %s, 'new', '', 'appointment', %s, now())",
+        (maya, lee, staff_id(db_url, cast.scheduler)))
+    assert sql(db_url, "SELECT restricted FROM client WHERE id = %s", (maya,)) == [(True,)]
+
+
+def test_clinicctl_under_a_login_outside_the_team_shows_the_slot_only(restricted, db_url):
+    """The scheduler's own login: Maya is not found, her appointment shows as "restricted
+    client" and may still be moved and cancelled by its id; a session for the group she is
+    in is refused."""
+    cast, logins, appointment = restricted
+    scheduler = logins.url_of(cast.scheduler)
+    hidden = run_as(scheduler, "client", "show", f"#{cast.client_id}")
+    assert hidden.exit_code == 3, hidden.output
+    assert hidden.stderr == f"Error: no client with id {cast.client_id}\n"
+    shown = run_as(scheduler, "appointment", "show", str(appointment), "-o", "json")
+    assert shown.exit_code == 0, shown.output
+    assert (shown.json()["client_id"], shown.json()["client"]) == (cast.client_id,
+                                                                    "restricted client")
+    moved = run_as(scheduler, "appointment", "reschedule", str(appointment), "--at",
+                   "2031-03-05 11:00", "--outside-availability", "-o", "json")
+    assert moved.exit_code == 0, moved.output
+    assert moved.json()["client"] == "restricted client"
+    group = run_as(scheduler, "group", "show", "Tuesday DBT", "-o", "json")
+    assert group.exit_code == 0, group.output
+    assert cast.client_id not in [m["client_id"] for m in group.json()["members"]]
+    booked = run_as(scheduler, "appointment", "book", "--group", "Tuesday DBT", "--at",
+                    "2031-03-06 10:00", "--outside-availability")
+    assert booked.exit_code == 4, booked.output
+    assert "has restricted members outside your care team" in booked.stderr
+    cancelled = run_as(scheduler, "appointment", "cancel", str(appointment))
+    assert cancelled.exit_code == 0, cancelled.output
+    assert sql(db_url, "SELECT status FROM appointment WHERE id = %s", (appointment,)) == [
+        ("cancelled",)]
+
+
+def test_the_owner_and_a_custodian_in_scope_restrict_through_their_logins(restricted,
+                                                                          db_url):
+    cast, logins, _ = restricted
+    for email in (cast.custodian, OWNER_EMAIL):
+        url = logins.url_of(email)
+        lifted = run_as(url, "client", "restrict", cast.client, "--off", "-o", "json")
+        assert lifted.exit_code == 0, lifted.output
+        assert lifted.json() == {"client_id": cast.client_id, "restricted": False,
+                                 "changed": True}
+        again = run_as(url, "client", "restrict", cast.client, "-o", "json")
+        assert again.exit_code == 0, again.output
+        assert again.json()["changed"] is True
+    refused_run = run_as(logins.url_of(cast.scoped_custodian), "client", "restrict",
+                         f"#{cast.client_id}", "--off")
+    assert refused_run.exit_code == 3, refused_run.output
+    events = run_as(db_url, "audit", "list", "--action", "client.restrict", "-o", "json",
+                    actor=OWNER_EMAIL).json()
+    assert [(e["actor_id"], e["details"]) for e in events] == [
+        (staff_id(db_url, OWNER_EMAIL), {"restricted": True}),
+        (staff_id(db_url, cast.custodian), {"restricted": False}),
+        (staff_id(db_url, cast.custodian), {"restricted": True}),
+        (staff_id(db_url, OWNER_EMAIL), {"restricted": False}),
+        (staff_id(db_url, OWNER_EMAIL), {"restricted": True})]

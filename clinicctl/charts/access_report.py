@@ -70,7 +70,9 @@ def _describe(session: Session, person: Staff, client: Client,
         profile_reason = (f"in their list since {own.created_at.date().isoformat()} "
                           f"(origin {own.origin})")
     else:
-        profile_reason = grant or "not in their list, no role that grants it"
+        profile_reason = grant or ("restricted client: not in their care team"
+                                   if client.restricted
+                                   else "not in their list, no role that grants it")
 
     chart = access.chart_access(session, person, client.id, emergency=emergency)
     readable = [a for a in authors if chart.can_read(a)]

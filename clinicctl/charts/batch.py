@@ -113,6 +113,7 @@ class _ClientKey:
     id: int
     external_id: str | None
     name_key: str
+    restricted: bool
 
 
 @dataclass
@@ -162,7 +163,7 @@ class BulkShareStore(sharing.ShareStore):
         # Only the keys: share needs a client's id, and 10,000 ORM objects would cost more
         # than the shares themselves.
         found = [_ClientKey(*row) for row in self.session.execute(
-            select(Client.id, Client.external_id, Client.name_key).where(or_(
+            select(Client.id, Client.external_id, Client.name_key, Client.restricted).where(or_(
                 one_of(self.session, Client.id, "ids"),
                 one_of(self.session, Client.external_id, "externals"),
                 one_of(self.session, Client.name_key, "names"))),

@@ -21,6 +21,7 @@ from clinicctl.choices import APPOINTMENT_SCOPES
 from clinicctl.days import practice_zone
 from clinicctl.errors import Conflict, InvalidChoice, InvalidInput
 from clinicctl.models import Appointment, Assignment, Client, Staff, utcnow
+from clinicctl.people.names import is_stand_in, stand_in
 from clinicctl.people.refs import resolve_provider
 from clinicctl.scheduling.appointments import record_move
 from clinicctl.scheduling.booking import check_occurrences, format_local
@@ -258,6 +259,13 @@ def _move(session: Session, actor: Staff, source: Staff, clients: dict[int, Clie
         deciding[appointment.id] = client
         target = chosen[client.id]
         for member in in_session:
+            if is_stand_in(member) and target.id != appointment.provider_id:
+                # The new provider would join their care team, which only the team decides.
+                raise access._deny(actor, Action.APPOINTMENT_REASSIGN,
+                                   f"client #{member.id} is restricted: only their care team "
+                                   "moves their sessions to another provider",
+                                   client_id=member.id, object_type="appointment",
+                                   object_id=appointment.id)
             access.authorize_booking(session, actor, member, target,
                                      Action.APPOINTMENT_REASSIGN)
         when = format_local(appointment.start_at, zone)
@@ -318,5 +326,6 @@ def _members(session: Session, caseload: dict[int, Client],
     if wanted:
         known.update({c.id: c for c in session.scalars(
             select(Client).where(Client.id.in_(wanted)))})
-    return {appointment_id: [known[c] for c, _ in found]
+    # A client the session may not read is a restricted client outside the actor's care team.
+    return {appointment_id: [known.get(c) or stand_in(c) for c, _ in found]
             for appointment_id, found in places.items()}

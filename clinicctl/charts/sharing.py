@@ -20,6 +20,7 @@ from clinicctl.errors import Conflict, InvalidInput
 from clinicctl.models import Assignment, ChartShare, Client, Staff, utcnow
 from clinicctl.people.clients import assign, assignments_of, get_assignment
 from clinicctl.people.refs import resolve_client, resolve_provider
+from clinicctl.people.restriction import restricted_alert
 
 
 @dataclass
@@ -37,6 +38,8 @@ class ShareResult:
     # Every chart share the command ended, the one asked for and those ended with it
     # (``unshare --remove`` ends each chart share into the list it removes the client from).
     ended: list[EndedShare] = field(default_factory=list)
+    # A restricted client: whoever gets them in their list joins their care team.
+    restricted: bool = False
     # for messages only; not part of the JSON document
     to_name: str = field(default="", repr=False)
     from_name: str = field(default="", repr=False)
@@ -48,7 +51,7 @@ class ShareResult:
                 "include_private_notes": self.include_private_notes,
                 "ended_chart_shares": [{"from_id": e.from_id, "from": e.from_name,
                                         "to_id": e.to_id} for e in self.ended],
-                "changed": self.changed}
+                "changed": self.changed, **({"restricted": True} if self.restricted else {})}
 
 
 @dataclass
@@ -154,12 +157,15 @@ def share(
 
     # Every check is done: from here on the share writes.
     result = ShareResult(client.id, source.id, target.id, "existing", "none", False,
-                         to_name=target.name, from_name=source.name)
+                         restricted=client.restricted, to_name=target.name,
+                         from_name=source.name)
     target_assignment = store.assignment(client.id, target.id)
     if target_assignment is None:
         store.add_assignment(actor, client, target)
         result.assignment = "created"
         result.changed = True
+        if client.restricted:
+            result.notes.append(restricted_alert(client.id, target.name))
     elif target_assignment.status in ("inactive", "discharged"):
         result.notes.append(
             f"{target.name}'s status for this client is {target_assignment.status}; "
@@ -246,7 +252,8 @@ def unshare(
     target_assignment = store.assignment(client.id, target.id)
     result = ShareResult(client.id, source.id, target.id,
                          "existing" if target_assignment else "none", "none", False,
-                         to_name=target.name, from_name=source.name)
+                         restricted=client.restricted, to_name=target.name,
+                         from_name=source.name)
     if remove and target_assignment is not None:
         _refuse_removal_with_upcoming_appointments(session, client, target)
     # Every check is done: from here on the unshare writes.

@@ -93,7 +93,7 @@ def rows_for(db: Any, actor: Staff, appointments: list[Appointment]) -> list[dic
     """Output rows, with the clients of each session and the names of clients, providers
     and locations loaded for all the appointments at once."""
     from clinicctl.days import practice_zone
-    from clinicctl.people.names import client_names, staff_names
+    from clinicctl.people.names import RESTRICTED_CLIENT, client_names, staff_names
     from clinicctl.scheduling.appointments import location_names, place_scope
     from clinicctl.scheduling.places import places_of
 
@@ -108,6 +108,11 @@ def rows_for(db: Any, actor: Staff, appointments: list[Appointment]) -> list[dic
         places = {appointment_id: found if appointment_id in own
                   else [(c, attendance) for c, attendance in found if c in scope]
                   for appointment_id, found in places.items()}
+    # A place whose client has no name for the viewer is a restricted client outside their
+    # care team: the slot shows, their name and details never do.
+    for found in places.values():
+        for client_id, _ in found:
+            names.setdefault(client_id, RESTRICTED_CLIENT)
     providers = staff_names(db, actor, (a.provider_id for a in appointments))
     locations = location_names(db, (a.location_id for a in appointments))
     return [appointment_row(a, zone, places=places.get(a.id, []), names=names,

@@ -47,7 +47,7 @@ LIST_COLUMNS = [("id", "ID"), ("first_name", "First name"), ("last_name", "Last 
                 ("name", "Name"), ("dob", "Date of birth"), ("external_id", "External ID")]
 PROFILE_COLUMNS = [*LIST_COLUMNS, ("preferred_name", "Preferred name"), ("sex", "Sex"),
                    ("email", "Email"), ("phone", "Phone"), ("address", "Address"),
-                   ("providers", "Providers")]
+                   ("providers", "Providers"), ("restricted", "Restricted")]
 
 
 def client_row(client: Client) -> dict[str, Any]:
@@ -64,12 +64,15 @@ def profile_row(client: Client, assignments: list[Assignment]) -> dict[str, Any]
     row = client_row(client)
     row.update(preferred_name=client.preferred_name, sex=client.sex, email=client.email,
                phone=client.phone, address=client.address,
-               providers=[provider_entry(a) for a in assignments])
+               providers=[provider_entry(a) for a in assignments],
+               restricted=client.restricted)
     return row
 
 
 def _profile_table_row(row: dict[str, Any]) -> dict[str, Any]:
     shown = dict(row)
+    shown["restricted"] = ("yes: seen only by their care team" if row["restricted"]
+                           else "no")
     shown["providers"] = "; ".join(
         f"{p['provider']} (#{p['provider_id']}) {p['status']}"
         + (f" {','.join(p['diagnosis'])}" if p["diagnosis"] else "")
@@ -374,6 +377,45 @@ def unshare(
     else:
         message(f"No active chart share {result.from_name} -> {result.to_name}; "
                 "nothing changed.")
+
+
+RESTRICT_COLUMNS = [("client_id", "Client"), ("restricted", "Restricted"),
+                    ("changed", "Changed")]
+
+
+@app.command()
+def restrict(
+    ctx: typer.Context,
+    client: ClientArg,
+    off: Annotated[bool, typer.Option("--off", help="Lift the restriction.")] = False,
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Restrict a client to their care team, or lift the restriction with --off.
+
+    The care team is the client's providers, the owner and the records custodians whose
+    scope covers the client. Everyone else no longer finds the client in any listing,
+    search, export or group, and sees their appointments as "restricted client". Sharing
+    the client (or booking them with a new provider) adds that provider to the team, and
+    says so. The owner, or a records custodian whose scope covers the client; restricting
+    twice changes nothing.
+    Example: clinicctl client restrict "Maya Chen" (lift it with --off)
+    """
+    from clinicctl.people import restriction
+
+    with session(ctx, dry_run=dry_run) as (db, actor):
+        result = restriction.restrict(db, actor, client, restricted=not off)
+        row = result.as_dict()
+    render_object(row, RESTRICT_COLUMNS, output_format(ctx, fmt))
+    if not result.changed:
+        state = "already restricted" if result.restricted else "not restricted"
+        message(f"Client #{row['client_id']} is {state}; nothing changed.")
+    elif result.restricted:
+        report_change(f"Restricted client #{row['client_id']} to their care team.",
+                      dry_run=dry_run)
+    else:
+        report_change(f"Lifted the restriction on client #{row['client_id']}: every role "
+                      "sees them again as before.", dry_run=dry_run)
 
 
 @app.command("sharing")

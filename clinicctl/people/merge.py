@@ -49,6 +49,7 @@ from clinicctl.models import (
 )
 from clinicctl.people.names import staff_names
 from clinicctl.people.refs import resolve_client, search_key
+from clinicctl.people.restriction import set_restricted
 
 # The more active of two statuses a provider had for the two records is the one kept.
 STATUS_RANK = {"active": 3, "new": 2, "inactive": 1, "discharged": 0}
@@ -285,6 +286,12 @@ def _take_details(session: Session, keep: Client, duplicate: Client,
         result.kept_details.append(
             f"#{keep.id} keeps its name and date of birth ({keep.name}, {keep.dob}); "
             f"#{duplicate.id} had {duplicate.name}, {duplicate.dob}")
+    if duplicate.restricted and not keep.restricted:
+        # One person: whoever the duplicate was hidden from must not find them in the kept
+        # record.
+        set_restricted(session, keep, True)
+        result.alerts.append(f"Client #{keep.id} is restricted now, as #{duplicate.id} was: "
+                             "only their care team sees them.")
     for name in FILLED_FIELDS:
         ours, theirs = getattr(keep, name), getattr(duplicate, name)
         if theirs and not ours:

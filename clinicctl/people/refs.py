@@ -143,7 +143,8 @@ def _gone(session: Session, client_id: int) -> NotFound:
     """No client has the id: perhaps a merged record's, which says where the client went."""
     kept = session.scalar(select(ClientMerge.kept_client_id)
                           .where(ClientMerge.merged_client_id == client_id))
-    if kept is not None:
+    # A record merged into one the actor may not see (restricted) is as gone as any other.
+    if kept is not None and session.get(Client, kept) is not None:
         return NotFound(f"client #{client_id} was merged into client #{kept}",
                         hint=f"use '#{kept}'")
     return NotFound(f"no client with id {client_id}")

@@ -28,6 +28,7 @@ from clinicctl.models import (
     Staff,
     utcnow,
 )
+from clinicctl.people.names import is_stand_in, stand_in
 from clinicctl.people.refs import parse_date, resolve_client, resolve_provider
 from clinicctl.scheduling.booking import (
     BookingResult,
@@ -91,7 +92,9 @@ def session_clients(session: Session, appointment: Appointment, *,
            in places_of(session, [appointment.id])[appointment.id]
            if not holding or attendance not in CANCELLED_STATUSES]
     clients = {c.id: c for c in session.scalars(select(Client).where(Client.id.in_(ids)))}
-    return [clients[i] for i in ids]
+    # A place's client the session may not read is a restricted client outside the actor's
+    # care team: their slot is still the actor's to change if they may book it.
+    return [clients.get(i) or stand_in(i) for i in ids]
 
 
 def _authorize_existing(session: Session, actor: Staff, appointment: Appointment,
@@ -307,6 +310,15 @@ def reschedule(session: Session, actor: Staff, appointment_id: int, *, at: str,
     if not provider.active:
         raise InvalidInput(f"{provider.name} is deactivated; book with an active provider")
     if provider.id != appointment.provider_id:
+        for each in session_clients(session, appointment):
+            if is_stand_in(each):
+                # Moving a session to another provider adds them to the client's care team,
+                # which only the team may do (as sharing).
+                raise access._deny(actor, Action.APPOINTMENT_RESCHEDULE,
+                                   f"client #{each.id} is restricted: only their care team "
+                                   "moves their sessions to another provider",
+                                   client_id=each.id, object_type="appointment",
+                                   object_id=appointment.id)
         access.authorize_booking(session, actor, client, provider, Action.APPOINTMENT_RESCHEDULE)
     if appointment.status != "scheduled":
         raise Conflict(f"appointment #{appointment.id} is {appointment.status}; only scheduled "

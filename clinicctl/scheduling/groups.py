@@ -92,10 +92,32 @@ def group_session(session: Session, actor: Staff, ref: str, action: str
         raise Conflict(f"client group {group.name!r} is archived; restore it with "
                        f"`clinicctl group archive '#{group.id}' --restore` to book it")
     members = [member.client_id for member in current_members(session, group.id)]
+    if group_size(session, group.id) > len(members):
+        # Restricted members outside the actor's care team: a session without them would
+        # drop them silently, one with them would book clients the actor may not name.
+        raise access._deny(actor, action, f"client group {group.name!r} has restricted "
+                           "members outside your care team; their provider, the owner or a "
+                           "records custodian in scope books its sessions",
+                           object_type="client_group", object_id=group.id)
     if not members:
         raise Conflict(f"client group {group.name!r} has no members; add them with "
                        f"`clinicctl group members '#{group.id}' --add CLIENT`")
     return group, members
+
+
+def group_size(session: Session, group_id: int) -> int:
+    """How many current members a group has, whether or not the actor may see each (a
+    PostgreSQL login asks ``clinicctl_group_size``, migration 0011)."""
+    from sqlalchemy import text
+
+    from clinicctl.db import reads_through_functions
+
+    if reads_through_functions(session):
+        return int(session.execute(text("SELECT clinicctl_group_size(:g)"), {"g": group_id}
+                                   ).scalar() or 0)
+    member = ClientGroupMember.__table__  # the table: the rows the session hides count too
+    return int(session.scalar(select(func.count()).select_from(member).where(
+        member.c.group_id == group_id, member.c.left_at.is_(None))) or 0)
 
 
 def _add_member(session: Session, actor: Staff, group: ClientGroup, client: Client,

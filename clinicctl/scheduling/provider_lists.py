@@ -11,6 +11,8 @@ from clinicctl import trail
 from clinicctl.actions import Action
 from clinicctl.models import Client, Staff
 from clinicctl.people.clients import assign, get_assignment
+from clinicctl.people.names import is_stand_in
+from clinicctl.people.restriction import restricted_alert
 
 
 @dataclass
@@ -32,6 +34,8 @@ def place_messages(place: ClientPlace, provider: Staff) -> list[str]:
             f"Alert: client #{client.id} is new to {provider.name}: added to their list "
             "with demographics only (the client profile, including each provider's status "
             "and diagnosis, and non-clinical documents). No chart notes were shared.")
+        if client.restricted:
+            lines.append(restricted_alert(client.id, provider.name))
     if place.reactivated:
         lines.append(f"Client #{client.id} was {place.reactivated} in {provider.name}'s "
                      "list; reactivated.")
@@ -41,6 +45,10 @@ def place_messages(place: ClientPlace, provider: Staff) -> list[str]:
 def ensure_place_in_list(session: Session, actor: Staff, place: ClientPlace, provider: Staff,
                          action: str, *, origin: str = "appointment") -> None:
     client = place.client
+    if is_stand_in(client):
+        # A restricted client outside the actor's care team: their slot moves in time only
+        # (appointments.reschedule), with the provider who has them.
+        return
     assignment = get_assignment(session, client.id, provider.id)
     if assignment is None:
         assign(session, actor, client, provider, origin=origin)

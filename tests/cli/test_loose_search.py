@@ -162,8 +162,9 @@ def _rows(engine, table: str) -> list[tuple[object, ...]]:
     from sqlalchemy import inspect, text
 
     with engine.connect() as conn:
+        # The columns later revisions add: 0005's key, 0011's restriction.
         columns = [c["name"] for c in inspect(conn).get_columns(table)
-                   if c["name"] != "search_key"]
+                   if c["name"] not in ("search_key", "restricted")]
         listed = ", ".join(f'"{c}"' for c in columns)
         return sorted(tuple(str(v) for v in row)
                       for row in conn.execute(text(f'SELECT {listed} FROM "{table}"')))

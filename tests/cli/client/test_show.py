@@ -21,6 +21,7 @@ def test_client_show_json(cli, cast, open_session):
              "diagnosis": ["F41.1"]},
             {"provider_id": ana, "provider": "Ana Ruiz", "status": "new", "diagnosis": []},
         ],
+        "restricted": False,
     }
     # The same client by #ID and by a differently spaced, differently cased name.
     for ref in (f"#{cast.client_id}", "  MAYA   chen "):

@@ -242,14 +242,16 @@ def test_migration_0006_loses_nothing_and_goes_back(cli, cast, db_url, tmp_path)
 
     def rows(engine) -> dict[str, list[str]]:
         """Every row of the tables 0005 has, in the columns 0005 has (0009 adds
-        appointment.group_id and chart_note.appointment_id, 0010 the co-signature)."""
+        appointment.group_id and chart_note.appointment_id, 0010 the co-signature, 0011
+        client.restricted)."""
         def columns(conn, name: str) -> str:
             return ", ".join(f'"{c["name"]}"' for c in inspect(conn).get_columns(name)
                              if (name, c["name"]) not in (("appointment", "group_id"),
                                                           ("chart_note", "appointment_id"),
                                                           ("chart_note", "cosign_status"),
                                                           ("chart_note", "cosigned_by_id"),
-                                                          ("chart_note", "cosigned_at")))
+                                                          ("chart_note", "cosigned_at"),
+                                                          ("client", "restricted")))
 
         with engine.connect() as conn:
             return {name: sorted(repr(tuple(r)) for r in conn.execute(
