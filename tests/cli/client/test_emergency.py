@@ -171,3 +171,19 @@ def test_who_broke_the_glass_is_for_those_who_read_the_audit(cli, cast):
     for other in (cast.scheduler, cast.biller, cast.provider_a):
         row = kim(other)
         assert (row["profile"], row["chart_notes"]) == (False, "none"), other
+
+
+def test_a_restricted_client_is_not_there_to_break_the_glass_for(cli, cast, db_url):
+    """Outside its care team a restricted client does not exist, so there is no glass to
+    break; an access opened before the restriction stops reaching it."""
+    assert open_access(cli, cast, cast.provider_own).exit_code == 0
+    assert cli("note", "list", cast.client, actor=cast.provider_own).exit_code == 0
+    assert cli("client", "restrict", cast.client).exit_code == 0
+    listed = cli("note", "list", f"#{cast.client_id}", actor=cast.provider_own)
+    assert listed.exit_code == 3, listed.output
+    before = snapshot(db_url)
+    again = cli("client", "access", f"#{cast.client_id}", "--emergency", "--reason", "x",
+                actor=cast.provider_b)
+    assert again.exit_code == 3, again.output
+    assert again.stderr == f"Error: no client with id {cast.client_id}\n"
+    assert snapshot(db_url)["emergency_access"] == before["emergency_access"]

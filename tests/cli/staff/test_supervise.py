@@ -209,3 +209,15 @@ def test_a_supervision_past_its_last_day_is_replaced_when_asked_again(cli, cast,
     assert (again.json()["until"], again.json()["cosign"]) == (None, True)
     assert again.stderr.startswith("Started Lee Park supervising Sam Okafor")
     assert note_ids(cli, cast, cast.provider_c) == {cast.progress_note_id}
+
+
+def test_supervision_stops_at_a_restricted_client_s_care_team(cli, cast):
+    assert supervise(cli, cast).exit_code == 0
+    assert note_ids(cli, cast, cast.provider_c) == {cast.progress_note_id}
+    assert cli("client", "restrict", cast.client).exit_code == 0
+    hidden = cli("note", "list", cast.client, actor=cast.provider_c)
+    assert (hidden.exit_code, hidden.stderr) == (3, "Error: no client matches 'Maya Chen'\n")
+    # In the care team (the client shared with him), he reads through the supervision again.
+    assert cli("client", "share", cast.client, "--from", cast.provider_a, "--to",
+               cast.provider_c).exit_code == 0
+    assert note_ids(cli, cast, cast.provider_c) == {cast.progress_note_id}
