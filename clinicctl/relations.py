@@ -124,17 +124,24 @@ def open_supervisions_by(session: Session, supervisor_id: int) -> list[Supervisi
         ).order_by(Supervision.id)))
 
 
-def cosign_required(session: Session, author_id: int) -> bool:
-    """A supervisor who is an active provider co-signs ``author_id``'s notes today."""
+def cosign_required(session: Session, author_id: int, client_id: int) -> bool:
+    """A supervisor who is an active provider co-signs ``author_id``'s notes today, and
+    will read this client's: for a restricted client, one in the client's care team (their
+    list; migration 0011's trigger decides the same for a PostgreSQL login)."""
     day = practice_today(session)
     supervisors = session.scalars(
         select(Supervision.supervisor_id).where(
             Supervision.supervisee_id == author_id, Supervision.cosign.is_(True),
             Supervision.ended_at.is_(None), Supervision.starts_on <= day,
-            (Supervision.ends_on.is_(None)) | (Supervision.ends_on >= day)))
+            (Supervision.ends_on.is_(None)) | (Supervision.ends_on >= day))).all()
+    if not supervisors:
+        return False
+    restricted = session.scalar(select(Client.restricted).where(Client.id == client_id))
     for supervisor_id in supervisors:
         supervisor = session.get(Staff, supervisor_id)
-        if supervisor is not None and supervisor.active and supervisor.has_role("provider"):
+        if supervisor is None or not supervisor.active or not supervisor.has_role("provider"):
+            continue
+        if not restricted or is_assigned(session, supervisor_id, client_id):
             return True
     return False
 

@@ -880,6 +880,72 @@ def test_a_login_outside_the_care_team_changes_nothing_of_a_restricted_client(re
     assert sql(db_url, "SELECT restricted FROM client WHERE id = %s", (maya,)) == [(True,)]
 
 
+def test_a_login_outside_the_care_team_writes_nothing_about_a_restricted_client(restricted,
+                                                                              db_url):
+    """Her care team, her sessions' places, her group places, her chart shares and her
+    record are no outsider's to write in psql, however the statement is put (no WHERE
+    clause included); the slot itself stays theirs to cancel."""
+    cast, logins, appointment = restricted
+    maya = cast.client_id
+    sam, ana = staff_id(db_url, cast.provider_a), staff_id(db_url, cast.provider_b)
+    manager, scheduler = logins.url_of(cast.manager), logins.url_of(cast.scheduler)
+    before = sql(db_url, "SELECT provider_id, status FROM assignment WHERE client_id = %s",
+                 (maya,))
+    sql(manager, "UPDATE assignment SET status = 'inactive'")
+    sql(manager, "DELETE FROM assignment")
+    sql(scheduler, "UPDATE appointment_participant SET attendance = 'no-show'")
+    sql(scheduler, "DELETE FROM appointment_participant WHERE client_id = %s", (maya,))
+    sql(scheduler, "UPDATE client_group_member SET left_at = now(), removed_by_id = "
+                   "clinicctl_me()")
+    assert sql(db_url, "SELECT provider_id, status FROM assignment WHERE client_id = %s",
+               (maya,)) == before
+    assert sql(db_url, "SELECT attendance FROM appointment_participant WHERE client_id = %s",
+               (maya,)) == [(None,)]
+    assert sql(db_url, "SELECT count(*) FROM client_group_member WHERE client_id = %s "
+                       "AND left_at IS NULL", (maya,)) == [(1,)]
+    for url, statement, params in (
+            (scheduler, "INSERT INTO appointment (client_id, provider_id, start_at, end_at, "
+             "service_code, pos_code, status, outside_availability, created_by_id, created_at) "
+             "VALUES (%s, %s, '2031-04-01 15:00+00', '2031-04-01 15:50+00', '90834', '11', "
+             "'scheduled', true, clinicctl_me(), now())", (maya, ana)),
+            (manager, "INSERT INTO chart_share (client_id, from_provider_id, to_provider_id, "
+             "include_private_notes, started_at, started_by_id) VALUES (%s, %s, %s, true, "
+             "now(), clinicctl_me())", (maya, sam, ana)),
+            (scheduler, "INSERT INTO client (first_name, last_name, name_key, search_key, dob, "
+             "restricted, created_at) VALUES ('X', 'Y', 'x y', 'x y', '1990-01-01', true, "
+             "now())", ()),
+            (scheduler, "UPDATE appointment SET provider_id = %s WHERE id = %s",
+             (ana, appointment))):
+        error = refused(url, statement, params)
+        assert "row-level security" in error or "restricted" in error, statement
+    merged = refused(manager, "SELECT * FROM clinicctl_merge_clients(%s, %s, 0)",
+                     (cast_other_client(db_url, maya), maya))
+    assert "restricted client is merged only by their care team" in merged
+    cancelled = run_as(scheduler, "appointment", "cancel", str(appointment), "--reason",
+                       "provider ill")
+    assert cancelled.exit_code == 0, cancelled.output
+
+
+def cast_other_client(db_url: str, client_id: int) -> int:
+    [[other]] = sql(db_url, "SELECT min(id) FROM client WHERE id <> %s", (client_id,))
+    return int(other)
+
+
+def test_a_restriction_changes_only_on_the_record(restricted, db_url):
+    cast, logins, _ = restricted
+    owner = logins.url_of(OWNER_EMAIL)
+    assert sql(owner, "SELECT clinicctl_restrict_client(%s, false)", (cast.client_id,)) == [
+        (True,)]
+    [(actor, details)] = sql(db_url, "SELECT actor_id, details FROM audit_event WHERE action "
+                                     "= 'client.restrict' AND actor_id = %s",
+                             (staff_id(db_url, OWNER_EMAIL),))[-1:]
+    assert details == '{"restricted":false}'
+    assert "permission denied" in refused(logins.url_of(cast.scheduler),
+                                          "SELECT clinicctl_is_restricted(1)")
+    verified = run_as(owner, "audit", "verify", "-o", "json")
+    assert verified.json()["ok"] is True, verified.output
+
+
 def test_clinicctl_under_a_login_outside_the_team_shows_the_slot_only(restricted, db_url):
     """The scheduler's own login: Maya is not found, her appointment shows as "restricted
     client" and may still be moved and cancelled by its id; a session for the group she is

@@ -79,7 +79,7 @@ def add_note(
         kind = first.kind
     # A supervisor who co-signs reads no private note, so a private note waits for nobody
     # (migration 0010's trigger decides the same for a PostgreSQL login).
-    pending = kind != "private" and cosign_required(session, actor.id)
+    pending = kind != "private" and cosign_required(session, actor.id, client.id)
     note = ChartNote(client_id=client.id, author_id=actor.id, date_of_service=when, kind=kind,
                      body=body, addendum_to_id=addendum_to, appointment_id=appointment_id,
                      cosign_status="pending" if pending else None)

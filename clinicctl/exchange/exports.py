@@ -25,6 +25,7 @@ from clinicctl.days import day_window, practice_zone
 from clinicctl.errors import InvalidInput
 from clinicctl.models import (
     Appointment,
+    AppointmentParticipant,
     AppointmentSeries,
     Assignment,
     AuditEvent,
@@ -263,6 +264,10 @@ def _time_off(session: Session, actor: Staff, window: _Window, scope: set[int] |
         yield out
 
 
+SeenPlace = aliased(AppointmentParticipant)
+SeenClient = aliased(Client)
+
+
 def _appointments(session: Session, actor: Staff, window: _Window, scope: set[int] | None
                   ) -> Iterator[dict[str, Any]]:
     """One row per session. The one-client columns (``client_id`` and the client's key)
@@ -275,10 +280,16 @@ def _appointments(session: Session, actor: Staff, window: _Window, scope: set[in
                     AppointmentSeries.rule.label("series_rule"),
                     Appointment.cancellation_reason, Appointment.outside_availability,
                     Appointment.provider_id)
-             .join(Client, Client.id == Appointment.client_id)
+             # A session's first client may be one the actor may not see (a restricted
+             # client outside their care team): the session is still theirs to export when
+             # another of its clients is seen, its one-client columns then empty.
+             .outerjoin(Client, Client.id == Appointment.client_id)
              .join(Staff, Staff.id == Appointment.provider_id)
              .outerjoin(Location, Location.id == Appointment.location_id)
              .outerjoin(AppointmentSeries, AppointmentSeries.id == Appointment.series_id)
+             .where(or_(Client.id.is_not(None), Appointment.id.in_(
+                 select(SeenPlace.appointment_id)
+                 .join(SeenClient, SeenClient.id == SeenPlace.client_id))))
              .order_by(Appointment.start_at, Appointment.id))
     if scope is not None:
         # A session is in a custodian's scope when any of its clients is.

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from clinicctl import access, trail
 from clinicctl.actions import Action
+from clinicctl.db import reads_through_functions
 from clinicctl.models import Client, Staff
 from clinicctl.people.refs import resolve_client
 
@@ -50,9 +51,11 @@ def restrict(session: Session, actor: Staff, client_ref: str, *, restricted: boo
     if client.restricted == restricted:
         return RestrictResult(client, restricted, changed=False)
     set_restricted(session, client, restricted)
-    trail.record(session, actor_id=actor.id, action=Action.CLIENT_RESTRICT,
-                 object_type="client", object_id=client.id, client_id=client.id,
-                 details={"restricted": restricted})
+    if not reads_through_functions(session):
+        # (A PostgreSQL login's change is recorded by clinicctl_restrict_client itself.)
+        trail.record(session, actor_id=actor.id, action=Action.CLIENT_RESTRICT,
+                     object_type="client", object_id=client.id, client_id=client.id,
+                     details={"restricted": restricted})
     return RestrictResult(client, restricted, changed=True)
 
 
@@ -60,8 +63,6 @@ def set_restricted(session: Session, client: Client, restricted: bool) -> None:
     """Set the flag; callers have authorised it. A PostgreSQL staff login holds no UPDATE
     of the column: ``clinicctl_restrict_client`` (migration 0011) checks the rule again and
     writes it."""
-    from clinicctl.db import reads_through_functions
-
     if reads_through_functions(session):
         session.flush()
         session.execute(text("SELECT clinicctl_restrict_client(:client, :restricted)"),

@@ -375,3 +375,17 @@ def test_a_handover_outside_her_team_leaves_her_and_her_sessions_with_her_provid
     assert [row["client_id"] for row in handed.json()] == [omar]
     providers = json_of(cli, "client", "show", MAYA, actor=OWNER_EMAIL)["providers"]
     assert [p["provider"] for p in providers] == ["Sam Okafor"]
+
+
+def test_a_group_session_she_is_first_in_stays_in_outsiders_exports(cli, restricted_copy):
+    """Her one-client session leaves an outsider's export; a group session she is the first
+    client of stays, for its other members (its one-client columns are empty anyway)."""
+    booked = cli("appointment", "book", "--group", GROUP, "--at", at(TUE, "10:00"), "-o",
+                 "json", actor=SAM)
+    assert booked.exit_code == 0, booked.output
+    session = booked.json()["appointments"][0]["id"]
+    for viewer in (SCHEDULER, BILLER):
+        rows = {r["id"]: r for r in exported(cli, "appointments", viewer)}
+        assert restricted_copy.ids["a1"] not in rows, viewer
+        assert session in rows, viewer
+        assert rows[session]["client_id"] in ("", None), viewer

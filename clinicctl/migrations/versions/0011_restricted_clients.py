@@ -71,9 +71,11 @@ FUNCTIONS: list[tuple[str, str, str]] = [
             SELECT count(*)::integer FROM client_group_member m
             WHERE m.group_id = p_group AND m.left_at IS NULL) END"""),
 ]
-SIGNATURES = ["clinicctl_is_restricted(integer)", "clinicctl_in_care_team(integer)",
-              "clinicctl_restriction_allows(integer)", "clinicctl_group_size(integer)",
-              "clinicctl_restrict_client(integer, boolean)"]
+# Granted to staff logins (clinicctl_is_restricted is not: which ids are restricted is for
+# the policies to know, not a question a login may ask of every id).
+SIGNATURES = ["clinicctl_in_care_team(integer)", "clinicctl_restriction_allows(integer)",
+              "clinicctl_group_size(integer)", "clinicctl_restrict_client(integer, boolean)",
+              "clinicctl_restricted_session_guard()"]
 
 # people.restriction.restrict(): the owner, or a records custodian in scope; returns whether
 # the flag changed.
@@ -88,10 +90,114 @@ BEGIN
     END IF;
     UPDATE client SET restricted = p_restricted
     WHERE id = p_client AND restricted IS DISTINCT FROM p_restricted;
-    RETURN FOUND;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    -- Its client.restrict event, in the same statement: no restriction changes off the record.
+    PERFORM clinicctl_audit_append(
+        ARRAY[clinicctl_me()], ARRAY['client.restrict'], ARRAY['client'], ARRAY[p_client],
+        ARRAY[p_client], ARRAY['ok'],
+        ARRAY['{"restricted":' || CASE WHEN p_restricted THEN 'true' ELSE 'false' END || '}']);
+    RETURN true;
+END
+$fn$;
+
+-- A session of a client outside the login's care team stays with its provider: moving it
+-- would put another provider in that client's team, which only the team decides
+-- (appointments.reschedule and staff reassign refuse it too).
+CREATE FUNCTION clinicctl_restricted_session_guard() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @search_path@ AS $fn$
+BEGIN
+    IF NOT clinicctl_is_admin() AND NEW.provider_id IS DISTINCT FROM OLD.provider_id
+       AND EXISTS (SELECT 1 FROM appointment_participant p WHERE p.appointment_id = NEW.id
+                   AND NOT clinicctl_restriction_allows(p.client_id)) THEN
+        RAISE EXCEPTION 'a restricted client''s session is moved only by their care team'
+            USING ERRCODE = '42501';
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+
+-- A new note waits for a co-signature only from a supervisor who will read it: for a
+-- restricted client, one in the client's care team (relations.cosign_required).
+CREATE OR REPLACE FUNCTION clinicctl_note_cosign() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @search_path@ AS $fn$
+BEGIN
+    IF NOT clinicctl_is_admin() THEN
+        NEW.cosign_status := CASE WHEN NEW.kind <> 'private' AND EXISTS (
+            SELECT 1 FROM supervision s WHERE s.supervisee_id = NEW.author_id AND s.cosign
+            AND s.ended_at IS NULL AND s.starts_on <= clinicctl_today()
+            AND (s.ends_on IS NULL OR s.ends_on >= clinicctl_today())
+            AND clinicctl_is_active_provider(s.supervisor_id)
+            AND (NOT clinicctl_is_restricted(NEW.client_id)
+                 OR clinicctl_is_assigned(s.supervisor_id, NEW.client_id)))
+            THEN 'pending' END;
+        NEW.cosigned_by_id := NULL;
+        NEW.cosigned_at := NULL;
+    END IF;
+    RETURN NEW;
 END
 $fn$;
 """
+# 0010's co-signature trigger function, restored on downgrade.
+NOTE_COSIGN_0010 = """
+CREATE OR REPLACE FUNCTION clinicctl_note_cosign() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @search_path@ AS $fn$
+BEGIN
+    IF NOT clinicctl_is_admin() THEN
+        -- A supervisor reads no private note, so a private note waits for nobody.
+        NEW.cosign_status := CASE WHEN NEW.kind <> 'private'
+            AND clinicctl_cosign_required(NEW.author_id) THEN 'pending' END;
+        NEW.cosigned_by_id := NULL;
+        NEW.cosigned_at := NULL;
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+"""
+
+# Writes about a client outside the login's care team, refused whatever the other policies
+# allow (restrictive policies, ANDed with them): (table, command, USING, WITH CHECK).
+ALLOWS_CLIENT = "clinicctl_restriction_allows(client_id)"
+RESTRICTIVE: list[tuple[str, str, str | None, str | None]] = [
+    # Nobody but the care team changes, ends or takes away who has the client.
+    ("assignment", "update", ALLOWS_CLIENT, ALLOWS_CLIENT),
+    ("assignment", "delete", ALLOWS_CLIENT, None),
+    ("client_group_member", "insert", None, ALLOWS_CLIENT),
+    ("client_group_member", "update", ALLOWS_CLIENT, ALLOWS_CLIENT),
+    # A chart share is started only from inside the team (ending one stays everyone's who
+    # may: a provider deactivated by a manager has their shares ended).
+    ("chart_share", "insert", None, ALLOWS_CLIENT),
+    # A session of theirs is booked, joined, marked or left only by their team; the slot
+    # itself is cancelled, completed or rescheduled with its provider by any booker.
+    ("appointment", "insert", None, ALLOWS_CLIENT),
+    ("appointment_participant", "insert", None, ALLOWS_CLIENT),
+    ("appointment_participant", "update", ALLOWS_CLIENT, ALLOWS_CLIENT),
+    ("appointment_participant", "delete", ALLOWS_CLIENT, None),
+    # A client is restricted only through clinicctl_restrict_client.
+    ("client", "insert", None, "NOT restricted"),
+]
+
+# clinicctl_merge_clients (0007-0010): a merge touches both records' care teams, so a login
+# merges only clients it may see (clinicctl merges a restricted duplicate's restriction onto
+# the kept record, through clinicctl_restrict_client).
+MERGE_SIGNATURE = "clinicctl_merge_clients(integer, integer, integer)"
+MERGE_ANCHOR = "    PERFORM 1 FROM client WHERE id IN (p_keep, p_duplicate) FOR UPDATE;"
+MERGE_GUARD = """    IF NOT clinicctl_is_admin() AND NOT (clinicctl_restriction_allows(p_keep)
+                                         AND clinicctl_restriction_allows(p_duplicate)) THEN
+        RAISE EXCEPTION 'a restricted client is merged only by their care team'
+            USING ERRCODE = '42501';
+    END IF;
+"""
+
+
+def _rewrite_merge(change) -> None:  # type: ignore[no-untyped-def]
+    definition = str(op.get_bind().execute(sa.text(
+        f"SELECT pg_get_functiondef('{MERGE_SIGNATURE}'::regprocedure)")).scalar())
+    changed = change(definition)
+    if changed == definition:
+        raise RuntimeError("clinicctl_merge_clients is not the function migration 0010 left")
+    op.get_bind().exec_driver_sql(changed)
 
 # --- functions: changed in this revision -----------------------------------------------------
 # access.profile_grant(): as 0004 made it, then limited to a restricted client's care team.
@@ -202,9 +308,18 @@ def _install_row_security() -> None:
     for signature, returns, body in FUNCTIONS:
         _function(signature, returns, body)
     op.execute(RESTRICT_CLIENT.replace("@search_path@", _search_path()))
+    op.execute("REVOKE ALL ON FUNCTION clinicctl_is_restricted(integer) FROM PUBLIC")
     for name in SIGNATURES:
         op.execute(f"REVOKE ALL ON FUNCTION {name} FROM PUBLIC")
         op.execute(f"GRANT EXECUTE ON FUNCTION {name} TO {STAFF_ROLE}")
+    op.execute("CREATE TRIGGER appointment_restricted_move BEFORE UPDATE OF provider_id ON "
+               "appointment FOR EACH ROW EXECUTE FUNCTION clinicctl_restricted_session_guard()")
+    for table, command, using, check in RESTRICTIVE:
+        clause = f" USING ({using})" if using else ""
+        clause += f" WITH CHECK ({check})" if check else ""
+        op.execute(f"CREATE POLICY {table}_{command}_restricted ON {table} AS RESTRICTIVE "
+                   f"FOR {command.upper()} TO {STAFF_ROLE}{clause}")
+    _rewrite_merge(lambda body: body.replace(MERGE_ANCHOR, MERGE_GUARD + MERGE_ANCHOR, 1))
     _function(PROFILE_ACCESS, "boolean", PROFILE_ACCESS_0011, replace=True)
     for signature, _, now in PATHS_0010:
         _function(signature, "boolean", now, replace=True)
@@ -213,6 +328,11 @@ def _install_row_security() -> None:
 
 
 def _remove_row_security() -> None:
+    _rewrite_merge(lambda body: body.replace(MERGE_GUARD, "", 1))
+    for table, command, _, _ in RESTRICTIVE:
+        op.execute(f"DROP POLICY IF EXISTS {table}_{command}_restricted ON {table}")
+    op.execute("DROP TRIGGER IF EXISTS appointment_restricted_move ON appointment")
+    op.execute(NOTE_COSIGN_0010.replace("@search_path@", _search_path()))
     for table, policy, clause, before, _ in POLICIES:
         op.execute(f"ALTER POLICY {policy} ON {table} {clause} ({before})")
     _function(PROFILE_ACCESS, "boolean", PROFILE_ACCESS_0004, replace=True)
@@ -220,3 +340,4 @@ def _remove_row_security() -> None:
         _function(signature, "boolean", before, replace=True)
     for name in reversed(SIGNATURES):
         op.execute(f"DROP FUNCTION IF EXISTS {name}")
+    op.execute("DROP FUNCTION IF EXISTS clinicctl_is_restricted(integer)")
