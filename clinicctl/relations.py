@@ -74,6 +74,35 @@ def restricted_outside(session: Session, provider_ids: set[int]) -> set[int]:
 
 
 
+ACTIVE_STATUSES = ("new", "active")
+
+
+def has_active_clients(session: Session, provider_id: int) -> bool:
+    """Whether the provider has a new or active client, whether or not the session sees
+    each (a restricted client outside the actor's care team counts too)."""
+    if reads_through_functions(session):
+        return bool(session.scalar(text("SELECT clinicctl_has_active_clients(:provider)"),
+                                   {"provider": provider_id}))
+    assignment = Assignment.__table__
+    return session.scalar(select(assignment.c.id).where(
+        assignment.c.provider_id == provider_id,
+        assignment.c.status.in_(ACTIVE_STATUSES)).limit(1)) is not None
+
+
+def hidden_active_clients(session: Session, provider_id: int, hidden: set[int]) -> int:
+    """How many of the provider's new or active clients are ``hidden`` (restricted clients
+    outside the actor's care team; on PostgreSQL the database knows which)."""
+    if reads_through_functions(session):
+        return int(session.scalar(text("SELECT clinicctl_hidden_active_clients(:provider)"),
+                                  {"provider": provider_id}) or 0)
+    if not hidden:
+        return 0
+    assignment = Assignment.__table__
+    return len(set(session.scalars(select(assignment.c.client_id).where(
+        assignment.c.provider_id == provider_id, assignment.c.status.in_(ACTIVE_STATUSES),
+        assignment.c.client_id.in_(hidden)))))
+
+
 def custodian_covers_provider(session: Session, custodian: Staff, provider_id: int) -> bool:
     scope = custodian_scope(session, custodian)
     return scope is None or provider_id in scope

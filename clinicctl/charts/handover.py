@@ -61,6 +61,8 @@ class HandoverResult:
     rows: list[HandoverRow] = field(default_factory=list)
     # future scheduled appointments left with the from-provider (when not moving them)
     appointments_kept: int = 0
+    # what the handover leaves with the from-provider besides, to be said
+    kept: list[str] = field(default_factory=list, repr=False)
 
     @property
     def clients(self) -> int:
@@ -81,7 +83,7 @@ class HandoverResult:
 
     @property
     def notes(self) -> list[str]:
-        return [note for row in self.rows for note in row.notes]
+        return [note for row in self.rows for note in row.notes] + self.kept
 
 
 def _targets(session: Session, source: Staff, to_refs: list[str]) -> list[Staff]:
@@ -167,6 +169,22 @@ def _future_appointments(session: Session, provider: Staff, client_ids: list[int
     ))
 
 
+def _say_hidden_clients(session: Session, actor: Staff, source: Staff,
+                        result: HandoverResult) -> None:
+    """Restricted clients outside the actor's care team are not theirs to hand over: they
+    stay with the provider, and the handover says how many (nothing more of them)."""
+    from clinicctl.relations import hidden_active_clients
+
+    count = hidden_active_clients(session, source.id, access.hidden_clients(session, actor))
+    if count:
+        one = count == 1
+        result.kept.append(
+            f"{count} client{'' if one else 's'} of {source.name} outside your care team "
+            f"(restricted) {'stays' if one else 'stay'} with them: their care team (the owner "
+            "or a records custodian in scope) hands "
+            f"{'it' if one else 'them'} over.")
+
+
 def reassign(
     session: Session,
     actor: Staff,
@@ -207,6 +225,7 @@ def reassign(
     result = HandoverResult(source.id, source.name, [(t.id, t.name) for t in targets], chart,
                             appointments is not None)
     clients = active_caseload(session, source)
+    _say_hidden_clients(session, actor, source, result)
     if not clients:
         return result
     chosen = plan(session, clients, targets)

@@ -184,13 +184,10 @@ def change_roles(
 
 
 def _has_clients(session: Session, provider_id: int) -> bool:
-    from clinicctl.models import Assignment
+    """New or active clients, a restricted one outside the actor's view included."""
+    from clinicctl.relations import has_active_clients
 
-    return session.scalar(
-        select(Assignment.id).where(
-            Assignment.provider_id == provider_id, Assignment.status.in_(("new", "active"))
-        ).limit(1)
-    ) is not None
+    return has_active_clients(session, provider_id)
 
 
 @dataclass

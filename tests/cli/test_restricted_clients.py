@@ -370,9 +370,13 @@ def test_a_handover_outside_her_team_leaves_her_and_her_sessions_with_her_provid
     assert moving.stderr == (f"Error: appointment.reassign: client #{maya} is restricted: "
                              "only their care team moves their sessions to another "
                              "provider\n")
-    handed = cli("staff", "reassign", SAM, "--to", ANA, "-o", "json", actor=MANAGER)
+    handed = cli("staff", "reassign", SAM, "--to", ANA, "-o", "json", "--quiet", actor=MANAGER)
     assert handed.exit_code == 0, handed.output
     assert [row["client_id"] for row in handed.json()] == [omar]
+    # Nothing silent, nothing more: how many stay, not who.
+    assert handed.stderr.splitlines()[0] == (
+        "1 client of Sam Okafor outside your care team (restricted) stays with them: their "
+        "care team (the owner or a records custodian in scope) hands it over.")
     providers = json_of(cli, "client", "show", MAYA, actor=OWNER_EMAIL)["providers"]
     assert [p["provider"] for p in providers] == ["Sam Okafor"]
 
@@ -389,3 +393,16 @@ def test_a_group_session_she_is_first_in_stays_in_outsiders_exports(cli, restric
         assert restricted_copy.ids["a1"] not in rows, viewer
         assert session in rows, viewer
         assert rows[session]["client_id"] in ("", None), viewer
+
+
+def test_a_provider_with_only_a_hidden_client_keeps_the_provider_role(cli, restricted_copy):
+    """The guard counts every client of the provider, one hidden from the actor too."""
+    maya, tess = restricted_copy.ids["maya"], "tess@riverside.example"
+    added = cli("staff", "add", "Tess Ward", "--email", tess, "--role", "provider")
+    assert added.exit_code == 0, added.output
+    shared = cli("client", "share", f"#{maya}", "--from", SAM, "--to", tess)
+    assert shared.exit_code == 0, shared.output
+    refused = cli("staff", "roles", tess, "--remove", "provider", "--add", "scheduler",
+                  actor=MANAGER)
+    assert refused.exit_code == 5, refused.output
+    assert "still has clients" in refused.stderr

@@ -65,6 +65,18 @@ FUNCTIONS: list[tuple[str, str, str]] = [
     # Not restricted, or in the care team: what every other rule of a client is limited by.
     ("clinicctl_restriction_allows(p_client integer)", "boolean", """
         SELECT NOT clinicctl_is_restricted(p_client) OR clinicctl_in_care_team(p_client)"""),
+    # relations.has_active_clients(): whether a provider has a new or active client, seen by
+    # the caller or not (staff roles and deactivate refuse on it), and how many of them the
+    # caller may not see (staff reassign says they stay): a yes and a count, nothing more.
+    ("clinicctl_has_active_clients(p_provider integer)", "boolean", """
+        SELECT clinicctl_me() IS NOT NULL AND EXISTS (
+            SELECT 1 FROM assignment a WHERE a.provider_id = p_provider
+            AND a.status IN ('new', 'active'))"""),
+    ("clinicctl_hidden_active_clients(p_provider integer)", "integer", """
+        SELECT CASE WHEN clinicctl_me() IS NULL THEN NULL ELSE (
+            SELECT count(*)::integer FROM assignment a WHERE a.provider_id = p_provider
+            AND a.status IN ('new', 'active')
+            AND NOT clinicctl_restriction_allows(a.client_id)) END"""),
     # groups.group_size(): a group's current members, whether or not the caller sees each.
     ("clinicctl_group_size(p_group integer)", "integer", """
         SELECT CASE WHEN clinicctl_me() IS NULL THEN NULL ELSE (
@@ -74,6 +86,8 @@ FUNCTIONS: list[tuple[str, str, str]] = [
 # Granted to staff logins (clinicctl_is_restricted is not: which ids are restricted is for
 # the policies to know, not a question a login may ask of every id).
 SIGNATURES = ["clinicctl_in_care_team(integer)", "clinicctl_restriction_allows(integer)",
+              "clinicctl_has_active_clients(integer)",
+              "clinicctl_hidden_active_clients(integer)",
               "clinicctl_group_size(integer)", "clinicctl_restrict_client(integer, boolean)",
               "clinicctl_restricted_session_guard()"]
 
