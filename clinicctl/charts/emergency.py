@@ -108,24 +108,29 @@ def reasons_for(session: Session, actor: Staff, events: list[AuditEvent]
                 ) -> list[EmergencyEvent]:
     """The reasons behind emergency events: the owner reads every one, a records custodian
     those of the clients in their scope; managers see that there was one, not why."""
-    found: list[EmergencyEvent] = []
     zone = practice_zone(session)
-    through_functions = reads_through_functions(session)
+    opened = {e.object_id: e.client_id for e in events
+              if e.outcome == "ok" and e.object_id is not None and e.client_id is not None}
+    reasons: dict[int, str | None] = {}
+    if opened and reads_through_functions(session):
+        # The database applies the rule to each (one statement for the whole listing).
+        reasons = {row[0]: row[1] for row in session.execute(text(
+            "SELECT id, clinicctl_emergency_reason(id) FROM unnest(CAST(:ids AS integer[])) "
+            "AS u(id)"), {"ids": sorted(opened)})}
+    elif opened:
+        readable = [access_id for access_id, client_id in opened.items()
+                    if actor.has_role("owner") or (
+                        actor.has_role(access.CUSTODIAN)
+                        and custodian_covers_client(session, actor, client_id))]
+        if readable:
+            reasons = {row[0]: row[1] for row in session.execute(
+                select(EmergencyAccess.id, EmergencyAccess.reason)
+                .where(EmergencyAccess.id.in_(readable)))}
+    found: list[EmergencyEvent] = []
     for event in events:
-        details = json.loads(event.details or "{}")
-        reason: str | None = None
-        if (event.outcome == "ok" and event.object_id is not None
-                and event.client_id is not None):
-            if through_functions:
-                reason = session.scalar(text("SELECT clinicctl_emergency_reason(:id)"),
-                                        {"id": event.object_id})
-            elif actor.has_role("owner") or (
-                    actor.has_role(access.CUSTODIAN)
-                    and custodian_covers_client(session, actor, event.client_id)):
-                reason = session.scalar(select(EmergencyAccess.reason)
-                                        .where(EmergencyAccess.id == event.object_id))
-        expires = details.get("expires_at")
+        expires = json.loads(event.details or "{}").get("expires_at")
+        reason = reasons.get(event.object_id) if event.object_id in opened else None
         found.append(EmergencyEvent(
             event, dt.datetime.fromisoformat(expires).astimezone(zone) if expires else None,
-            reason, reason_hidden=event.outcome == "ok" and reason is None))
+            reason, reason_hidden=event.object_id in opened and reason is None))
     return found

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select, text
@@ -180,8 +181,8 @@ def list_notes(session: Session, actor: Staff, client_ref: str, *, pending_only:
 
 
 def record_paths(session: Session, actor: Staff, client_id: int, chart: access.ChartAccess,
-                 read: Action, *, notes: list[tuple[int, int, str]] = (),  # type: ignore[assignment]
-                 documents: list[tuple[int, int]] = ()) -> list[str]:  # type: ignore[assignment]
+                 read: Action, *, notes: Sequence[tuple[int, int, str]] = (),
+                 documents: Sequence[tuple[int, int]] = ()) -> list[str]:
     """Audit the notes (id, author, kind) and clinical documents (id, uploader) a read
     reached through supervision or emergency access, one event per path beside the read's
     own. Returns the paths taken (the command warns of emergency access)."""

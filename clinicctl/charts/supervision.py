@@ -79,13 +79,7 @@ def supervise(session: Session, actor: Staff, supervisee_ref: str, supervisor_re
     current = open_supervision(session, supervisee.id, supervisor.id)
     if current is not None and current.ends_on is not None and current.ends_on < today:
         # Its last day has passed: it holds no more, and asking again starts a new one.
-        current.ended_at = utcnow()
-        current.ended_by_id = actor.id
-        session.flush()
-        trail.record(session, actor_id=actor.id, action=Action.STAFF_SUPERVISE,
-                     object_type="supervision", object_id=current.id,
-                     details={"supervisee_id": supervisee.id, "supervisor_id": supervisor.id,
-                              "change": "end"})
+        _end(session, actor, current)
         current = None
     start = starts_on or (current.starts_on if current else today)
     end = ends_on if ends_on is not None else (current.ends_on if current else None)
@@ -127,16 +121,20 @@ def end_supervision(session: Session, actor: Staff, supervisee_ref: str, supervi
     current = open_supervision(session, supervisee.id, supervisor.id)
     if current is None:
         return None
-    current.ended_at = utcnow()
-    current.ended_by_id = actor.id
-    session.flush()
-    trail.record(session, actor_id=actor.id, action=Action.STAFF_SUPERVISE,
-                 object_type="supervision", object_id=current.id,
-                 details={"supervisee_id": supervisee.id, "supervisor_id": supervisor.id,
-                          "change": "end"})
+    _end(session, actor, current)
     pending = pending_notes_of(session, supervisee.id) if current.cosign else 0
     return SupervisionChange(current, supervisee, supervisor, created=False, changed=True,
                              pending_notes=pending)
+
+
+def _end(session: Session, actor: Staff, supervision: Supervision) -> None:
+    supervision.ended_at = utcnow()
+    supervision.ended_by_id = actor.id
+    session.flush()
+    trail.record(session, actor_id=actor.id, action=Action.STAFF_SUPERVISE,
+                 object_type="supervision", object_id=supervision.id,
+                 details={"supervisee_id": supervision.supervisee_id,
+                          "supervisor_id": supervision.supervisor_id, "change": "end"})
 
 
 @dataclass

@@ -73,11 +73,16 @@ def note_rows(db: Any, actor: Staff, notes: list[ChartNote]) -> list[dict[str, A
              "cosigned_at": n.cosigned_at} for n in notes]
 
 
-def _render_note(ctx: typer.Context, fmt: OutputFormat | None, row: dict[str, Any]) -> None:
+def _render_note(ctx: typer.Context, fmt: OutputFormat | None, row: dict[str, Any], *,
+                 body: bool = True) -> None:
+    """One note; ``body=False`` leaves its text out (the result of a signature, no read)."""
     fmt_ = output_format(ctx, fmt)
+    if not body:
+        row = {key: value for key, value in row.items() if key != "body"}
     # The co-signature in words is for the table; JSON and CSV keep its fields.
     shown = {**row, "signed": _signature_text(row)} if fmt_ == "table" else row
-    render_object(shown, COLUMNS, fmt_, table=FIELDS)
+    render_object(shown, [c for c in COLUMNS if body or c[0] != "body"], fmt_,
+                  table=[f for f in FIELDS if body or f[0] != "body"])
 
 
 @app.command()
@@ -205,13 +210,9 @@ def sign(
 
     with session(ctx, dry_run=dry_run) as (db, actor):
         note, changed = supervision.sign_note(db, actor, note_id)
-        # Signing is no read: the result names the note and its signature, never its text.
-        row = {key: value for key, value in note_rows(db, actor, [note])[0].items()
-               if key != "body"}
-    fmt_ = output_format(ctx, fmt)
-    columns = [column for column in COLUMNS if column[0] != "body"]
-    shown = {**row, "signed": _signature_text(row)} if fmt_ == "table" else row
-    render_object(shown, columns, fmt_, table=[f for f in FIELDS if f[0] != "body"])
+        row = note_rows(db, actor, [note])[0]
+    # Signing is no read: the result names the note and its signature, never its text.
+    _render_note(ctx, fmt, row, body=False)
     if changed:
         report_change(f"Signed note #{row['id']} of {row['author']}.", dry_run=dry_run)
     else:
